@@ -1,0 +1,79 @@
+/*
+ * cli.h - the cbkit command: subcommands, exit codes and the helpers that own all user-facing
+ * text. Recipe for a new subcommand: write cli/cmd_foo.c with cmd_foo(), declare it here, add
+ * a row to commands[] in main.c, write docs/cmd/foo.md, add tests/cli cases (including -h).
+ */
+#ifndef CBK_CLI_H
+#define CBK_CLI_H
+
+#include "core/setup.h"
+#include "cbkit/cbkit.h"
+
+/* Exit codes: a stable contract, documented in docs/exit-codes.md. Never renumber. */
+enum cli_exit {
+    CLI_OK = 0,         /* success / valid */
+    CLI_VIOLATIONS = 1, /* contract violations found (or a replay mismatch) */
+    CLI_USAGE = 2,      /* bad command line */
+    CLI_SPEC = 3,       /* a spec, scenario or cassette could not be loaded */
+    CLI_IO = 4,         /* i/o or network error, including a failed write to stdout */
+    CLI_INTERNAL = 5,   /* a bug */
+};
+
+/* Global flags set by main.c. */
+extern int cli_quiet; /* -q: no warnings */
+
+/* Subcommands; each gets argv[0] = its own name. */
+int cmd_help(int argc, char **argv);
+int cmd_mock(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_scenario(int argc, char **argv);
+int cmd_spec(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* The table main.c dispatches on (for `cbkit help`). */
+struct cli_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+const struct cli_cmd *cli_commands(size_t *n);
+
+/* Messages on stderr: "cbkit: error: ...", "cbkit: warning: ..." (silenced by -q). */
+void cli_error(const char *fmt, ...) CBK_PRINTF(1, 2);
+void cli_warn(const char *fmt, ...) CBK_PRINTF(1, 2);
+/* "cbkit: error: MSG" then "see 'cbkit CMD -h'"; returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) CBK_PRINTF(2, 3);
+
+/*
+ * Print diagnostics compiler-style on stderr: "file:line:col: error: path: message", then
+ * the source line and a caret. 'text' is the source of diagnostics naming 'text_name' (may
+ * be NULL: the file is read again to show lines).
+ */
+void cli_print_diags(const struct cbk_diags *d, const char *text, size_t text_len,
+                     const char *text_name);
+
+/*
+ * Load the spec at 'path', or the bundled one when path is NULL. On failure prints the
+ * located errors and returns CLI_SPEC (CLI_IO when the file cannot be read); warnings are
+ * printed unless 'quiet_warnings'.
+ */
+int cli_load_spec(const char *path, struct cbk_spec **out, bool quiet_warnings);
+
+/*
+ * Read a whole file ("-" = stdin) into a malloc'd buffer (caller frees; NUL-terminated).
+ * Reads at most 'max' + 1 bytes, so callers can tell an over-limit input. Returns 0, or -1
+ * with a message "cannot open 'x': reason" in *err (caller frees).
+ */
+int cli_read_file(const char *path, size_t max, char **buf, size_t *len, char **err);
+
+/* Parse a non-negative decimal size with optional k/M/G suffix; -1 when malformed. */
+int cli_parse_size(const char *s, size_t *out);
+/* Parse a decimal integer within [min, max]; -1 when malformed or out of range. */
+int cli_parse_long(const char *s, long min, long max, long *out);
+
+/* Write all of stdout's pending data; returns CLI_IO (after a message) if it failed. */
+int cli_flush_stdout(void);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * buf.h - a bounded, growable byte buffer (curl's dynbuf).
+ * The contents are always NUL-terminated, so b->ptr can be used as a C string when the data
+ * has no NUL bytes. Every buffer has a maximum size; growing past it fails with CBK_E_LIMIT
+ * and leaves the buffer unchanged.
+ */
+#ifndef CBK_BUF_H
+#define CBK_BUF_H
+
+#include "core/setup.h"
+#include "cbkit/error.h"
+
+struct cbk_buf {
+    char *ptr;  /* NULL until the first byte is added; never NULL afterwards */
+    size_t len; /* bytes in use, not counting the terminating NUL */
+    size_t cap; /* bytes allocated */
+    size_t max; /* largest 'len' allowed */
+};
+#define CBK_BUF_INIT(max)                                                                          \
+    {                                                                                              \
+        NULL, 0, 0, (max)                                                                          \
+    }
+
+void cbk_buf_init(struct cbk_buf *b, size_t max);
+/* Free the contents; the buffer is left empty and reusable with the same maximum. */
+void cbk_buf_release(struct cbk_buf *b);
+/* Forget the contents but keep the allocation. */
+void cbk_buf_reset(struct cbk_buf *b);
+/* Append; CBK_OK, or CBK_E_LIMIT (buffer unchanged) if the result would exceed max. */
+enum cbk_code cbk_buf_add(struct cbk_buf *b, const void *data, size_t len);
+enum cbk_code cbk_buf_adds(struct cbk_buf *b, const char *s);
+enum cbk_code cbk_buf_addc(struct cbk_buf *b, char c);
+enum cbk_code cbk_buf_addf(struct cbk_buf *b, const char *fmt, ...) CBK_PRINTF(2, 3);
+enum cbk_code cbk_buf_vaddf(struct cbk_buf *b, const char *fmt, va_list ap);
+/* Shorten to 'len' bytes (len <= b->len). */
+void cbk_buf_truncate(struct cbk_buf *b, size_t len);
+/* The contents as a C string: "" when empty (never NULL). Borrowed. */
+const char *cbk_buf_str(const struct cbk_buf *b);
+/*
+ * Take the contents: returns a malloc'd NUL-terminated string (never NULL; "" when empty)
+ * that the caller frees, and leaves the buffer empty. '*len' (if not NULL) gets the length.
+ */
+char *cbk_buf_detach(struct cbk_buf *b, size_t *len);
+/* Append 's' as a JSON string literal (with quotes), escaping as RFC 8259 requires. */
+enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len);
+
+#endif

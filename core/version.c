@@ -1,0 +1,42 @@
+/*
+ * version.c - cbkit's version and the run-time versions of the libraries it links.
+ */
+#include "core/setup.h"
+#include "cbkit/cbkit.h"
+#include "cbk_version.h"
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <libfyaml.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+const char *cbk_version(void)
+{
+    return CBK_VERSION_STRING;
+}
+
+static struct cbk_libversion versions[6];
+static char pcre2_version[64];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void fill(void)
+{
+    pcre2_config(PCRE2_CONFIG_VERSION, pcre2_version);
+    versions[0] = (struct cbk_libversion){"libfyaml", fy_library_version()};
+    versions[1] = (struct cbk_libversion){"json-c", json_c_version()};
+    versions[2] = (struct cbk_libversion){"PCRE2", pcre2_version};
+    versions[3] = (struct cbk_libversion){"libmicrohttpd", MHD_get_version()};
+    versions[4] = (struct cbk_libversion){"libcurl", curl_version_info(CURLVERSION_NOW)->version};
+    versions[5] = (struct cbk_libversion){"OpenSSL", OpenSSL_version(OPENSSL_VERSION)};
+}
+
+const struct cbk_libversion *cbk_library_versions(size_t *n)
+{
+    pthread_once(&once, fill);
+    *n = CBK_ARRAY_SIZE(versions);
+    return versions;
+}
