@@ -11,6 +11,7 @@
 /* Keep sorted by name: `cbkit help` prints it in this order. */
 static const struct cli_cmd commands[] = {
     {"help", cmd_help, "show help for cbkit or one of its commands"},
+    {"mock", cmd_mock, "serve the spec as a validating AWS endpoint with faults and a journal"},
     {"spec", cmd_spec, "check a spec (lint) or show its operations and shapes"},
     {"validate", cmd_validate, "validate JSON requests or responses against the spec"},
     {"version", cmd_version, "print the version of cbkit and of the libraries it links"},

@@ -62,6 +62,7 @@ struct cbk_report {
     size_t n, alloc;
     size_t errors, warnings;
     bool truncated;
+    bool malformed; /* the text was not JSON, or broke the size/depth limits */
     /* scratch kept between validations */
     struct cbk_ptr ptr;
     struct cbk_buf scratch;
@@ -88,6 +89,7 @@ void cbk_report_clear(struct cbk_report *r)
     r->errors = 0;
     r->warnings = 0;
     r->truncated = false;
+    r->malformed = false;
 }
 
 void cbk_report_free(struct cbk_report *r)
@@ -129,6 +131,11 @@ size_t cbk_report_warning_count(const struct cbk_report *r)
 bool cbk_report_truncated(const struct cbk_report *r)
 {
     return r->truncated;
+}
+
+bool cbk_report_malformed(const struct cbk_report *r)
+{
+    return r->malformed;
 }
 
 /* ---- validation context ------------------------------------------------------------------ */
@@ -1081,6 +1088,7 @@ static void syntax_finding(struct vctx *v, int line, int column, const char *msg
     struct cbk_violation *x = &v->r->v[v->r->n - 1];
     x->line = line;
     x->column = column;
+    v->r->malformed = true;
 }
 
 static enum cbk_code finish(struct vctx *v)
@@ -1136,22 +1144,38 @@ static int walk(struct vctx *v, struct json_object *o, size_t depth, size_t max_
         on_event(v, &ev);
         return 0;
     case json_type_int: {
-        cbk_buf_reset(num);
-        if (json_object_get_int64(o) == INT64_MAX && json_object_get_uint64(o) > INT64_MAX)
-            cbk_buf_addf(num, "%" PRIu64, json_object_get_uint64(o));
+        /* decimal text of the value, as "%" PRId64 / "%" PRIu64 print it (without printf) */
+        char digits[24];
+        char *e = digits + sizeof(digits), *d = e;
+        int64_t i64 = json_object_get_int64(o);
+        uint64_t mag;
+        if (i64 == INT64_MAX && json_object_get_uint64(o) > INT64_MAX)
+            mag = json_object_get_uint64(o);
         else
-            cbk_buf_addf(num, "%" PRId64, json_object_get_int64(o));
+            mag = i64 < 0 ? (uint64_t)0 - (uint64_t)i64 : (uint64_t)i64;
+        do {
+            *--d = (char)('0' + mag % 10);
+            mag /= 10;
+        } while (mag);
+        if (i64 < 0)
+            *--d = '-';
         ev.type = CBK_JEV_NUMBER;
-        ev.str = cbk_buf_str(num);
-        ev.len = num->len;
+        ev.str = d;
+        ev.len = (size_t)(e - d);
         on_event(v, &ev);
         return 0;
     }
     case json_type_double: {
         double d = json_object_get_double(o);
+        const char *text = json_object_get_string(o); /* the original text when parsed */
+        const char *digits = text && text[0] == '-' ? text + 1 : text;
         cbk_buf_reset(num);
-        if (!isfinite(d)) {
-            /* json-c accepts NaN/Infinity literals; JSON has no such numbers */
+        if (!isfinite(d) && !(digits && *digits >= '0' && *digits <= '9')) {
+            /*
+             * json-c accepts NaN/Infinity literals; JSON has no such numbers: use AWS's string
+             * form. A parsed number beyond the double range (1e400) keeps its text, as in
+             * cbk_validate_buffer().
+             */
             ev.type = CBK_JEV_STRING;
             cbk_buf_adds(num, isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
             ev.str = cbk_buf_str(num);
@@ -1160,7 +1184,7 @@ static int walk(struct vctx *v, struct json_object *o, size_t depth, size_t max_
             on_event(v, &ev);
             return 0;
         }
-        cbk_buf_adds(num, json_object_get_string(o)); /* the original text when parsed */
+        cbk_buf_adds(num, text);
         ev.type = CBK_JEV_NUMBER;
         ev.str = cbk_buf_str(num);
         ev.len = num->len;

@@ -87,6 +87,11 @@ size_t cbk_report_error_count(const struct cbk_report *r);
 size_t cbk_report_warning_count(const struct cbk_report *r);
 /* True when max_violations stopped the recording (counts still include the rest). */
 bool cbk_report_truncated(const struct cbk_report *r);
+/*
+ * True when the document could not be read as JSON within the limits (malformed text, too
+ * large, too deep): its last finding is that 'syntax' finding and nothing after it was checked.
+ */
+bool cbk_report_malformed(const struct cbk_report *r);
 
 /*
  * Validate the JSON text buf[0..len) against 'root' (normally an operation's input or output

@@ -1,0 +1,31 @@
+/*
+ * cli_mock.h - pieces `cbkit mock` shares with the other serving commands (record): time
+ * parsing, signal handling, report files, and the scenario/cassette options applied to a mock.
+ */
+#ifndef CBK_CLI_MOCK_H
+#define CBK_CLI_MOCK_H
+
+#include "core/setup.h"
+#include "cbkit/mock.h"
+
+#include <signal.h>
+
+/* Scenario files and the like, collected while parsing options, applied after the mock exists. */
+struct cli_mock_extra {
+    const char **scenarios;
+    size_t nscenarios, alloc;
+};
+
+void cli_mock_extra_init(struct cli_mock_extra *x);
+void cli_mock_extra_release(struct cli_mock_extra *x);
+void cli_mock_extra_add_scenario(struct cli_mock_extra *x, const char *path);
+/* Load everything into 'm'; prints located errors and returns CLI_SPEC (or CLI_IO) on failure. */
+int cli_mock_extra_apply(struct cli_mock_extra *x, struct cbk_mock *m);
+
+int cli_parse_time(const char *s, int64_t *out);
+void cli_raise_nofile(void);
+void cli_block_stop_signals(sigset_t *set);
+int cli_write_report_file(const char *path, enum cbk_code (*fn)(struct cbk_mock *, FILE *),
+                          struct cbk_mock *m);
+
+#endif

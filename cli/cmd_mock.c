@@ -1,0 +1,415 @@
+/*
+ * cmd_mock.c - `cbkit mock`: serve the spec as an AWS JSON 1.1 endpoint until SIGINT/SIGTERM,
+ * then write the reports. First stdout line: "listening on http://HOST:PORT".
+ */
+#include "core/setup.h"
+#include "cli/cli.h"
+#include "cbkit/mock.h"
+#include "cli/cli_mock.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#define DEFAULT_PORT 7766
+
+static const char usage[] =
+    "usage: cbkit mock [options]\n"
+    "\n"
+    "Serve the spec (default: the bundled CodeBuild spec) as an AWS JSON 1.1 endpoint on\n"
+    "127.0.0.1:7766. Every request is validated against the operation's input; valid requests\n"
+    "get a response generated from the spec, invalid ones the error AWS would send. Runs until\n"
+    "SIGINT or SIGTERM, then writes the reports. The first line on stdout is\n"
+    "'listening on http://HOST:PORT'.\n"
+    "\n"
+    "options:\n"
+    "      --spec FILE          serve this spec instead of the bundled one\n"
+    "      --host ADDR          address to bind (default 127.0.0.1)\n"
+    "  -p, --port N             port (default 7766; 0 picks a free port)\n"
+    "      --seed N             deterministic ids and numbers; also freezes the clock at\n"
+    "                           2025-01-01T00:00:00Z unless --clock says otherwise\n"
+    "      --clock now|TIME     'now' (real time) or an ISO 8601 UTC time where a virtual\n"
+    "                           clock starts (it moves only through the admin API)\n"
+    "      --region NAME        region in ARNs (default us-east-1)\n"
+    "      --account ID         account in ARNs (default 123456789012)\n"
+    "      --world open|strict  unknown build ids: accepted as existing (open, default) or\n"
+    "                           ResourceNotFoundException (strict)\n"
+    "      --max-body BYTES     request body limit, k/M suffixes allowed (default 1M)\n"
+    "      --client-timeout S   drop idle or slow clients after S seconds (default 30)\n"
+    "      --threads N          worker threads (default: CPUs, at most 8)\n"
+    "      --connections N      concurrent connections (default 4096)\n"
+    "      --journal-cap N      journal entries kept (default 10000; counts are never lost)\n"
+    "      --journal-body BYTES request body bytes kept per journal entry (default 4096)\n"
+    "      --state-cap N        builds and batches remembered (default 100000)\n"
+    "      --admin-token T      require header X-Cbkit-Admin-Token: T on /__cbkit/\n"
+    "      --admin-remote       let non-loopback clients use the admin API\n"
+    "      --report FILE        write a JSON report of every request at exit\n"
+    "      --junit FILE         write JUnit XML (a test case per request) at exit\n"
+    "      --fail-on-violation  exit 1 if any request violated the contract\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "admin API: GET /__cbkit/health, /__cbkit/requests, /__cbkit/violations, /__cbkit/state,\n"
+    "/__cbkit/clock; POST /__cbkit/reset, /__cbkit/clock (see docs/admin-api.md)\n"
+    "\n"
+    "exit status: 0 stopped cleanly, 1 --fail-on-violation and violations were seen,\n"
+    "             2 usage error, 3 spec error, 4 cannot listen or write a report\n";
+
+/* Parse "2026-11-21T18:00:00Z" or "...:00.123Z" (UTC) into epoch milliseconds. */
+int cli_parse_time(const char *s, int64_t *out)
+{
+    int y, mo, d, h, mi, sec, n = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+        return -1;
+    const char *p = s + n;
+    int ms = 0;
+    if (*p == '.') {
+        p++;
+        int digits = 0;
+        while (*p >= '0' && *p <= '9') {
+            if (digits < 3)
+                ms = ms * 10 + (*p - '0');
+            digits++;
+            p++;
+        }
+        if (!digits)
+            return -1;
+        for (; digits < 3; digits++)
+            ms *= 10;
+    }
+    if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
+        return -1;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return -1;
+    *out = (int64_t)t * 1000 + ms;
+    return 0;
+}
+
+/* Raise the open-file limit so that thousands of connections fit. */
+void cli_raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+/* Block SIGINT/SIGTERM in every thread (started later) and return the set to wait on. */
+void cli_block_stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+int cli_write_report_file(const char *path, enum cbk_code (*fn)(struct cbk_mock *, FILE *),
+                          struct cbk_mock *m)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cli_error("cannot write '%s': %s", path, strerror(errno));
+        return CLI_IO;
+    }
+    enum cbk_code rc = fn(m, f);
+    int err = errno;
+    if (fclose(f) != 0 && rc == CBK_OK) {
+        rc = CBK_E_IO;
+        err = errno;
+    }
+    if (rc != CBK_OK) {
+        cli_error("cannot write '%s': %s", path, strerror(err));
+        return CLI_IO;
+    }
+    return CLI_OK;
+}
+
+int cmd_mock(int argc, char **argv)
+{
+    enum {
+        OPT_SPEC = 256,
+        OPT_HOST,
+        OPT_SEED,
+        OPT_CLOCK,
+        OPT_REGION,
+        OPT_ACCOUNT,
+        OPT_WORLD,
+        OPT_MAX_BODY,
+        OPT_TIMEOUT,
+        OPT_THREADS,
+        OPT_CONNS,
+        OPT_JCAP,
+        OPT_JBODY,
+        OPT_STATE_CAP,
+        OPT_ADMIN_TOKEN,
+        OPT_ADMIN_REMOTE,
+        OPT_REPORT,
+        OPT_JUNIT,
+        OPT_FAIL,
+        OPT_SCENARIO,
+    };
+    static const struct option longopts[] = {
+        {"spec", required_argument, NULL, OPT_SPEC},
+        {"host", required_argument, NULL, OPT_HOST},
+        {"port", required_argument, NULL, 'p'},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"clock", required_argument, NULL, OPT_CLOCK},
+        {"region", required_argument, NULL, OPT_REGION},
+        {"account", required_argument, NULL, OPT_ACCOUNT},
+        {"world", required_argument, NULL, OPT_WORLD},
+        {"max-body", required_argument, NULL, OPT_MAX_BODY},
+        {"client-timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"connections", required_argument, NULL, OPT_CONNS},
+        {"journal-cap", required_argument, NULL, OPT_JCAP},
+        {"journal-body", required_argument, NULL, OPT_JBODY},
+        {"state-cap", required_argument, NULL, OPT_STATE_CAP},
+        {"admin-token", required_argument, NULL, OPT_ADMIN_TOKEN},
+        {"admin-remote", no_argument, NULL, OPT_ADMIN_REMOTE},
+        {"report", required_argument, NULL, OPT_REPORT},
+        {"junit", required_argument, NULL, OPT_JUNIT},
+        {"fail-on-violation", no_argument, NULL, OPT_FAIL},
+        {"scenario", required_argument, NULL, OPT_SCENARIO},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
+    cfg.port = DEFAULT_PORT;
+    const char *spec_path = NULL, *report = NULL, *junit = NULL, *clock = NULL;
+    bool fail_on_violation = false;
+    struct cli_mock_extra extra;
+    cli_mock_extra_init(&extra);
+    long lv;
+    size_t sz;
+    int c;
+    int rc = CLI_OK;
+    while ((c = getopt_long(argc, argv, "hp:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(usage, stdout);
+            cli_mock_extra_release(&extra);
+            return CLI_OK;
+        case OPT_SPEC:
+            spec_path = optarg;
+            break;
+        case OPT_HOST:
+            cfg.host = optarg;
+            break;
+        case 'p':
+            if (cli_parse_long(optarg, 0, 65535, &lv) != 0) {
+                rc = cli_usage_error("mock", "--port wants 0..65535, not '%s'", optarg);
+                goto out;
+            }
+            cfg.port = (unsigned)lv;
+            break;
+        case OPT_SEED: {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long s = strtoull(optarg, &end, 10);
+            if (errno || !*optarg || *end || *optarg == '-') {
+                rc = cli_usage_error("mock", "--seed wants a non-negative integer, not '%s'",
+                                     optarg);
+                goto out;
+            }
+            cfg.has_seed = true;
+            cfg.seed = s;
+            break;
+        }
+        case OPT_CLOCK:
+            clock = optarg;
+            break;
+        case OPT_REGION:
+            cfg.region = optarg;
+            break;
+        case OPT_ACCOUNT:
+            if (strlen(optarg) != 12 || strspn(optarg, "0123456789") != 12) {
+                rc = cli_usage_error("mock", "--account wants 12 digits, not '%s'", optarg);
+                goto out;
+            }
+            cfg.account = optarg;
+            break;
+        case OPT_WORLD:
+            if (strcmp(optarg, "open") == 0)
+                cfg.world = CBK_WORLD_OPEN;
+            else if (strcmp(optarg, "strict") == 0)
+                cfg.world = CBK_WORLD_STRICT;
+            else {
+                rc = cli_usage_error("mock", "--world wants open or strict, not '%s'", optarg);
+                goto out;
+            }
+            break;
+        case OPT_MAX_BODY:
+            if (cli_parse_size(optarg, &sz) != 0 || sz == 0 || sz > ((size_t)1 << 30)) {
+                rc = cli_usage_error("mock", "--max-body wants 1 byte to 1G, not '%s'", optarg);
+                goto out;
+            }
+            cfg.max_body = sz;
+            break;
+        case OPT_TIMEOUT:
+            if (cli_parse_long(optarg, 1, 86400, &lv) != 0) {
+                rc = cli_usage_error("mock", "--client-timeout wants 1..86400 seconds, not '%s'",
+                                     optarg);
+                goto out;
+            }
+            cfg.client_timeout = (unsigned)lv;
+            break;
+        case OPT_THREADS:
+            if (cli_parse_long(optarg, 1, 64, &lv) != 0) {
+                rc = cli_usage_error("mock", "--threads wants 1..64, not '%s'", optarg);
+                goto out;
+            }
+            cfg.threads = (unsigned)lv;
+            break;
+        case OPT_CONNS:
+            if (cli_parse_long(optarg, 1, 1000000, &lv) != 0) {
+                rc = cli_usage_error("mock", "--connections wants 1..1000000, not '%s'", optarg);
+                goto out;
+            }
+            cfg.connection_limit = (unsigned)lv;
+            break;
+        case OPT_JCAP:
+            if (cli_parse_long(optarg, 1, 100000000, &lv) != 0) {
+                rc = cli_usage_error("mock", "--journal-cap wants 1..100000000, not '%s'", optarg);
+                goto out;
+            }
+            cfg.journal_cap = (size_t)lv;
+            break;
+        case OPT_JBODY:
+            if (cli_parse_size(optarg, &sz) != 0 || sz > ((size_t)1 << 30)) {
+                rc =
+                    cli_usage_error("mock", "--journal-body wants 0 to 1G bytes, not '%s'", optarg);
+                goto out;
+            }
+            cfg.journal_body_max = sz ? sz : 1;
+            break;
+        case OPT_STATE_CAP:
+            if (cli_parse_long(optarg, 1, 100000000, &lv) != 0) {
+                rc = cli_usage_error("mock", "--state-cap wants 1..100000000, not '%s'", optarg);
+                goto out;
+            }
+            cfg.state_cap = (size_t)lv;
+            break;
+        case OPT_ADMIN_TOKEN:
+            if (!*optarg) {
+                rc = cli_usage_error("mock", "--admin-token must not be empty");
+                goto out;
+            }
+            cfg.admin_token = optarg;
+            break;
+        case OPT_ADMIN_REMOTE:
+            cfg.admin_remote = true;
+            break;
+        case OPT_REPORT:
+            report = optarg;
+            break;
+        case OPT_JUNIT:
+            junit = optarg;
+            break;
+        case OPT_FAIL:
+            fail_on_violation = true;
+            break;
+        case OPT_SCENARIO:
+            cli_mock_extra_add_scenario(&extra, optarg);
+            break;
+        default:
+            rc = cli_usage_error("mock", "unknown or incomplete option '%s'", argv[optind - 1]);
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        rc = cli_usage_error("mock", "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    if (clock && strcmp(clock, "now") != 0) {
+        if (cli_parse_time(clock, &cfg.clock_start_ms) != 0) {
+            rc = cli_usage_error("mock",
+                                 "--clock wants 'now' or a UTC time like 2026-01-01T00:00:00Z, "
+                                 "not '%s'",
+                                 clock);
+            goto out;
+        }
+        cfg.virtual_clock = true;
+    } else if (!clock && cfg.has_seed) {
+        cfg.virtual_clock = true;
+        cfg.clock_start_ms = 1735689600000LL; /* 2025-01-01T00:00:00Z */
+    }
+
+    struct cbk_spec *spec = NULL;
+    rc = cli_load_spec(spec_path, &spec, true);
+    if (rc != CLI_OK)
+        goto out;
+    cfg.spec = spec;
+
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_mock *m = NULL;
+    if (cbk_mock_new(&cfg, &m, &d) != CBK_OK) {
+        cli_print_diags(&d, NULL, 0, NULL);
+        cbk_diags_release(&d);
+        cbk_spec_free(spec);
+        rc = CLI_USAGE;
+        goto out;
+    }
+    rc = cli_mock_extra_apply(&extra, m);
+    if (rc != CLI_OK) {
+        cbk_mock_free(m);
+        cbk_spec_free(spec);
+        goto out;
+    }
+    sigset_t stop;
+    cli_block_stop_signals(&stop);
+    cli_raise_nofile();
+    unsigned port = 0;
+    if (cbk_mock_start(m, &port, &d) != CBK_OK) {
+        cli_print_diags(&d, NULL, 0, NULL);
+        cbk_diags_release(&d);
+        cbk_mock_free(m);
+        cbk_spec_free(spec);
+        rc = CLI_IO;
+        goto out;
+    }
+    const char *host = cfg.host ? cfg.host : "127.0.0.1";
+    if (strchr(host, ':'))
+        printf("listening on http://[%s]:%u\n", host, port);
+    else
+        printf("listening on http://%s:%u\n", host, port);
+    fflush(stdout);
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    cbk_mock_stop(m);
+
+    struct cbk_mock_stats st;
+    cbk_mock_stats(m, &st);
+    if (report && cli_write_report_file(report, cbk_mock_write_report, m) != CLI_OK)
+        rc = CLI_IO;
+    if (junit && cli_write_report_file(junit, cbk_mock_write_junit, m) != CLI_OK)
+        rc = CLI_IO;
+    if (!cli_quiet)
+        fprintf(stderr,
+                "cbkit: mock stopped (%s): %" PRIu64 " requests, %" PRIu64 " valid, %" PRIu64
+                " invalid (%" PRIu64 " violations), %" PRIu64 " rejected, %" PRIu64 " faults\n",
+                sig == SIGINT ? "SIGINT" : "SIGTERM", st.requests, st.valid, st.invalid,
+                st.violations, st.rejected, st.faults);
+    if (rc == CLI_OK && fail_on_violation && (st.invalid || st.rejected)) {
+        cli_error("%" PRIu64 " request%s violated the contract (--fail-on-violation)",
+                  st.invalid + st.rejected, st.invalid + st.rejected == 1 ? "" : "s");
+        rc = CLI_VIOLATIONS;
+    }
+    cbk_mock_free(m);
+    cbk_spec_free(spec);
+out:
+    cli_mock_extra_release(&extra);
+    return rc;
+}

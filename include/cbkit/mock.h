@@ -1,0 +1,160 @@
+/*
+ * cbkit/mock.h - an AWS JSON 1.1 endpoint for a spec: validates every request, answers from
+ * scenarios, cassettes or responses generated from the spec, injects faults, journals
+ * everything and serves an admin API under /__cbkit/.
+ *
+ * Two layers: cbk_mock_handle() is the whole request logic as a pure function of a request
+ * (no sockets; used by tests and by the network layer), and cbk_mock_start() serves it over
+ * HTTP with libmicrohttpd. One mock may serve many threads: its spec is read-only and its
+ * mutable state (journal, builds, scenario state, clock) is locked internally.
+ */
+#ifndef CBKIT_MOCK_H
+#define CBKIT_MOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cbkit/error.h"
+#include "cbkit/spec.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct cbk_scenario_set;
+struct cbk_cassette;
+
+enum cbk_world {
+    CBK_WORLD_OPEN,   /* unknown build ids are accepted as if they existed (default) */
+    CBK_WORLD_STRICT, /* unknown build ids get ResourceNotFoundException */
+};
+
+struct cbk_mock_config {
+    const struct cbk_spec *spec; /* borrowed; must outlive the mock */
+    const char *host;            /* address to bind (default "127.0.0.1") */
+    unsigned port;               /* 0 picks a free port (default 4566 in the CLI) */
+    const char *region;          /* default "us-east-1" */
+    const char *account;         /* default "123456789012" */
+    bool has_seed;               /* deterministic ids and numbers from 'seed' */
+    uint64_t seed;
+    size_t max_body;           /* request body limit in bytes (default 1 MiB) */
+    unsigned client_timeout;   /* seconds before an idle/slow client is dropped (default 30) */
+    unsigned threads;          /* worker threads (default: number of CPUs, at most 8) */
+    unsigned connection_limit; /* concurrent connections (default 4096) */
+    size_t journal_cap;        /* journal entries kept (default 10000); counts are never lost */
+    size_t journal_body_max;   /* request body bytes kept per entry (default 4096) */
+    const char *admin_token;   /* when set, the admin API needs X-Cbkit-Admin-Token */
+    bool admin_remote;         /* allow the admin API from non-loopback peers */
+    bool virtual_clock;        /* the clock starts at clock_start_ms and moves only when told */
+    int64_t clock_start_ms;    /* epoch milliseconds (virtual clock) */
+    enum cbk_world world;
+    size_t state_cap; /* builds/batches remembered (default 100000) */
+};
+#define CBK_MOCK_CONFIG_INIT                                                                       \
+    {                                                                                              \
+        NULL, NULL, 0, NULL, NULL, false, 0, 0, 0, 0, 0, 0, 0, NULL, false, false, 0,              \
+            CBK_WORLD_OPEN, 0                                                                      \
+    }
+
+struct cbk_mock;
+
+/*
+ * Create a mock for 'cfg' (copied; the spec is borrowed). On success returns CBK_OK and sets
+ * *out (free with cbk_mock_free()). On failure *out is NULL and the reason is appended to
+ * 'diags'.
+ */
+enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **out,
+                           struct cbk_diags *diags);
+/* Stop serving if started, then free everything. Accepts NULL. */
+void cbk_mock_free(struct cbk_mock *m);
+
+/*
+ * Start serving HTTP on cfg->host:cfg->port. On success sets *port to the bound port and
+ * returns CBK_OK; on failure returns CBK_E_HTTP (or CBK_E_USAGE for a bad host) with the
+ * reason in 'diags'. Serving happens on internal threads until cbk_mock_stop().
+ */
+enum cbk_code cbk_mock_start(struct cbk_mock *m, unsigned *port, struct cbk_diags *diags);
+/* Stop serving: pending delayed answers are released, connections closed. Idempotent. */
+void cbk_mock_stop(struct cbk_mock *m);
+
+/* ---- the request logic, without sockets ------------------------------------------------- */
+
+struct cbk_http_header {
+    const char *name;
+    const char *value;
+};
+
+struct cbk_http_req {
+    const char *method;                    /* "POST" */
+    const char *path;                      /* "/" (without the query string) */
+    const char *query;                     /* after '?', or NULL */
+    const struct cbk_http_header *headers; /* names compared case-insensitively */
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    bool body_too_large; /* the body exceeded max_body and was not kept */
+    size_t body_size;    /* its real size when too large */
+    bool peer_is_loopback;
+};
+
+enum cbk_fault_kind {
+    CBK_FAULT_NONE,
+    CBK_FAULT_RESET,    /* TCP reset, no answer */
+    CBK_FAULT_CLOSE,    /* close the connection without answering */
+    CBK_FAULT_TRUNCATE, /* send the headers (full Content-Length) and part of the body, close */
+    CBK_FAULT_STALL,    /* never answer; the connection is closed after stall_ms */
+    CBK_FAULT_DRIBBLE,  /* send the body in 'chunks' pieces spread over 'dribble_ms' */
+};
+
+#define CBK_ANSWER_MAX_HEADERS 12
+
+/* What to send back. Strings live in the arena given to cbk_mock_handle(). */
+struct cbk_http_answer {
+    int status;
+    struct cbk_http_header headers[CBK_ANSWER_MAX_HEADERS];
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    unsigned delay_ms; /* wait before answering (latency faults) */
+    enum cbk_fault_kind fault;
+    size_t truncate_at; /* CBK_FAULT_TRUNCATE: body bytes sent before closing */
+    unsigned chunks;    /* CBK_FAULT_DRIBBLE */
+    unsigned dribble_ms;
+    unsigned stall_ms;   /* CBK_FAULT_STALL */
+    uint64_t journal_id; /* the journal entry (0 for admin requests) */
+};
+
+struct cbk_arena;
+
+/*
+ * Decide the answer to 'req': validation, routing, scenario rules, cassette, generated
+ * response, journal entry. Thread-safe. Everything 'ans' points to is allocated in 'arena'.
+ */
+void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
+                     struct cbk_http_answer *ans, struct cbk_arena *arena);
+/* Tell the journal what was finally sent for entry 'id' (status 0: nothing was sent). */
+void cbk_mock_complete(struct cbk_mock *m, uint64_t id, int status_sent, int64_t latency_us);
+
+/* ---- journal, reports --------------------------------------------------------------------- */
+
+struct cbk_mock_stats {
+    uint64_t requests;   /* API requests (admin requests excluded) */
+    uint64_t valid;      /* requests that passed validation */
+    uint64_t invalid;    /* requests with contract violations (InvalidInputException) */
+    uint64_t rejected;   /* protocol errors: malformed JSON, unknown target, wrong method... */
+    uint64_t violations; /* contract violations, summed over requests */
+    uint64_t faults;     /* answers with an injected fault or scenario error */
+    uint64_t dropped;    /* journal entries evicted by the cap (their counts remain) */
+};
+void cbk_mock_stats(struct cbk_mock *m, struct cbk_mock_stats *out);
+
+/* Write the journal as a JSON report / JUnit XML (one test case per request). */
+enum cbk_code cbk_mock_write_report(struct cbk_mock *m, FILE *f);
+enum cbk_code cbk_mock_write_junit(struct cbk_mock *m, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,281 @@
+/*
+ * admin.c - the mock's admin API under /__cbkit/ (docs/admin-api.md): health, the journal
+ * (requests, violations), reset, the clock, the modelled CodeBuild state and scenarios.
+ * Loopback-only unless --admin-remote; token-protected when --admin-token is set.
+ */
+#include "core/setup.h"
+#include "mock/mock_internal.h"
+#include "cbkit/cbkit.h"
+#include "core/jsonw.h"
+#include "mock/scenario_hook.h"
+#include "report/report.h"
+
+#include <json-c/json.h>
+
+static void json_error(struct cbk_http_answer *ans, struct cbk_arena *a, int status,
+                       const char *message)
+{
+    struct cbk_buf b = CBK_BUF_INIT(1 << 16);
+    struct cbk_jsonw w;
+    cbk_jsonw_init(&w, &b);
+    cbk_jsonw_obj(&w);
+    cbk_jsonw_kstr(&w, "error", message);
+    cbk_jsonw_end_obj(&w);
+    cbk__answer_json(ans, a, status, b.ptr, b.len);
+    cbk_buf_release(&b);
+}
+
+static void health(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a)
+{
+    struct cbk_mock_stats st;
+    cbk_mock_stats(m, &st);
+    struct cbk_buf b = CBK_BUF_INIT(1 << 16);
+    struct cbk_jsonw w;
+    cbk_jsonw_init(&w, &b);
+    cbk_jsonw_obj(&w);
+    cbk_jsonw_kstr(&w, "status", "ok");
+    cbk_jsonw_kstr(&w, "version", cbk_version());
+    cbk_jsonw_kstr(&w, "spec", cbk_spec_file(m->spec));
+    cbk_jsonw_key(&w, "port");
+    cbk_jsonw_uint(&w, m->port);
+    cbk_jsonw_kstr(&w, "world", cbk_cb_world(m->cb) == CBK_WORLD_STRICT ? "strict" : "open");
+    cbk_jsonw_kepoch_ms(&w, "clock", cbk__mock_now_ms(m));
+    cbk_jsonw_kbool(&w, "virtualClock", cbk__mock_clock_is_virtual(m));
+    cbk_jsonw_key(&w, "requests");
+    cbk_jsonw_uint(&w, st.requests);
+    cbk_jsonw_key(&w, "valid");
+    cbk_jsonw_uint(&w, st.valid);
+    cbk_jsonw_key(&w, "invalid");
+    cbk_jsonw_uint(&w, st.invalid);
+    cbk_jsonw_key(&w, "rejected");
+    cbk_jsonw_uint(&w, st.rejected);
+    cbk_jsonw_key(&w, "violations");
+    cbk_jsonw_uint(&w, st.violations);
+    cbk_jsonw_key(&w, "faults");
+    cbk_jsonw_uint(&w, st.faults);
+    cbk_jsonw_key(&w, "dropped");
+    cbk_jsonw_uint(&w, st.dropped);
+    cbk_jsonw_key(&w, "journalCap");
+    cbk_jsonw_uint(&w, m->cfg.journal_cap);
+    cbk_jsonw_end_obj(&w);
+    cbk__answer_json(ans, a, 200, b.ptr, b.len);
+    cbk_buf_release(&b);
+}
+
+static int parse_verdict(const char *s)
+{
+    if (!s)
+        return -1;
+    if (strcmp(s, "valid") == 0)
+        return CBK_VERDICT_VALID;
+    if (strcmp(s, "invalid") == 0)
+        return CBK_VERDICT_INVALID;
+    if (strcmp(s, "rejected") == 0)
+        return CBK_VERDICT_REJECTED;
+    return -2;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s)
+        return false;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || *s == '-')
+        return false;
+    *out = v;
+    return true;
+}
+
+static void requests(struct cbk_mock *m, const struct cbk_http_req *req,
+                     struct cbk_http_answer *ans, struct cbk_arena *a)
+{
+    struct cbk_jfilter f = {NULL, -1, 0, 0};
+    f.op = cbk__http_query(req, "operation", a);
+    const char *v = cbk__http_query(req, "verdict", a);
+    f.verdict = parse_verdict(v);
+    if (f.verdict == -2) {
+        json_error(ans, a, 400, "verdict must be valid, invalid or rejected");
+        return;
+    }
+    uint64_t n;
+    const char *s = cbk__http_query(req, "since", a);
+    if (s) {
+        if (!parse_u64(s, &n)) {
+            json_error(ans, a, 400, "since must be a request id (a non-negative integer)");
+            return;
+        }
+        f.since_id = n;
+    }
+    s = cbk__http_query(req, "limit", a);
+    if (s) {
+        if (!parse_u64(s, &n) || n == 0) {
+            json_error(ans, a, 400, "limit must be a positive integer");
+            return;
+        }
+        f.limit = (size_t)n;
+    }
+    struct cbk_mock_stats st;
+    cbk_mock_stats(m, &st);
+    struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 30);
+    cbk_buf_addf(&b, "{\"total\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"requests\":", st.requests,
+                 st.dropped);
+    cbk_journal_json(&m->journal, &f, &b);
+    cbk_buf_addc(&b, '}');
+    cbk__answer_json(ans, a, 200, b.ptr, b.len);
+    cbk_buf_release(&b);
+}
+
+static void violations(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a)
+{
+    struct cbk_mock_stats st;
+    cbk_mock_stats(m, &st);
+    struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 30);
+    cbk_buf_addf(&b, "{\"total\":%" PRIu64 ",\"violations\":", st.violations);
+    cbk_journal_violations_json(&m->journal, &b);
+    cbk_buf_addc(&b, '}');
+    cbk__answer_json(ans, a, 200, b.ptr, b.len);
+    cbk_buf_release(&b);
+}
+
+static void clock_info(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a)
+{
+    struct cbk_buf b = CBK_BUF_INIT(1 << 12);
+    struct cbk_jsonw w;
+    cbk_jsonw_init(&w, &b);
+    int64_t now = cbk__mock_now_ms(m);
+    char iso[32];
+    cbk_iso8601_ms(now, iso);
+    cbk_jsonw_obj(&w);
+    cbk_jsonw_kepoch_ms(&w, "now", now);
+    cbk_jsonw_kstr(&w, "iso8601", iso);
+    cbk_jsonw_kbool(&w, "virtual", cbk__mock_clock_is_virtual(m));
+    cbk_jsonw_end_obj(&w);
+    cbk__answer_json(ans, a, 200, b.ptr, b.len);
+    cbk_buf_release(&b);
+}
+
+/* POST /__cbkit/clock {"advanceSeconds": N} | {"advanceMillis": N} | {"set": EPOCH_SECONDS} */
+static void clock_post(struct cbk_mock *m, const struct cbk_http_req *req,
+                       struct cbk_http_answer *ans, struct cbk_arena *a)
+{
+    struct json_object *doc = req->body_len ? json_tokener_parse(req->body) : NULL;
+    struct json_object *v = NULL;
+    bool ok = false;
+    if (doc && json_object_is_type(doc, json_type_object)) {
+        if (json_object_object_get_ex(doc, "advanceSeconds", &v) &&
+            (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))) {
+            double s = json_object_get_double(v);
+            if (s >= 0 && s < 1e10) {
+                cbk__mock_clock_advance(m, (int64_t)(s * 1000.0));
+                ok = true;
+            }
+        } else if (json_object_object_get_ex(doc, "advanceMillis", &v) &&
+                   json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0) {
+            cbk__mock_clock_advance(m, json_object_get_int64(v));
+            ok = true;
+        } else if (json_object_object_get_ex(doc, "set", &v) &&
+                   (json_object_is_type(v, json_type_int) ||
+                    json_object_is_type(v, json_type_double))) {
+            cbk__mock_clock_set(m, (int64_t)(json_object_get_double(v) * 1000.0));
+            ok = true;
+        }
+    }
+    if (doc)
+        json_object_put(doc);
+    if (!ok) {
+        json_error(ans, a, 400,
+                   "expected {\"advanceSeconds\": N}, {\"advanceMillis\": N} or {\"set\": "
+                   "EPOCH_SECONDS} with N >= 0");
+        return;
+    }
+    clock_info(m, ans, a);
+}
+
+static void state(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a)
+{
+    struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 30);
+    cbk_cb_dump(m->cb, cbk__mock_now_ms(m), &b);
+    cbk__answer_json(ans, a, 200, b.ptr, b.len);
+    cbk_buf_release(&b);
+}
+
+static void reset(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk_http_answer *ans,
+                  struct cbk_arena *a)
+{
+    const char *what = cbk__http_query(req, "what", a);
+    bool all = !what || strcmp(what, "all") == 0;
+    bool journal = all || strcmp(what, "journal") == 0;
+    bool st = all || strcmp(what, "state") == 0;
+    bool scen = all || strcmp(what, "scenarios") == 0;
+    if (!journal && !st && !scen) {
+        json_error(ans, a, 400, "what must be all, journal, state or scenarios");
+        return;
+    }
+    if (journal)
+        cbk_journal_reset(&m->journal);
+    if (st)
+        cbk_cb_reset(m->cb);
+    if (scen)
+        cbk__scenario_reset_state(m);
+    static const char ok[] = "{\"reset\":true}";
+    cbk__answer_json(ans, a, 200, ok, sizeof(ok) - 1);
+}
+
+static bool authorized(struct cbk_mock *m, const struct cbk_http_req *req,
+                       struct cbk_http_answer *ans, struct cbk_arena *a)
+{
+    if (!req->peer_is_loopback && !m->cfg.admin_remote) {
+        json_error(ans, a, 403,
+                   "the admin API answers loopback clients only (start the mock with "
+                   "--admin-remote to allow others)");
+        return false;
+    }
+    if (m->admin_token) {
+        const char *t = cbk__http_header(req, "X-Cbkit-Admin-Token");
+        if (!t || strcmp(t, m->admin_token) != 0) {
+            json_error(ans, a, 401, "missing or wrong X-Cbkit-Admin-Token");
+            return false;
+        }
+    }
+    return true;
+}
+
+void cbk__mock_admin(struct cbk_mock *m, const struct cbk_http_req *req,
+                     struct cbk_http_answer *ans, struct cbk_arena *a)
+{
+    if (!authorized(m, req, ans, a))
+        return;
+    const char *route = req->path + strlen("/__cbkit");
+    if (*route == '/')
+        route++;
+    bool get = strcmp(req->method, "GET") == 0;
+    bool post = strcmp(req->method, "POST") == 0;
+    bool del = strcmp(req->method, "DELETE") == 0;
+    if (strcmp(route, "health") == 0 && get)
+        health(m, ans, a);
+    else if (strcmp(route, "requests") == 0 && get)
+        requests(m, req, ans, a);
+    else if (strcmp(route, "violations") == 0 && get)
+        violations(m, ans, a);
+    else if (strcmp(route, "reset") == 0 && (post || del))
+        reset(m, req, ans, a);
+    else if (strcmp(route, "clock") == 0 && get)
+        clock_info(m, ans, a);
+    else if (strcmp(route, "clock") == 0 && post)
+        clock_post(m, req, ans, a);
+    else if (strcmp(route, "state") == 0 && get)
+        state(m, ans, a);
+    else if (cbk__scenario_admin(m, route, req, ans, a))
+        ;
+    else {
+        struct cbk_buf b = CBK_BUF_INIT(1 << 12);
+        cbk_buf_addf(&b,
+                     "no admin route '%.16s /__cbkit/%.100s' (see docs/admin-api.md: health, "
+                     "requests, violations, reset, clock, state, scenarios)",
+                     req->method, route);
+        json_error(ans, a, 404, cbk_buf_str(&b));
+        cbk_buf_release(&b);
+    }
+}

@@ -1,0 +1,1225 @@
+/*
+ * codebuild.c - builds and build batches the mock has answered for, and the JSON AWS sends
+ * for them (see codebuild.h).
+ *
+ * A build is kept as a few lifecycle fields (status, current phase, times) plus its
+ * configuration as a pre-rendered JSON fragment ("source":{...},"environment":{...},...);
+ * phases, logs and the rest are rendered from the lifecycle fields and a per-build seed, so
+ * the same build always renders the same way and a stopped build's phases end where it
+ * stopped.
+ */
+#include "core/setup.h"
+#include "mock/codebuild.h"
+#include "core/alloc.h"
+#include "core/hmap.h"
+#include "core/jsoncanon.h"
+#include "core/jsonw.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+
+enum { ST_SUCCEEDED, ST_FAILED, ST_FAULT, ST_TIMED_OUT, ST_IN_PROGRESS, ST_STOPPED };
+static const char *const status_names[] = {"SUCCEEDED", "FAILED",      "FAULT",
+                                           "TIMED_OUT", "IN_PROGRESS", "STOPPED"};
+
+enum {
+    PH_SUBMITTED,
+    PH_QUEUED,
+    PH_PROVISIONING,
+    PH_DOWNLOAD_SOURCE,
+    PH_INSTALL,
+    PH_PRE_BUILD,
+    PH_BUILD,
+    PH_POST_BUILD,
+    PH_UPLOAD_ARTIFACTS,
+    PH_FINALIZING,
+    PH_COMPLETED,
+    PH_COUNT
+};
+static const char *const phase_names[] = {
+    "SUBMITTED", "QUEUED",     "PROVISIONING",     "DOWNLOAD_SOURCE", "INSTALL",  "PRE_BUILD",
+    "BUILD",     "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING",      "COMPLETED"};
+/* typical phase durations in seconds: [min, max] */
+static const int phase_secs[PH_COUNT][2] = {{0, 0},    {1, 4}, {15, 40}, {2, 9}, {8, 45}, {1, 6},
+                                            {30, 240}, {1, 8}, {1, 4},   {1, 3}, {0, 0}};
+
+enum {
+    BP_SUBMITTED,
+    BP_DOWNLOAD_BATCHSPEC,
+    BP_IN_PROGRESS,
+    BP_COMBINE_ARTIFACTS,
+    BP_SUCCEEDED,
+    BP_FAILED,
+    BP_STOPPED
+};
+static const char *const batch_phase_names[] = {
+    "SUBMITTED", "DOWNLOAD_BATCHSPEC", "IN_PROGRESS", "COMBINE_ARTIFACTS", "SUCCEEDED", "FAILED",
+    "STOPPED"};
+
+struct item {
+    bool batch;
+    char *id, *project, *source_version, *initiator;
+    int64_t number;
+    int status;    /* ST_* */
+    int phase;     /* builds: PH_* current; batches: BP_* current */
+    int end_phase; /* builds: the phase in which a completed build ended */
+    int64_t start_ms, end_ms;
+    uint64_t seed;
+    char *config; /* JSON members, without braces */
+    struct item *older, *newer;
+};
+
+struct token {
+    char *params; /* canonical request without the token */
+    char *id;     /* the build or batch it created */
+    int64_t at_ms;
+};
+
+struct project {
+    int64_t builds, batches; /* numbers handed out so far */
+};
+
+struct cbk_cb {
+    pthread_mutex_t mu;
+    char *region, *account;
+    enum cbk_world world;
+    size_t cap;
+    struct cbk_hmap items; /* id -> struct item */
+    struct item *oldest, *newest;
+    struct cbk_hmap tokens;   /* op NUL token -> struct token */
+    struct cbk_hmap projects; /* name -> struct project */
+};
+
+/* ---- lifecycle of the store ------------------------------------------------------------- */
+
+static void free_item(void *p)
+{
+    struct item *it = p;
+    if (!it)
+        return;
+    free(it->id);
+    free(it->project);
+    free(it->source_version);
+    free(it->initiator);
+    free(it->config);
+    free(it);
+}
+
+static void free_token(void *p)
+{
+    struct token *t = p;
+    if (!t)
+        return;
+    free(t->params);
+    free(t->id);
+    free(t);
+}
+
+struct cbk_cb *cbk_cb_new(const char *region, const char *account, enum cbk_world world, size_t cap)
+{
+    struct cbk_cb *cb = cbk_xcalloc(1, sizeof(*cb));
+    pthread_mutex_init(&cb->mu, NULL);
+    cb->region = cbk_xstrdup(region);
+    cb->account = cbk_xstrdup(account);
+    cb->world = world;
+    cb->cap = cap ? cap : 100000;
+    cbk_hmap_init(&cb->items);
+    cbk_hmap_init(&cb->tokens);
+    cbk_hmap_init(&cb->projects);
+    return cb;
+}
+
+static void clear(struct cbk_cb *cb)
+{
+    cbk_hmap_release(&cb->items, free_item);
+    cbk_hmap_release(&cb->tokens, free_token);
+    cbk_hmap_release(&cb->projects, free);
+    cb->oldest = cb->newest = NULL;
+}
+
+void cbk_cb_free(struct cbk_cb *cb)
+{
+    if (!cb)
+        return;
+    clear(cb);
+    free(cb->region);
+    free(cb->account);
+    pthread_mutex_destroy(&cb->mu);
+    free(cb);
+}
+
+void cbk_cb_reset(struct cbk_cb *cb)
+{
+    pthread_mutex_lock(&cb->mu);
+    clear(cb);
+    pthread_mutex_unlock(&cb->mu);
+}
+
+void cbk_cb_set_world(struct cbk_cb *cb, enum cbk_world world)
+{
+    pthread_mutex_lock(&cb->mu);
+    cb->world = world;
+    pthread_mutex_unlock(&cb->mu);
+}
+
+enum cbk_world cbk_cb_world(struct cbk_cb *cb)
+{
+    pthread_mutex_lock(&cb->mu);
+    enum cbk_world w = cb->world;
+    pthread_mutex_unlock(&cb->mu);
+    return w;
+}
+
+size_t cbk_cb_build_count(struct cbk_cb *cb)
+{
+    pthread_mutex_lock(&cb->mu);
+    size_t n = cb->items.n;
+    pthread_mutex_unlock(&cb->mu);
+    return n;
+}
+
+static struct project *project_get(struct cbk_cb *cb, const char *name)
+{
+    struct project *p = cbk_hmap_get(&cb->projects, name, strlen(name));
+    if (!p) {
+        p = cbk_xcalloc(1, sizeof(*p));
+        cbk_hmap_put(&cb->projects, name, strlen(name), p);
+    }
+    return p;
+}
+
+void cbk_cb_seed_project(struct cbk_cb *cb, const char *project)
+{
+    pthread_mutex_lock(&cb->mu);
+    project_get(cb, project);
+    pthread_mutex_unlock(&cb->mu);
+}
+
+/* Link a new item as the newest; evict the oldest past the cap. Caller holds the lock. */
+static void store(struct cbk_cb *cb, struct item *it)
+{
+    struct item *old = cbk_hmap_put(&cb->items, it->id, strlen(it->id), it);
+    if (old) {
+        if (old->older)
+            old->older->newer = old->newer;
+        else
+            cb->oldest = old->newer;
+        if (old->newer)
+            old->newer->older = old->older;
+        else
+            cb->newest = old->older;
+        free_item(old);
+    }
+    it->older = cb->newest;
+    it->newer = NULL;
+    if (cb->newest)
+        cb->newest->newer = it;
+    cb->newest = it;
+    if (!cb->oldest)
+        cb->oldest = it;
+    while (cb->items.n > cb->cap && cb->oldest) {
+        struct item *ev = cb->oldest;
+        cb->oldest = ev->newer;
+        if (cb->oldest)
+            cb->oldest->older = NULL;
+        else
+            cb->newest = NULL;
+        cbk_hmap_del(&cb->items, ev->id, strlen(ev->id));
+        free_item(ev);
+    }
+}
+
+/* ---- ids ---------------------------------------------------------------------------------- */
+
+static void new_uuid(struct cbk_rng *rng, char out[37])
+{
+    uint64_t hi = cbk_rng_next(rng), lo = cbk_rng_next(rng);
+    cbk_uuid_format(out, hi, lo);
+}
+
+/* The project of "project:uuid" or of "arn:aws:codebuild:r:a:build/project:uuid". */
+static bool parse_build_id(const char *id, char *project, size_t psize, const char **bare)
+{
+    const char *s = id;
+    if (strncmp(s, "arn:", 4) == 0) {
+        const char *slash = strchr(s, '/');
+        if (!slash)
+            return false;
+        s = slash + 1;
+    }
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || !colon[1])
+        return false;
+    size_t n = (size_t)(colon - s);
+    if (n >= psize)
+        return false;
+    memcpy(project, s, n);
+    project[n] = '\0';
+    if (bare)
+        *bare = s;
+    return true;
+}
+
+/* ---- JSON helpers ------------------------------------------------------------------------ */
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+    struct json_object *v = NULL;
+    if (!o || !json_object_object_get_ex(o, key, &v))
+        return NULL;
+    return v; /* NULL for a JSON null too */
+}
+
+static const char *get_str(struct json_object *o, const char *key)
+{
+    struct json_object *v = get(o, key);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/* Write "key":<value of o.key as JSON> if present. */
+static void copy_member(struct cbk_jsonw *w, const char *key, struct json_object *v)
+{
+    if (!v)
+        return;
+    cbk_jsonw_key(w, key);
+    const char *s =
+        json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    cbk_jsonw_raw(w, s, strlen(s));
+}
+
+/* ---- configuration fragments ---------------------------------------------------------------- */
+
+static void default_source(struct cbk_cb *cb, const char *project, struct cbk_jsonw *w)
+{
+    cbk_jsonw_key(w, "source");
+    cbk_jsonw_obj(w);
+    cbk_jsonw_kstr(w, "type", "CODECOMMIT");
+    char loc[512];
+    snprintf(loc, sizeof loc, "https://git-codecommit.%s.amazonaws.com/v1/repos/%s", cb->region,
+             project);
+    cbk_jsonw_kstr(w, "location", loc);
+    cbk_jsonw_kint(w, "gitCloneDepth", 1);
+    cbk_jsonw_key(w, "gitSubmodulesConfig");
+    cbk_jsonw_obj(w);
+    cbk_jsonw_kbool(w, "fetchSubmodules", false);
+    cbk_jsonw_end_obj(w);
+    cbk_jsonw_kstr(w, "buildspec", "buildspec.yml");
+    cbk_jsonw_kbool(w, "insecureSsl", false);
+    cbk_jsonw_end_obj(w);
+}
+
+static void default_environment(struct cbk_jsonw *w)
+{
+    cbk_jsonw_key(w, "environment");
+    cbk_jsonw_obj(w);
+    cbk_jsonw_kstr(w, "type", "LINUX_CONTAINER");
+    cbk_jsonw_kstr(w, "image", "aws/codebuild/amazonlinux2-x86_64-standard:5.0");
+    cbk_jsonw_kstr(w, "computeType", "BUILD_GENERAL1_SMALL");
+    cbk_jsonw_key(w, "environmentVariables");
+    cbk_jsonw_arr(w);
+    cbk_jsonw_end_arr(w);
+    cbk_jsonw_kbool(w, "privilegedMode", false);
+    cbk_jsonw_kstr(w, "imagePullCredentialsType", "CODEBUILD");
+    cbk_jsonw_end_obj(w);
+}
+
+static void role_arn(struct cbk_cb *cb, const char *project, char *out, size_t n)
+{
+    snprintf(out, n, "arn:aws:iam::%s:role/service-role/codebuild-%s-service-role", cb->account,
+             project);
+}
+
+static void kms_arn(struct cbk_cb *cb, char *out, size_t n)
+{
+    snprintf(out, n, "arn:aws:kms:%s:%s:alias/aws/s3", cb->region, cb->account);
+}
+
+/* The configuration of a build of 'project' with no overrides (open world). */
+static char *default_build_config(struct cbk_cb *cb, const char *project)
+{
+    struct cbk_buf b = CBK_BUF_INIT(1 << 20);
+    struct cbk_jsonw w;
+    cbk_jsonw_init(&w, &b);
+    cbk_jsonw_obj(&w);
+    default_source(cb, project, &w);
+    cbk_jsonw_key(&w, "secondarySources");
+    cbk_jsonw_arr(&w);
+    cbk_jsonw_end_arr(&w);
+    cbk_jsonw_key(&w, "secondarySourceVersions");
+    cbk_jsonw_arr(&w);
+    cbk_jsonw_end_arr(&w);
+    cbk_jsonw_key(&w, "artifacts");
+    cbk_jsonw_obj(&w);
+    cbk_jsonw_kstr(&w, "location", "");
+    cbk_jsonw_end_obj(&w);
+    cbk_jsonw_key(&w, "secondaryArtifacts");
+    cbk_jsonw_arr(&w);
+    cbk_jsonw_end_arr(&w);
+    cbk_jsonw_key(&w, "cache");
+    cbk_jsonw_obj(&w);
+    cbk_jsonw_kstr(&w, "type", "NO_CACHE");
+    cbk_jsonw_end_obj(&w);
+    default_environment(&w);
+    char arn[512];
+    role_arn(cb, project, arn, sizeof arn);
+    cbk_jsonw_kstr(&w, "serviceRole", arn);
+    cbk_jsonw_kint(&w, "timeoutInMinutes", 60);
+    cbk_jsonw_kint(&w, "queuedTimeoutInMinutes", 480);
+    kms_arn(cb, arn, sizeof arn);
+    cbk_jsonw_kstr(&w, "encryptionKey", arn);
+    cbk_jsonw_end_obj(&w);
+    /* keep the members without the braces */
+    char *s = cbk_xstrndup(b.ptr + 1, b.len - 2);
+    cbk_buf_release(&b);
+    return s;
+}
+
+/* BuildArtifacts from a ProjectArtifacts override. */
+static void artifacts_from(struct cbk_jsonw *w, struct json_object *pa)
+{
+    cbk_jsonw_obj(w);
+    const char *type = get_str(pa, "type");
+    const char *loc = get_str(pa, "location");
+    if (type && strcmp(type, "S3") == 0 && loc) {
+        char buf[1024];
+        const char *path = get_str(pa, "path"), *name = get_str(pa, "name");
+        snprintf(buf, sizeof buf, "arn:aws:s3:::%s%s%s%s%s", loc, path && *path ? "/" : "",
+                 path ? path : "", name && *name ? "/" : "", name ? name : "");
+        cbk_jsonw_kstr(w, "location", buf);
+    } else {
+        cbk_jsonw_kstr(w, "location", "");
+    }
+    copy_member(w, "overrideArtifactName", get(pa, "overrideArtifactName"));
+    copy_member(w, "encryptionDisabled", get(pa, "encryptionDisabled"));
+    copy_member(w, "artifactIdentifier", get(pa, "artifactIdentifier"));
+    copy_member(w, "bucketOwnerAccess", get(pa, "bucketOwnerAccess"));
+    cbk_jsonw_end_obj(w);
+}
+
+/*
+ * The configuration of a batch started with the overrides of a StartBuildBatch request: what
+ * the request names is echoed, the rest is the project's default.
+ */
+static char *batch_config_from(struct cbk_cb *cb, const char *project, struct json_object *rq)
+{
+    struct cbk_buf b = CBK_BUF_INIT(1 << 22);
+    struct cbk_jsonw w;
+    cbk_jsonw_init(&w, &b);
+    cbk_jsonw_obj(&w);
+
+    /* source */
+    cbk_jsonw_key(&w, "source");
+    cbk_jsonw_obj(&w);
+    const char *stype = get_str(rq, "sourceTypeOverride");
+    cbk_jsonw_kstr(&w, "type", stype ? stype : "CODECOMMIT");
+    const char *sloc = get_str(rq, "sourceLocationOverride");
+    char loc[512];
+    snprintf(loc, sizeof loc, "https://git-codecommit.%s.amazonaws.com/v1/repos/%s", cb->region,
+             project);
+    if (!(stype && strcmp(stype, "NO_SOURCE") == 0) || sloc)
+        cbk_jsonw_kstr(&w, "location", sloc ? sloc : loc);
+    struct json_object *v = get(rq, "gitCloneDepthOverride");
+    if (v)
+        copy_member(&w, "gitCloneDepth", v);
+    else
+        cbk_jsonw_kint(&w, "gitCloneDepth", 1);
+    copy_member(&w, "gitSubmodulesConfig", get(rq, "gitSubmodulesConfigOverride"));
+    const char *bs = get_str(rq, "buildspecOverride");
+    cbk_jsonw_kstr(&w, "buildspec", bs ? bs : "buildspec.yml");
+    copy_member(&w, "auth", get(rq, "sourceAuthOverride"));
+    copy_member(&w, "reportBuildStatus", get(rq, "reportBuildBatchStatusOverride"));
+    v = get(rq, "insecureSslOverride");
+    if (v)
+        copy_member(&w, "insecureSsl", v);
+    else
+        cbk_jsonw_kbool(&w, "insecureSsl", false);
+    cbk_jsonw_end_obj(&w);
+
+    v = get(rq, "secondarySourcesOverride");
+    if (v)
+        copy_member(&w, "secondarySources", v);
+    else {
+        cbk_jsonw_key(&w, "secondarySources");
+        cbk_jsonw_arr(&w);
+        cbk_jsonw_end_arr(&w);
+    }
+    v = get(rq, "secondarySourcesVersionOverride");
+    if (v)
+        copy_member(&w, "secondarySourceVersions", v);
+    else {
+        cbk_jsonw_key(&w, "secondarySourceVersions");
+        cbk_jsonw_arr(&w);
+        cbk_jsonw_end_arr(&w);
+    }
+
+    cbk_jsonw_key(&w, "artifacts");
+    v = get(rq, "artifactsOverride");
+    if (v) {
+        artifacts_from(&w, v);
+    } else {
+        cbk_jsonw_obj(&w);
+        cbk_jsonw_kstr(&w, "location", "");
+        cbk_jsonw_end_obj(&w);
+    }
+    cbk_jsonw_key(&w, "secondaryArtifacts");
+    cbk_jsonw_arr(&w);
+    v = get(rq, "secondaryArtifactsOverride");
+    if (v && json_object_is_type(v, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+            artifacts_from(&w, json_object_array_get_idx(v, i));
+    cbk_jsonw_end_arr(&w);
+
+    v = get(rq, "cacheOverride");
+    if (v)
+        copy_member(&w, "cache", v);
+    else {
+        cbk_jsonw_key(&w, "cache");
+        cbk_jsonw_obj(&w);
+        cbk_jsonw_kstr(&w, "type", "NO_CACHE");
+        cbk_jsonw_end_obj(&w);
+    }
+
+    /* environment */
+    cbk_jsonw_key(&w, "environment");
+    cbk_jsonw_obj(&w);
+    const char *s = get_str(rq, "environmentTypeOverride");
+    cbk_jsonw_kstr(&w, "type", s ? s : "LINUX_CONTAINER");
+    s = get_str(rq, "imageOverride");
+    cbk_jsonw_kstr(&w, "image", s ? s : "aws/codebuild/amazonlinux2-x86_64-standard:5.0");
+    s = get_str(rq, "computeTypeOverride");
+    cbk_jsonw_kstr(&w, "computeType", s ? s : "BUILD_GENERAL1_SMALL");
+    v = get(rq, "environmentVariablesOverride");
+    if (v)
+        copy_member(&w, "environmentVariables", v);
+    else {
+        cbk_jsonw_key(&w, "environmentVariables");
+        cbk_jsonw_arr(&w);
+        cbk_jsonw_end_arr(&w);
+    }
+    v = get(rq, "privilegedModeOverride");
+    if (v)
+        copy_member(&w, "privilegedMode", v);
+    else
+        cbk_jsonw_kbool(&w, "privilegedMode", false);
+    copy_member(&w, "certificate", get(rq, "certificateOverride"));
+    copy_member(&w, "registryCredential", get(rq, "registryCredentialOverride"));
+    s = get_str(rq, "imagePullCredentialsTypeOverride");
+    cbk_jsonw_kstr(&w, "imagePullCredentialsType", s ? s : "CODEBUILD");
+    cbk_jsonw_end_obj(&w);
+
+    char arn[512];
+    s = get_str(rq, "serviceRoleOverride");
+    role_arn(cb, project, arn, sizeof arn);
+    cbk_jsonw_kstr(&w, "serviceRole", s ? s : arn);
+
+    v = get(rq, "logsConfigOverride");
+    if (v) {
+        copy_member(&w, "logConfig", v);
+    } else {
+        cbk_jsonw_key(&w, "logConfig");
+        cbk_jsonw_obj(&w);
+        cbk_jsonw_key(&w, "cloudWatchLogs");
+        cbk_jsonw_obj(&w);
+        cbk_jsonw_kstr(&w, "status", "ENABLED");
+        cbk_jsonw_end_obj(&w);
+        cbk_jsonw_key(&w, "s3Logs");
+        cbk_jsonw_obj(&w);
+        cbk_jsonw_kstr(&w, "status", "DISABLED");
+        cbk_jsonw_kbool(&w, "encryptionDisabled", false);
+        cbk_jsonw_end_obj(&w);
+        cbk_jsonw_end_obj(&w);
+    }
+    v = get(rq, "buildTimeoutInMinutesOverride");
+    if (v)
+        copy_member(&w, "buildTimeoutInMinutes", v);
+    else
+        cbk_jsonw_kint(&w, "buildTimeoutInMinutes", 60);
+    v = get(rq, "queuedTimeoutInMinutesOverride");
+    if (v)
+        copy_member(&w, "queuedTimeoutInMinutes", v);
+    else
+        cbk_jsonw_kint(&w, "queuedTimeoutInMinutes", 480);
+    s = get_str(rq, "encryptionKeyOverride");
+    kms_arn(cb, arn, sizeof arn);
+    cbk_jsonw_kstr(&w, "encryptionKey", s ? s : arn);
+
+    v = get(rq, "buildBatchConfigOverride");
+    if (v) {
+        copy_member(&w, "buildBatchConfig", v);
+    } else {
+        cbk_jsonw_key(&w, "buildBatchConfig");
+        cbk_jsonw_obj(&w);
+        role_arn(cb, project, arn, sizeof arn);
+        cbk_jsonw_kstr(&w, "serviceRole", arn);
+        cbk_jsonw_kbool(&w, "combineArtifacts", false);
+        cbk_jsonw_key(&w, "restrictions");
+        cbk_jsonw_obj(&w);
+        cbk_jsonw_kint(&w, "maximumBuildsAllowed", 100);
+        cbk_jsonw_end_obj(&w);
+        cbk_jsonw_kint(&w, "timeoutInMins", 480);
+        cbk_jsonw_kstr(&w, "batchReportMode", "REPORT_AGGREGATED_BATCH");
+        cbk_jsonw_end_obj(&w);
+    }
+    copy_member(&w, "debugSessionEnabled", get(rq, "debugSessionEnabled"));
+    cbk_jsonw_end_obj(&w);
+    char *out = cbk_xstrndup(b.ptr + 1, b.len - 2);
+    cbk_buf_release(&b);
+    return out;
+}
+
+/* ---- rendering ------------------------------------------------------------------------------ */
+
+/* Phase durations of a build, in milliseconds, from its seed. */
+static void phase_durations(uint64_t seed, int64_t ms[PH_COUNT])
+{
+    struct cbk_rng r;
+    cbk_rng_seed(&r, seed);
+    for (int i = 0; i < PH_COUNT; i++) {
+        int lo = phase_secs[i][0], hi = phase_secs[i][1];
+        int64_t s = lo + (int64_t)cbk_rng_below(&r, (uint64_t)(hi - lo + 1));
+        ms[i] = s * 1000 + (hi ? (int64_t)cbk_rng_below(&r, 1000) : 0);
+    }
+}
+
+static void write_phase(struct cbk_jsonw *w, const char *type, const char *status, int64_t start,
+                        int64_t end, bool ended)
+{
+    cbk_jsonw_obj(w);
+    cbk_jsonw_kstr(w, "phaseType", type);
+    if (status)
+        cbk_jsonw_kstr(w, "phaseStatus", status);
+    cbk_jsonw_kepoch_ms(w, "startTime", start);
+    if (ended) {
+        cbk_jsonw_kepoch_ms(w, "endTime", end);
+        cbk_jsonw_kint(w, "durationInSeconds", (end - start) / 1000);
+    }
+    cbk_jsonw_end_obj(w);
+}
+
+/*
+ * Phases of a build: the completed ones SUCCEEDED with start/end/duration, the one it ended
+ * in with the final status, then FINALIZING and COMPLETED for completed builds; the current
+ * phase of a running build has a start time only.
+ */
+static void render_phases(const struct item *it, struct cbk_jsonw *w)
+{
+    int64_t d[PH_COUNT];
+    phase_durations(it->seed, d);
+    bool complete = it->status != ST_IN_PROGRESS;
+    int last = complete ? it->end_phase : it->phase;
+    int64_t t = it->start_ms;
+    cbk_jsonw_key(w, "phases");
+    cbk_jsonw_arr(w);
+    for (int i = 0; i < last && i < PH_FINALIZING; i++) {
+        int64_t e = t + d[i];
+        if (complete && it->end_ms && e > it->end_ms)
+            e = it->end_ms;
+        write_phase(w, phase_names[i], "SUCCEEDED", t, e, true);
+        t = e;
+    }
+    if (!complete) {
+        write_phase(w, phase_names[last], NULL, t, 0, false);
+    } else {
+        int64_t end = it->end_ms ? it->end_ms : t + d[last];
+        if (last < PH_FINALIZING) {
+            const char *st = it->status == ST_SUCCEEDED ? "SUCCEEDED" : status_names[it->status];
+            cbk_jsonw_obj(w);
+            cbk_jsonw_kstr(w, "phaseType", phase_names[last]);
+            cbk_jsonw_kstr(w, "phaseStatus", st);
+            int64_t fin = end - 1000 > t ? end - 1000 : t;
+            cbk_jsonw_kepoch_ms(w, "startTime", t);
+            cbk_jsonw_kepoch_ms(w, "endTime", fin);
+            cbk_jsonw_kint(w, "durationInSeconds", (fin - t) / 1000);
+            if (it->status == ST_FAILED || it->status == ST_FAULT) {
+                cbk_jsonw_key(w, "contexts");
+                cbk_jsonw_arr(w);
+                cbk_jsonw_obj(w);
+                cbk_jsonw_kstr(w, "statusCode",
+                               it->status == ST_FAILED ? "COMMAND_EXECUTION_ERROR"
+                                                       : "CLIENT_ERROR");
+                cbk_jsonw_kstr(w, "message",
+                               it->status == ST_FAILED
+                                   ? "Error while executing command: make test. "
+                                     "Reason: exit status 2"
+                                   : "internal service error");
+                cbk_jsonw_end_obj(w);
+                cbk_jsonw_end_arr(w);
+            }
+            cbk_jsonw_end_obj(w);
+            t = fin;
+        }
+        write_phase(w, "FINALIZING", "SUCCEEDED", t, end, true);
+        write_phase(w, "COMPLETED", NULL, end, 0, false);
+    }
+    cbk_jsonw_end_arr(w);
+}
+
+static void render_build(struct cbk_cb *cb, const struct item *it, struct cbk_jsonw *w)
+{
+    char buf[1024];
+    const char *bare = it->id;
+    cbk_jsonw_obj(w);
+    cbk_jsonw_kstr(w, "id", it->id);
+    snprintf(buf, sizeof buf, "arn:aws:codebuild:%s:%s:build/%s", cb->region, cb->account, bare);
+    cbk_jsonw_kstr(w, "arn", buf);
+    cbk_jsonw_kint(w, "buildNumber", it->number);
+    cbk_jsonw_kepoch_ms(w, "startTime", it->start_ms);
+    bool complete = it->status != ST_IN_PROGRESS;
+    if (complete)
+        cbk_jsonw_kepoch_ms(w, "endTime", it->end_ms);
+    cbk_jsonw_kstr(w, "currentPhase", complete ? "COMPLETED" : phase_names[it->phase]);
+    cbk_jsonw_kstr(w, "buildStatus", status_names[it->status]);
+    if (it->source_version)
+        cbk_jsonw_kstr(w, "sourceVersion", it->source_version);
+    if ((complete ? it->end_phase : it->phase) > PH_DOWNLOAD_SOURCE) {
+        uint64_t h = cbk_mix64(it->seed ^ 0x5eed), h2 = cbk_mix64(h);
+        snprintf(buf, sizeof buf, "%016" PRIx64 "%016" PRIx64 "%08" PRIx32, h, h2,
+                 (uint32_t)cbk_mix64(h2));
+        cbk_jsonw_kstr(w, "resolvedSourceVersion", buf);
+    }
+    cbk_jsonw_kstr(w, "projectName", it->project);
+    render_phases(it, w);
+    if (it->config && *it->config)
+        cbk_jsonw_raw(w, it->config, strlen(it->config)); /* members, comma-separated */
+    /* logs: per build */
+    const char *colon = strrchr(it->id, ':');
+    const char *stream = colon ? colon + 1 : it->id;
+    cbk_jsonw_key(w, "logs");
+    cbk_jsonw_obj(w);
+    snprintf(buf, sizeof buf, "/aws/codebuild/%s", it->project);
+    cbk_jsonw_kstr(w, "groupName", buf);
+    cbk_jsonw_kstr(w, "streamName", stream);
+    snprintf(buf, sizeof buf,
+             "https://console.aws.amazon.com/cloudwatch/home?region=%s#logEvent:group=/aws/"
+             "codebuild/%s;stream=%s",
+             cb->region, it->project, stream);
+    cbk_jsonw_kstr(w, "deepLink", buf);
+    snprintf(buf, sizeof buf, "arn:aws:logs:%s:%s:log-group:/aws/codebuild/%s:log-stream:%s",
+             cb->region, cb->account, it->project, stream);
+    cbk_jsonw_kstr(w, "cloudWatchLogsArn", buf);
+    cbk_jsonw_key(w, "cloudWatchLogs");
+    cbk_jsonw_obj(w);
+    cbk_jsonw_kstr(w, "status", "ENABLED");
+    cbk_jsonw_end_obj(w);
+    cbk_jsonw_key(w, "s3Logs");
+    cbk_jsonw_obj(w);
+    cbk_jsonw_kstr(w, "status", "DISABLED");
+    cbk_jsonw_kbool(w, "encryptionDisabled", false);
+    cbk_jsonw_end_obj(w);
+    cbk_jsonw_end_obj(w);
+    cbk_jsonw_kbool(w, "buildComplete", complete);
+    cbk_jsonw_kstr(w, "initiator", it->initiator ? it->initiator : "cbkit-mock");
+    cbk_jsonw_end_obj(w);
+}
+
+static void render_batch(struct cbk_cb *cb, const struct item *it, struct cbk_jsonw *w)
+{
+    char buf[1024];
+    cbk_jsonw_obj(w);
+    cbk_jsonw_kstr(w, "id", it->id);
+    snprintf(buf, sizeof buf, "arn:aws:codebuild:%s:%s:build-batch/%s", cb->region, cb->account,
+             it->id);
+    cbk_jsonw_kstr(w, "arn", buf);
+    cbk_jsonw_kepoch_ms(w, "startTime", it->start_ms);
+    bool complete = it->status != ST_IN_PROGRESS;
+    if (complete)
+        cbk_jsonw_kepoch_ms(w, "endTime", it->end_ms);
+    cbk_jsonw_kstr(w, "currentPhase", batch_phase_names[it->phase]);
+    cbk_jsonw_kstr(w, "buildBatchStatus", status_names[it->status]);
+    if (it->source_version)
+        cbk_jsonw_kstr(w, "sourceVersion", it->source_version);
+    cbk_jsonw_kstr(w, "projectName", it->project);
+    cbk_jsonw_key(w, "phases");
+    cbk_jsonw_arr(w);
+    write_phase(w, "SUBMITTED", "SUCCEEDED", it->start_ms, it->start_ms, true);
+    if (!complete) {
+        write_phase(w, batch_phase_names[it->phase], NULL, it->start_ms, 0, false);
+    } else {
+        write_phase(w, "DOWNLOAD_BATCHSPEC", it->status == ST_STOPPED ? "STOPPED" : "SUCCEEDED",
+                    it->start_ms, it->end_ms, true);
+        write_phase(w, batch_phase_names[it->phase], NULL, it->end_ms, 0, false);
+    }
+    cbk_jsonw_end_arr(w);
+    if (it->config && *it->config)
+        cbk_jsonw_raw(w, it->config, strlen(it->config));
+    cbk_jsonw_kbool(w, "complete", complete);
+    cbk_jsonw_kstr(w, "initiator", it->initiator ? it->initiator : "cbkit-mock");
+    cbk_jsonw_kint(w, "buildBatchNumber", it->number);
+    cbk_jsonw_key(w, "buildGroups");
+    cbk_jsonw_arr(w);
+    cbk_jsonw_end_arr(w);
+    cbk_jsonw_end_obj(w);
+}
+
+static void render_output(struct cbk_cb *cb, const struct item *it, struct cbk_buf *out)
+{
+    struct cbk_jsonw w;
+    cbk_jsonw_init(&w, out);
+    cbk_jsonw_obj(&w);
+    cbk_jsonw_key(&w, it->batch ? "buildBatch" : "build");
+    if (it->batch)
+        render_batch(cb, it, &w);
+    else
+        render_build(cb, it, &w);
+    cbk_jsonw_end_obj(&w);
+}
+
+/* ---- idempotency ------------------------------------------------------------------------- */
+
+static bool skip_token(const char *pointer, void *arg)
+{
+    CBK_UNUSED(arg);
+    return strcmp(pointer, "/idempotencyToken") == 0;
+}
+
+/*
+ * Check a token: 0 = not seen (or expired), 1 = same parameters (*id gets the item id),
+ * -1 = different parameters. Caller holds the lock. 'params' is the canonical request.
+ */
+static int token_check(struct cbk_cb *cb, const char *key, size_t klen, const char *params,
+                       int64_t now, const char **id)
+{
+    struct token *t = cbk_hmap_get(&cb->tokens, key, klen);
+    if (!t)
+        return 0;
+    if (now - t->at_ms >= CBK_CB_IDEMPOTENCY_MS || now < t->at_ms) {
+        free_token(cbk_hmap_del(&cb->tokens, key, klen));
+        return 0;
+    }
+    if (strcmp(t->params, params) != 0)
+        return -1;
+    *id = t->id;
+    return 1;
+}
+
+static void sweep_tokens(struct cbk_cb *cb, int64_t now);
+
+static void token_put(struct cbk_cb *cb, const char *key, size_t klen, const char *params,
+                      const char *id, int64_t now)
+{
+    struct token *t = cbk_xcalloc(1, sizeof(*t));
+    t->params = cbk_xstrdup(params);
+    t->id = cbk_xstrdup(id);
+    t->at_ms = now;
+    free_token(cbk_hmap_put(&cb->tokens, key, klen, t));
+    if (cb->tokens.n > cb->cap)
+        sweep_tokens(cb, now);
+}
+
+struct sweep {
+    int64_t now;
+    struct cbk_buf keys; /* expired keys, each followed by its length */
+};
+
+static void sweep_cb(const char *key, size_t kl, void *value, void *arg)
+{
+    struct sweep *s = arg;
+    struct token *t = value;
+    if (s->now - t->at_ms < CBK_CB_IDEMPOTENCY_MS && s->now >= t->at_ms)
+        return;
+    cbk_buf_add(&s->keys, &kl, sizeof kl);
+    cbk_buf_add(&s->keys, key, kl);
+}
+
+/* Forget expired tokens (the table stays bounded by what five minutes can hold). */
+static void sweep_tokens(struct cbk_cb *cb, int64_t now)
+{
+    struct sweep s = {now, CBK_BUF_INIT((size_t)1 << 30)};
+    cbk_hmap_each(&cb->tokens, sweep_cb, &s);
+    for (size_t off = 0; off < s.keys.len;) {
+        size_t kl;
+        memcpy(&kl, s.keys.ptr + off, sizeof kl);
+        off += sizeof kl;
+        free_token(cbk_hmap_del(&cb->tokens, s.keys.ptr + off, kl));
+        off += kl;
+    }
+    cbk_buf_release(&s.keys);
+}
+
+/* ---- operations --------------------------------------------------------------------------- */
+
+static void result_error(struct cbk_cb_result *res, const char *type, const char *fmt, ...)
+    CBK_PRINTF(3, 4);
+
+static void result_error(struct cbk_cb_result *res, const char *type, const char *fmt, ...)
+{
+    res->status = 400;
+    res->error_type = type;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->message, sizeof res->message, fmt, ap);
+    va_end(ap);
+}
+
+static struct item *new_item(bool batch, const char *project, struct cbk_rng *rng, int64_t now)
+{
+    struct item *it = cbk_xcalloc(1, sizeof(*it));
+    char uuid[37];
+    new_uuid(rng, uuid);
+    size_t n = strlen(project) + 1 + 36 + 1;
+    it->id = cbk_xmalloc(n);
+    snprintf(it->id, n, "%s:%s", project, uuid);
+    it->batch = batch;
+    it->project = cbk_xstrdup(project);
+    it->status = ST_IN_PROGRESS;
+    it->phase = batch ? BP_DOWNLOAD_BATCHSPEC : PH_QUEUED;
+    it->start_ms = now;
+    it->seed = cbk_rng_next(rng);
+    return it;
+}
+
+static void retry_build(struct cbk_cb *cb, const struct cbk_cb_call *c, struct cbk_cb_result *res)
+{
+    const char *id = get_str(c->req, "id");
+    if (!id) {
+        result_error(res, "InvalidInputException", "Build ID is required");
+        return;
+    }
+    char project[256];
+    const char *bare = NULL;
+    if (!parse_build_id(id, project, sizeof project, &bare)) {
+        result_error(res, "InvalidInputException", "Invalid build ID provided");
+        return;
+    }
+    const char *token = get_str(c->req, "idempotencyToken");
+    struct cbk_buf params = CBK_BUF_INIT(1 << 22), key = CBK_BUF_INIT(1 << 20);
+    if (token) {
+        cbk_json_canonical(c->req, &params, skip_token, NULL);
+        cbk_buf_adds(&key, "RetryBuild");
+        cbk_buf_addc(&key, '\0');
+        cbk_buf_adds(&key, token);
+    }
+    pthread_mutex_lock(&cb->mu);
+    if (token) {
+        const char *prev = NULL;
+        int tc = token_check(cb, key.ptr, key.len, cbk_buf_str(&params), c->now_ms, &prev);
+        if (tc < 0) {
+            result_error(res, CBK_CB_MISMATCH_ERROR,
+                         "The idempotency token '%.200s' was already used within the last 5 "
+                         "minutes with different parameters",
+                         token);
+            goto out;
+        }
+        if (tc > 0) {
+            struct item *it = cbk_hmap_get(&cb->items, prev, strlen(prev));
+            if (it) {
+                render_output(cb, it, c->out);
+                res->status = 200;
+                res->answered_by = "state (idempotent retry)";
+                goto out;
+            }
+        }
+    }
+    struct item *orig = cbk_hmap_get(&cb->items, bare, strlen(bare));
+    if (orig && orig->batch)
+        orig = NULL;
+    if (!orig && cb->world == CBK_WORLD_STRICT) {
+        res->status = 400;
+        res->error_type = "ResourceNotFoundException";
+        snprintf(res->message, sizeof res->message, "Build %.300s does not exist", id);
+        goto out;
+    }
+    struct project *p = project_get(cb, project);
+    struct item *it = new_item(false, project, c->rng, c->now_ms);
+    it->number = ++p->builds;
+    if (orig) {
+        if (orig->number >= it->number)
+            it->number = p->builds = orig->number + 1;
+        it->config = cbk_xstrdup(orig->config ? orig->config : "");
+        it->source_version = orig->source_version ? cbk_xstrdup(orig->source_version) : NULL;
+        res->answered_by = "state";
+    } else {
+        it->config = default_build_config(cb, project);
+        res->answered_by = "generated";
+    }
+    store(cb, it);
+    if (token)
+        token_put(cb, key.ptr, key.len, cbk_buf_str(&params), it->id, c->now_ms);
+    render_output(cb, it, c->out);
+    res->status = 200;
+out:
+    pthread_mutex_unlock(&cb->mu);
+    cbk_buf_release(&params);
+    cbk_buf_release(&key);
+}
+
+static void stop_build(struct cbk_cb *cb, const struct cbk_cb_call *c, struct cbk_cb_result *res)
+{
+    const char *id = get_str(c->req, "id");
+    char project[256];
+    const char *bare = NULL;
+    if (!id || !parse_build_id(id, project, sizeof project, &bare)) {
+        result_error(res, "InvalidInputException", "Invalid build ID provided");
+        return;
+    }
+    pthread_mutex_lock(&cb->mu);
+    struct item *it = cbk_hmap_get(&cb->items, bare, strlen(bare));
+    if (it && it->batch)
+        it = NULL;
+    if (!it) {
+        if (cb->world == CBK_WORLD_STRICT) {
+            res->status = 400;
+            res->error_type = "ResourceNotFoundException";
+            snprintf(res->message, sizeof res->message, "Build %.300s does not exist", id);
+            pthread_mutex_unlock(&cb->mu);
+            return;
+        }
+        /* open world: the build existed, running; it is now stopped */
+        it = cbk_xcalloc(1, sizeof(*it));
+        it->id = cbk_xstrdup(bare);
+        it->project = cbk_xstrdup(project);
+        struct project *p = project_get(cb, project);
+        it->number = ++p->builds;
+        it->seed = cbk_rng_next(c->rng);
+        int64_t d[PH_COUNT];
+        phase_durations(it->seed, d);
+        it->phase = PH_BUILD;
+        it->start_ms = c->now_ms;
+        for (int i = 0; i < PH_BUILD; i++)
+            it->start_ms -= d[i];
+        it->start_ms -= 1000 + (int64_t)cbk_rng_below(c->rng, 5000);
+        it->status = ST_IN_PROGRESS;
+        it->config = default_build_config(cb, project);
+        store(cb, it);
+        res->answered_by = "generated";
+    } else {
+        res->answered_by = "state";
+    }
+    if (it->status == ST_IN_PROGRESS) {
+        it->status = ST_STOPPED;
+        it->end_phase = it->phase;
+        it->phase = PH_COMPLETED;
+        it->end_ms = c->now_ms > it->start_ms ? c->now_ms : it->start_ms;
+    }
+    render_output(cb, it, c->out);
+    res->status = 200;
+    pthread_mutex_unlock(&cb->mu);
+}
+
+static void start_build_batch(struct cbk_cb *cb, const struct cbk_cb_call *c,
+                              struct cbk_cb_result *res)
+{
+    const char *project = get_str(c->req, "projectName");
+    if (!project || !*project) {
+        result_error(res, "InvalidInputException", "Project name is required");
+        return;
+    }
+    if (strlen(project) > 255) {
+        result_error(res, "InvalidInputException", "Invalid project name");
+        return;
+    }
+    const char *token = get_str(c->req, "idempotencyToken");
+    struct cbk_buf params = CBK_BUF_INIT(1 << 22), key = CBK_BUF_INIT(1 << 20);
+    if (token) {
+        cbk_json_canonical(c->req, &params, skip_token, NULL);
+        cbk_buf_adds(&key, "StartBuildBatch");
+        cbk_buf_addc(&key, '\0');
+        cbk_buf_adds(&key, token);
+    }
+    char *config = batch_config_from(cb, project, c->req);
+    pthread_mutex_lock(&cb->mu);
+    if (token) {
+        const char *prev = NULL;
+        int tc = token_check(cb, key.ptr, key.len, cbk_buf_str(&params), c->now_ms, &prev);
+        if (tc < 0) {
+            result_error(res, CBK_CB_MISMATCH_ERROR,
+                         "The idempotency token '%.200s' was already used within the last 5 "
+                         "minutes with different parameters",
+                         token);
+            goto out;
+        }
+        if (tc > 0) {
+            struct item *it = cbk_hmap_get(&cb->items, prev, strlen(prev));
+            if (it) {
+                render_output(cb, it, c->out);
+                res->status = 200;
+                res->answered_by = "state (idempotent retry)";
+                goto out;
+            }
+        }
+    }
+    if (cb->world == CBK_WORLD_STRICT && !cbk_hmap_get(&cb->projects, project, strlen(project))) {
+        res->status = 400;
+        res->error_type = "ResourceNotFoundException";
+        snprintf(res->message, sizeof res->message,
+                 "Project cannot be found: arn:aws:codebuild:%s:%s:project/%.255s", cb->region,
+                 cb->account, project);
+        goto out;
+    }
+    struct project *p = project_get(cb, project);
+    struct item *it = new_item(true, project, c->rng, c->now_ms);
+    it->number = ++p->batches;
+    it->config = config;
+    config = NULL;
+    const char *sv = get_str(c->req, "sourceVersion");
+    if (sv && *sv)
+        it->source_version = cbk_xstrdup(sv);
+    store(cb, it);
+    if (token)
+        token_put(cb, key.ptr, key.len, cbk_buf_str(&params), it->id, c->now_ms);
+    render_output(cb, it, c->out);
+    res->status = 200;
+    res->answered_by = "generated";
+out:
+    pthread_mutex_unlock(&cb->mu);
+    free(config);
+    cbk_buf_release(&params);
+    cbk_buf_release(&key);
+}
+
+bool cbk_cb_handles(const char *op)
+{
+    return strcmp(op, "RetryBuild") == 0 || strcmp(op, "StopBuild") == 0 ||
+           strcmp(op, "StartBuildBatch") == 0;
+}
+
+void cbk_cb_call(struct cbk_cb *cb, const char *op, const struct cbk_cb_call *call,
+                 struct cbk_cb_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    res->answered_by = "generated";
+    if (strcmp(op, "RetryBuild") == 0)
+        retry_build(cb, call, res);
+    else if (strcmp(op, "StopBuild") == 0)
+        stop_build(cb, call, res);
+    else if (strcmp(op, "StartBuildBatch") == 0)
+        start_build_batch(cb, call, res);
+    else
+        result_error(res, "InternalFailure", "operation %s is not modelled", op);
+}
+
+/* ---- seeding and dumping ------------------------------------------------------------------ */
+
+static int index_of(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return (int)i;
+    return -1;
+}
+
+int cbk_cb_seed_build(struct cbk_cb *cb, const struct cbk_cb_seed_build *sb, struct cbk_rng *rng,
+                      int64_t now_ms, const char **err)
+{
+    char project[256];
+    const char *bare = NULL;
+    char idbuf[512];
+    if (sb->id) {
+        if (!parse_build_id(sb->id, project, sizeof project, &bare)) {
+            *err = "a build id looks like 'project:uuid'";
+            return -1;
+        }
+        if (sb->project && strcmp(sb->project, project) != 0) {
+            *err = "the build id's project differs from 'project'";
+            return -1;
+        }
+    } else {
+        if (!sb->project || !*sb->project) {
+            *err = "a seeded build needs an 'id' or a 'project'";
+            return -1;
+        }
+        snprintf(project, sizeof project, "%s", sb->project);
+        char uuid[37];
+        new_uuid(rng, uuid);
+        snprintf(idbuf, sizeof idbuf, "%s:%s", project, uuid);
+        bare = idbuf;
+    }
+    int status = ST_IN_PROGRESS;
+    if (sb->status) {
+        status = index_of(status_names, CBK_ARRAY_SIZE(status_names), sb->status);
+        if (status < 0) {
+            *err = "unknown build status (expected SUCCEEDED, FAILED, FAULT, TIMED_OUT, "
+                   "IN_PROGRESS or STOPPED)";
+            return -1;
+        }
+    }
+    int phase = PH_BUILD; /* running builds are building; failed ones failed there */
+    if (sb->phase) {
+        phase = index_of(phase_names, CBK_ARRAY_SIZE(phase_names), sb->phase);
+        if (phase < 0) {
+            *err = "unknown build phase";
+            return -1;
+        }
+        if (status == ST_IN_PROGRESS && phase == PH_COMPLETED) {
+            *err = "a build IN_PROGRESS cannot be in phase COMPLETED";
+            return -1;
+        }
+    }
+    if (status == ST_SUCCEEDED)
+        phase = PH_FINALIZING;
+    struct item *it = cbk_xcalloc(1, sizeof(*it));
+    it->id = cbk_xstrdup(bare);
+    it->project = cbk_xstrdup(project);
+    it->status = status;
+    it->seed = cbk_rng_next(rng);
+    it->start_ms = sb->start_ms ? sb->start_ms : now_ms;
+    it->source_version = sb->source_version ? cbk_xstrdup(sb->source_version) : NULL;
+    it->initiator = sb->initiator ? cbk_xstrdup(sb->initiator) : NULL;
+    int64_t d[PH_COUNT];
+    phase_durations(it->seed, d);
+    if (status == ST_IN_PROGRESS) {
+        it->phase = phase;
+    } else {
+        it->end_phase = phase == PH_COMPLETED ? PH_FINALIZING : phase;
+        it->phase = PH_COMPLETED;
+        int64_t t = it->start_ms;
+        for (int i = 0; i <= it->end_phase && i < PH_COMPLETED; i++)
+            t += d[i];
+        it->end_ms = t;
+    }
+    pthread_mutex_lock(&cb->mu);
+    struct project *p = project_get(cb, project);
+    if (sb->number > 0) {
+        it->number = sb->number;
+        if (p->builds < sb->number)
+            p->builds = sb->number;
+    } else {
+        it->number = ++p->builds;
+    }
+    it->config = default_build_config(cb, project);
+    store(cb, it);
+    pthread_mutex_unlock(&cb->mu);
+    return 0;
+}
+
+struct dump_ctx {
+    struct cbk_cb *cb;
+    struct cbk_jsonw *w;
+};
+
+static void dump_project(const char *key, size_t klen, void *value, void *arg)
+{
+    CBK_UNUSED(klen);
+    CBK_UNUSED(value);
+    struct dump_ctx *d = arg;
+    cbk_jsonw_str(d->w, key);
+}
+
+void cbk_cb_dump(struct cbk_cb *cb, int64_t now_ms, struct cbk_buf *out)
+{
+    CBK_UNUSED(now_ms);
+    pthread_mutex_lock(&cb->mu);
+    struct cbk_jsonw w;
+    cbk_jsonw_init(&w, out);
+    cbk_jsonw_obj(&w);
+    cbk_jsonw_kstr(&w, "world", cb->world == CBK_WORLD_STRICT ? "strict" : "open");
+    cbk_jsonw_key(&w, "builds");
+    cbk_jsonw_arr(&w);
+    for (struct item *it = cb->oldest; it; it = it->newer)
+        if (!it->batch)
+            render_build(cb, it, &w);
+    cbk_jsonw_end_arr(&w);
+    cbk_jsonw_key(&w, "buildBatches");
+    cbk_jsonw_arr(&w);
+    for (struct item *it = cb->oldest; it; it = it->newer)
+        if (it->batch)
+            render_batch(cb, it, &w);
+    cbk_jsonw_end_arr(&w);
+    cbk_jsonw_key(&w, "projects");
+    cbk_jsonw_arr(&w);
+    struct dump_ctx d = {cb, &w};
+    cbk_hmap_each(&cb->projects, dump_project, &d);
+    cbk_jsonw_end_arr(&w);
+    cbk_jsonw_end_obj(&w);
+    pthread_mutex_unlock(&cb->mu);
+}

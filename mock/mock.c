@@ -1,0 +1,439 @@
+/*
+ * mock.c - the mock's request logic as a pure function (cbk_mock_handle): route by
+ * X-Amz-Target, validate the body against the operation's input, pick the answer (scenario
+ * rules, then the CodeBuild model or a response generated from the spec), and journal it.
+ * No sockets here: mock/http.c serves this over libmicrohttpd.
+ */
+#include "core/setup.h"
+#include "mock/mock_internal.h"
+#include "core/alloc.h"
+#include "core/jsonw.h"
+#include "mock/gen.h"
+#include "mock/scenario_hook.h"
+#include "wire/wire.h"
+
+#include <json-c/json.h>
+#include <sys/time.h>
+
+#define DEFAULT_MAX_BODY     ((size_t)1 << 20)
+#define DEFAULT_JOURNAL_CAP  10000
+#define DEFAULT_JOURNAL_BODY 4096
+
+/* ---- clock ---------------------------------------------------------------------------------- */
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t cbk__mock_now_ms(struct cbk_mock *m)
+{
+    struct cbk_mock_clock *c = &m->clock;
+    pthread_mutex_lock(&c->mu);
+    int64_t t = c->is_virtual ? c->virtual_ms : wall_ms() + c->offset_ms;
+    pthread_mutex_unlock(&c->mu);
+    return t;
+}
+
+void cbk__mock_clock_advance(struct cbk_mock *m, int64_t ms)
+{
+    struct cbk_mock_clock *c = &m->clock;
+    pthread_mutex_lock(&c->mu);
+    if (c->is_virtual)
+        c->virtual_ms += ms;
+    else
+        c->offset_ms += ms;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void cbk__mock_clock_set(struct cbk_mock *m, int64_t epoch_ms)
+{
+    struct cbk_mock_clock *c = &m->clock;
+    pthread_mutex_lock(&c->mu);
+    if (c->is_virtual)
+        c->virtual_ms = epoch_ms;
+    else
+        c->offset_ms = epoch_ms - wall_ms();
+    pthread_mutex_unlock(&c->mu);
+}
+
+bool cbk__mock_clock_is_virtual(struct cbk_mock *m)
+{
+    return m->clock.is_virtual;
+}
+
+/* ---- life cycle --------------------------------------------------------------------------- */
+
+static void free_report(void *p)
+{
+    cbk_report_free(p);
+}
+
+static char *dup_or(const char *s, const char *def)
+{
+    return cbk_xstrdup(s && *s ? s : def);
+}
+
+enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **out,
+                           struct cbk_diags *diags)
+{
+    *out = NULL;
+    if (!cfg || !cfg->spec) {
+        cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
+                       "the mock needs a spec");
+        return CBK_E_USAGE;
+    }
+    struct cbk_mock *m = cbk_xcalloc(1, sizeof(*m));
+    m->cfg = *cfg;
+    m->host = dup_or(cfg->host, "127.0.0.1");
+    m->region = dup_or(cfg->region, "us-east-1");
+    m->account = dup_or(cfg->account, "123456789012");
+    m->admin_token = cfg->admin_token ? cbk_xstrdup(cfg->admin_token) : NULL;
+    m->cfg.host = m->host;
+    m->cfg.region = m->region;
+    m->cfg.account = m->account;
+    m->cfg.admin_token = m->admin_token;
+    if (!m->cfg.max_body)
+        m->cfg.max_body = DEFAULT_MAX_BODY;
+    if (!m->cfg.journal_cap)
+        m->cfg.journal_cap = DEFAULT_JOURNAL_CAP;
+    if (!m->cfg.journal_body_max)
+        m->cfg.journal_body_max = DEFAULT_JOURNAL_BODY;
+    if (!m->cfg.client_timeout)
+        m->cfg.client_timeout = 30;
+    if (!m->cfg.connection_limit)
+        m->cfg.connection_limit = 4096;
+    m->spec = cfg->spec;
+    m->codebuild = strcmp(cbk_spec_metadata(cfg->spec)->target_prefix, "CodeBuild_20161006") == 0;
+    cbk_journal_init(&m->journal, m->cfg.journal_cap, m->cfg.journal_body_max);
+    m->cb = cbk_cb_new(m->region, m->account, cfg->world, cfg->state_cap);
+    pthread_mutex_init(&m->clock.mu, NULL);
+    m->clock.is_virtual = cfg->virtual_clock;
+    m->clock.virtual_ms = cfg->clock_start_ms;
+    m->seed = cfg->has_seed ? cfg->seed : cbk_random_seed();
+    atomic_init(&m->seq, 0);
+    pthread_key_create(&m->tls_report, free_report);
+    pthread_mutex_init(&m->scen_mu, NULL);
+    pthread_mutex_init(&m->log_mu, NULL);
+    m->started_ms = cbk__mock_now_ms(m);
+    *out = m;
+    return CBK_OK;
+}
+
+void cbk_mock_free(struct cbk_mock *m)
+{
+    if (!m)
+        return;
+    cbk_mock_stop(m);
+    cbk__scenario_detach_all(m);
+    cbk_journal_release(&m->journal);
+    cbk_cb_free(m->cb);
+    /* this thread's report (other threads' reports go with their threads) */
+    struct cbk_report *r = pthread_getspecific(m->tls_report);
+    cbk_report_free(r);
+    pthread_setspecific(m->tls_report, NULL);
+    pthread_key_delete(m->tls_report);
+    pthread_mutex_destroy(&m->clock.mu);
+    pthread_mutex_destroy(&m->scen_mu);
+    pthread_mutex_destroy(&m->log_mu);
+    free(m->log_last);
+    free(m->host);
+    free(m->region);
+    free(m->account);
+    free(m->admin_token);
+    free(m);
+}
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+const char *cbk__http_header(const struct cbk_http_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (strcasecmp(req->headers[i].name, name) == 0)
+            return req->headers[i].value;
+    return NULL;
+}
+
+const char *cbk__http_query(const struct cbk_http_req *req, const char *name, struct cbk_arena *a)
+{
+    if (!req->query)
+        return NULL;
+    size_t nl = strlen(name);
+    const char *p = req->query;
+    while (*p) {
+        const char *amp = strchr(p, '&');
+        size_t len = amp ? (size_t)(amp - p) : strlen(p);
+        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=')
+            return cbk_arena_strndup(a, p + nl + 1, len - nl - 1);
+        if (len == nl && strncmp(p, name, nl) == 0)
+            return "";
+        if (!amp)
+            break;
+        p = amp + 1;
+    }
+    return NULL;
+}
+
+void cbk__answer_header(struct cbk_http_answer *ans, const char *name, const char *value)
+{
+    if (ans->nheaders < CBK_ANSWER_MAX_HEADERS) {
+        ans->headers[ans->nheaders].name = name;
+        ans->headers[ans->nheaders].value = value;
+        ans->nheaders++;
+    }
+}
+
+void cbk__answer_json(struct cbk_http_answer *ans, struct cbk_arena *a, int status,
+                      const char *body, size_t len)
+{
+    ans->status = status;
+    ans->body = cbk_arena_strndup(a, body, len);
+    ans->body_len = len;
+    cbk__answer_header(ans, "Content-Type", "application/json");
+}
+
+void cbk__answer_aws_error(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a,
+                           int status, const char *type, const char *message)
+{
+    struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 24);
+    cbk_wire_error_body(&b, type, message);
+    ans->status = status;
+    ans->body = cbk_arena_strndup(a, cbk_buf_str(&b), b.len);
+    ans->body_len = b.len;
+    cbk_buf_release(&b);
+    cbk__answer_header(ans, "x-amzn-ErrorType", cbk_arena_strdup(a, type));
+    cbk__answer_header(ans, "Content-Type", cbk_spec_metadata(m->spec)->content_type);
+}
+
+static struct cbk_report *thread_report(struct cbk_mock *m)
+{
+    struct cbk_report *r = pthread_getspecific(m->tls_report);
+    if (!r) {
+        r = cbk_report_new();
+        pthread_setspecific(m->tls_report, r);
+    }
+    return r;
+}
+
+/* ---- the request pipeline -------------------------------------------------------------------- */
+
+struct pipeline {
+    struct cbk_mock *m;
+    const struct cbk_http_req *req;
+    struct cbk_http_answer *ans;
+    struct cbk_arena *a;
+    struct cbk_jentry e;
+    struct cbk_rng rng;
+    char request_id[37];
+};
+
+static void reject(struct pipeline *p, int status, const char *type, const char *message)
+{
+    p->e.verdict = CBK_VERDICT_REJECTED;
+    p->e.error_type = type;
+    p->e.answered_by = "protocol";
+    cbk__answer_aws_error(p->m, p->ans, p->a, status, type, message);
+}
+
+/* Copy the report's findings into the journal entry (arena strings). */
+static void keep_violations(struct pipeline *p, const struct cbk_report *r)
+{
+    size_t n = cbk_report_error_count(r);
+    p->e.viol_total = n;
+    size_t kept = CBK_MIN(cbk_report_count(r), (size_t)50);
+    struct cbk_jviol *v = cbk_arena_alloc(p->a, (kept ? kept : 1) * sizeof(*v));
+    size_t k = 0;
+    for (size_t i = 0; i < cbk_report_count(r) && k < kept; i++) {
+        const struct cbk_violation *x = cbk_report_at(r, i);
+        if (x->severity != CBK_SEV_ERROR)
+            continue;
+        v[k].path = cbk_arena_strdup(p->a, x->pointer);
+        v[k].rule = cbk_rule_name(x->rule);
+        v[k].message = cbk_arena_strdup(p->a, x->message);
+        k++;
+    }
+    p->e.viol = v;
+    p->e.nviol = k;
+}
+
+static void finish(struct pipeline *p)
+{
+    struct cbk_http_answer *ans = p->ans;
+    cbk__answer_header(ans, "x-amzn-RequestId", cbk_arena_strdup(p->a, p->request_id));
+    p->e.status = ans->status;
+    if (!p->e.error_type)
+        p->e.error_type = "";
+    if (!p->e.answered_by)
+        p->e.answered_by = "";
+    if (!p->e.fault)
+        p->e.fault = "";
+    if (!p->e.op)
+        p->e.op = "";
+    p->e.request_id = p->request_id;
+    ans->journal_id = cbk_journal_add(&p->m->journal, &p->e);
+    if (*p->e.fault)
+        cbk_journal_count_fault(&p->m->journal);
+}
+
+/* Answer a valid request from the model or the generator. */
+static void answer_generated(struct pipeline *p, const struct cbk_operation *op,
+                             struct json_object *doc)
+{
+    struct cbk_mock *m = p->m;
+    struct cbk_buf out = CBK_BUF_INIT((size_t)16 << 20);
+    int64_t now = cbk__mock_now_ms(m);
+    if (m->codebuild && cbk_cb_handles(op->name)) {
+        struct cbk_cb_call call = {&p->rng, now, doc, &out};
+        struct cbk_cb_result res;
+        cbk_cb_call(m->cb, op->name, &call, &res);
+        p->e.answered_by = res.answered_by;
+        if (res.error_type) {
+            p->e.error_type = res.error_type;
+            cbk__answer_aws_error(m, p->ans, p->a, res.status, res.error_type, res.message);
+            cbk_buf_release(&out);
+            return;
+        }
+    } else {
+        struct cbk_gen g = {&p->rng, now, m->region, m->account, NULL};
+        struct cbk_jsonw w;
+        cbk_jsonw_init(&w, &out);
+        cbk_gen_shape(&g, op->output, &w);
+        cbk_gen_release(&g);
+        p->e.answered_by = "generated";
+    }
+    p->ans->status = 200;
+    p->ans->body = cbk_arena_strndup(p->a, cbk_buf_str(&out), out.len);
+    p->ans->body_len = out.len;
+    cbk__answer_header(p->ans, "Content-Type", cbk_spec_metadata(m->spec)->content_type);
+    cbk_buf_release(&out);
+}
+
+void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
+                     struct cbk_http_answer *ans, struct cbk_arena *a)
+{
+    memset(ans, 0, sizeof(*ans));
+    if (strncmp(req->path, "/__cbkit/", 9) == 0 || strcmp(req->path, "/__cbkit") == 0) {
+        cbk__mock_admin(m, req, ans, a);
+        return;
+    }
+    struct pipeline p;
+    memset(&p, 0, sizeof(p));
+    p.m = m;
+    p.req = req;
+    p.ans = ans;
+    p.a = a;
+    uint64_t seq = atomic_fetch_add(&m->seq, 1) + 1;
+    cbk_rng_seed(&p.rng, cbk_mix64(m->seed ^ cbk_mix64(seq)));
+    cbk_uuid_format(p.request_id, cbk_rng_next(&p.rng), cbk_rng_next(&p.rng));
+    p.e.time_ms = cbk__mock_now_ms(m);
+    const char *target = cbk__http_header(req, "X-Amz-Target");
+    p.e.target = target ? target : "";
+    const char *s = cbk__http_header(req, "amz-sdk-invocation-id");
+    p.e.invocation_id = s ? s : "";
+    s = cbk__http_header(req, "amz-sdk-request");
+    p.e.attempt = s ? s : "";
+    s = cbk__http_header(req, "User-Agent");
+    p.e.user_agent = s ? s : "";
+    p.e.body = req->body;
+    p.e.body_len = req->body_too_large ? 0 : req->body_len;
+    p.e.body_truncated = req->body_too_large;
+
+    struct cbk_buf msg = CBK_BUF_INIT(1 << 16);
+    /* 1. method and path */
+    if (strcmp(req->path, "/") != 0) {
+        cbk_buf_addf(&msg,
+                     "cbkit serves the AWS JSON 1.1 API at POST /; '%.16s %.200s' is not a route "
+                     "(the admin API is under /__cbkit/)",
+                     req->method, req->path);
+        reject(&p, 404, "UnknownOperationException", cbk_buf_str(&msg));
+        goto done;
+    }
+    if (strcmp(req->method, "POST") != 0) {
+        cbk_buf_addf(&msg, "Method '%.16s' is not allowed: AWS JSON 1.1 requests use POST /",
+                     req->method);
+        reject(&p, 405, "MethodNotAllowedException", cbk_buf_str(&msg));
+        cbk__answer_header(ans, "Allow", "POST");
+        goto done;
+    }
+    /* 2. the operation */
+    enum cbk_wire_target_err why;
+    const struct cbk_operation *op = cbk_wire_resolve_target(m->spec, target, &why);
+    if (!op) {
+        reject(&p, 400, "UnknownOperationException", cbk_wire_target_message(why, target, &msg));
+        goto done;
+    }
+    p.e.op = op->name;
+    /* 3. content type and size */
+    const char *ct = cbk__http_header(req, "Content-Type");
+    if (!cbk_wire_content_type_ok(m->spec, ct)) {
+        cbk_buf_addf(&msg, "Unsupported Content-Type '%.100s': expected %s", ct ? ct : "(none)",
+                     cbk_spec_metadata(m->spec)->content_type);
+        reject(&p, 400, "SerializationException", cbk_buf_str(&msg));
+        goto done;
+    }
+    if (req->body_too_large) {
+        cbk_buf_addf(&msg, "Request body of %zu bytes exceeds the limit of %zu bytes",
+                     req->body_size, m->cfg.max_body);
+        reject(&p, 413, "RequestEntityTooLargeException", cbk_buf_str(&msg));
+        goto done;
+    }
+    /* 4. validation: an empty body is {} */
+    const char *body = req->body_len ? req->body : "{}";
+    size_t blen = req->body_len ? req->body_len : 2;
+    struct cbk_report *r = thread_report(m);
+    struct cbk_validate_opts vo = CBK_VALIDATE_OPTS_INIT;
+    vo.max_size = m->cfg.max_body;
+    enum cbk_code vrc = cbk_validate_buffer(m->spec, op->input, body, blen, &vo, r);
+    bool malformed = vrc != CBK_OK && cbk_report_malformed(r);
+    if (malformed) {
+        const struct cbk_violation *v = cbk_report_at(r, cbk_report_count(r) - 1);
+        if (v->line)
+            cbk_buf_addf(&msg, "Malformed JSON at line %d, column %d: %s", v->line, v->column,
+                         v->message);
+        else
+            cbk_buf_addf(&msg, "Malformed JSON: %s", v->message);
+        keep_violations(&p, r);
+        reject(&p, 400, "SerializationException", cbk_buf_str(&msg));
+        goto done;
+    }
+    p.e.verdict = vrc == CBK_OK ? CBK_VERDICT_VALID : CBK_VERDICT_INVALID;
+    if (vrc != CBK_OK)
+        keep_violations(&p, r);
+    /* 5. scenario rules */
+    struct json_object *doc = NULL;
+    if (cbk__scenario_answer(m, &p.rng, op, req, body, blen, vrc == CBK_OK, &doc, ans, a, &p.e)) {
+        if (doc)
+            json_object_put(doc);
+        goto done;
+    }
+    /* 6. contract violations: what AWS says */
+    if (vrc != CBK_OK) {
+        cbk_wire_validation_message(&msg, r);
+        p.e.error_type = "InvalidInputException";
+        p.e.answered_by = "validator";
+        cbk__answer_aws_error(m, ans, a, 400, "InvalidInputException", cbk_buf_str(&msg));
+        if (doc)
+            json_object_put(doc);
+        goto done;
+    }
+    /* 7. the model or the generator */
+    if (!doc)
+        doc = json_tokener_parse(body);
+    answer_generated(&p, op, doc);
+    json_object_put(doc);
+done:
+    cbk_buf_release(&msg);
+    finish(&p);
+}
+
+void cbk_mock_complete(struct cbk_mock *m, uint64_t id, int status_sent, int64_t latency_us)
+{
+    cbk_journal_complete(&m->journal, id, status_sent, latency_us);
+}
+
+void cbk_mock_stats(struct cbk_mock *m, struct cbk_mock_stats *out)
+{
+    cbk_journal_stats(&m->journal, out);
+}

@@ -1,0 +1,79 @@
+/*
+ * mock_internal.h - the mock's state shared by its files (handler, admin API, HTTP adapter).
+ * Nothing outside mock/ includes this; others use cbkit/mock.h.
+ */
+#ifndef CBK_MOCK_INTERNAL_H
+#define CBK_MOCK_INTERNAL_H
+
+#include "core/setup.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/rand.h"
+#include "cbkit/mock.h"
+#include "cbkit/validate.h"
+#include "mock/codebuild.h"
+#include "mock/journal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct MHD_Daemon;
+struct cbk_timer;
+
+/* The mock clock: real time plus an offset, or a virtual time that moves only when told. */
+struct cbk_mock_clock {
+    pthread_mutex_t mu;
+    bool is_virtual;
+    int64_t virtual_ms; /* virtual: the current time */
+    int64_t offset_ms;  /* real: added to the wall clock */
+};
+
+struct cbk_mock {
+    struct cbk_mock_config cfg; /* strings below are owned copies */
+    char *host, *region, *account, *admin_token;
+    const struct cbk_spec *spec;
+    bool codebuild; /* the spec is CodeBuild's: builds and batches are modelled */
+    struct cbk_journal journal;
+    struct cbk_cb *cb;
+    struct cbk_mock_clock clock;
+    uint64_t seed;
+    atomic_uint_fast64_t seq; /* API requests seen: seeds each request's generator */
+    pthread_key_t tls_report; /* a validation report per thread */
+    int64_t started_ms;
+    /* scenarios (mock/scenario hooks) */
+    pthread_mutex_t scen_mu;
+    struct cbk_scenario_set *scenarios;
+    /* HTTP */
+    struct MHD_Daemon *daemon;
+    struct cbk_timer *timer;
+    unsigned port;
+    pthread_mutex_t log_mu; /* libmicrohttpd's messages, kept while starting */
+    bool log_capture;
+    char *log_last;
+};
+
+/* Mock clock, epoch milliseconds. */
+int64_t cbk__mock_now_ms(struct cbk_mock *m);
+void cbk__mock_clock_advance(struct cbk_mock *m, int64_t ms);
+void cbk__mock_clock_set(struct cbk_mock *m, int64_t epoch_ms);
+bool cbk__mock_clock_is_virtual(struct cbk_mock *m);
+
+/* Header value by case-insensitive name, or NULL. */
+const char *cbk__http_header(const struct cbk_http_req *req, const char *name);
+/* Query parameter value (the query is "k=v&k2=v2", already decoded), copied into 'a'. */
+const char *cbk__http_query(const struct cbk_http_req *req, const char *name, struct cbk_arena *a);
+
+/* Set a JSON answer: status, body (copied into 'a'), Content-Type application/json. */
+void cbk__answer_json(struct cbk_http_answer *ans, struct cbk_arena *a, int status,
+                      const char *body, size_t len);
+/* Add a header to an answer (strings must live in 'a' or be static). */
+void cbk__answer_header(struct cbk_http_answer *ans, const char *name, const char *value);
+/* An AWS error answer: status, {"__type","message"}, x-amzn-ErrorType, Content-Type. */
+void cbk__answer_aws_error(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a,
+                           int status, const char *type, const char *message);
+
+/* The admin API: requests under /__cbkit/. */
+void cbk__mock_admin(struct cbk_mock *m, const struct cbk_http_req *req,
+                     struct cbk_http_answer *ans, struct cbk_arena *a);
+
+#endif

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# scripts/setup.sh - install everything cbkit needs to build, test and benchmark on Debian 12.
+# Idempotent; run as root or with sudo available. Set CBK_SKIP_SETUP=1 to skip (dev loops).
+set -euo pipefail
+
+if [ "${CBK_SKIP_SETUP:-0}" = "1" ]; then
+    exit 0
+fi
+
+packages=(
+    # build
+    build-essential cmake pkg-config git
+    # the libraries cbkit links (see README "Dependencies")
+    libfyaml-dev libjson-c-dev libpcre2-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
+    # tests: CMocka, clang (sanitizers, libFuzzer), clang-format, the real AWS clients
+    libcmocka-dev clang libclang-rt-14-dev clang-format python3 python3-yaml python3-boto3
+    awscli
+    # benchmarks: load generator and the nginx baseline
+    wrk nginx-light
+)
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo"
+    else
+        echo "setup: need root (or sudo) to install: ${packages[*]}" >&2
+        exit 1
+    fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "setup: apt-get update" >&2
+$SUDO apt-get update -qq
+echo "setup: apt-get install ${#packages[@]} packages" >&2
+$SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "setup: done" >&2
