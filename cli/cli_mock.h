@@ -20,7 +20,7 @@ void cli_mock_extra_init(struct cli_mock_extra *x);
 void cli_mock_extra_release(struct cli_mock_extra *x);
 void cli_mock_extra_add_scenario(struct cli_mock_extra *x, const char *path);
 /* Load everything into 'm'; prints located errors and returns CLI_SPEC (or CLI_IO) on failure. */
-int cli_mock_extra_apply(struct cli_mock_extra *x, struct cbk_mock *m);
+int cli_mock_extra_apply(struct cli_mock_extra *x, struct cbk_mock *m, const struct cbk_spec *spec);
 
 int cli_parse_time(const char *s, int64_t *out);
 void cli_raise_nofile(void);

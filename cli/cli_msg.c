@@ -9,6 +9,8 @@
 
 int cli_quiet;
 
+static void vmsg(const char *prefix, const char *fmt, va_list ap) CBK_PRINTF(2, 0);
+
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
     fprintf(stderr, "cbkit: %s", prefix);
@@ -79,7 +81,7 @@ void cli_print_diags(const struct cbk_diags *d, const char *text, size_t text_le
         const char *sev = g->severity == CBK_SEV_ERROR ? "error" : "warning";
         if (g->line > 0)
             fprintf(stderr, "%s:%d:%d: %s: ", g->file, g->line, g->column, sev);
-        else if (g->file[0])
+        else if (g->file[0] && g->code != CBK_E_IO) /* "cannot open 'x'" names the file */
             fprintf(stderr, "%s: %s: ", g->file, sev);
         else
             fprintf(stderr, "cbkit: %s: ", sev);

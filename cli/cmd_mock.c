@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cbkit/mock.h"
 #include "cli/cli_mock.h"
+#include "core/timefmt.h"
 
 #include <getopt.h>
 #include <pthread.h>
@@ -41,12 +42,13 @@ static const char usage[] =
     "      --connections N      concurrent connections (default 4096)\n"
     "      --journal-cap N      journal entries kept (default 10000; counts are never lost)\n"
     "      --journal-body BYTES request body bytes kept per journal entry (default 4096)\n"
-    "      --state-cap N        builds and batches remembered (default 100000)\n"
+    "      --state-cap N        builds and batches remembered (default 10000)\n"
     "      --admin-token T      require header X-Cbkit-Admin-Token: T on /__cbkit/\n"
     "      --admin-remote       let non-loopback clients use the admin API\n"
     "      --report FILE        write a JSON report of every request at exit\n"
     "      --junit FILE         write JUnit XML (a test case per request) at exit\n"
     "      --fail-on-violation  exit 1 if any request violated the contract\n"
+    "      --scenario FILE      load a scenario (docs/scenarios.md); repeatable\n"
     "  -h, --help               show this help\n"
     "\n"
     "admin API: GET /__cbkit/health, /__cbkit/requests, /__cbkit/violations, /__cbkit/state,\n"
@@ -55,45 +57,10 @@ static const char usage[] =
     "exit status: 0 stopped cleanly, 1 --fail-on-violation and violations were seen,\n"
     "             2 usage error, 3 spec error, 4 cannot listen or write a report\n";
 
-/* Parse "2026-11-21T18:00:00Z" or "...:00.123Z" (UTC) into epoch milliseconds. */
+/* Parse an ISO 8601 UTC time (see core/timefmt.h). */
 int cli_parse_time(const char *s, int64_t *out)
 {
-    int y, mo, d, h, mi, sec, n = 0;
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
-        return -1;
-    const char *p = s + n;
-    int ms = 0;
-    if (*p == '.') {
-        p++;
-        int digits = 0;
-        while (*p >= '0' && *p <= '9') {
-            if (digits < 3)
-                ms = ms * 10 + (*p - '0');
-            digits++;
-            p++;
-        }
-        if (!digits)
-            return -1;
-        for (; digits < 3; digits++)
-            ms *= 10;
-    }
-    if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
-        return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
-        return -1;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1)
-        return -1;
-    *out = (int64_t)t * 1000 + ms;
-    return 0;
+    return cbk_parse_iso8601_ms(s, out);
 }
 
 /* Raise the open-file limit so that thousands of connections fit. */
@@ -361,7 +328,7 @@ int cmd_mock(int argc, char **argv)
         rc = CLI_USAGE;
         goto out;
     }
-    rc = cli_mock_extra_apply(&extra, m);
+    rc = cli_mock_extra_apply(&extra, m, spec);
     if (rc != CLI_OK) {
         cbk_mock_free(m);
         cbk_spec_free(spec);

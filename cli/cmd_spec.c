@@ -36,7 +36,8 @@ static int lint(int argc, char **argv)
     int rc = cli_load_spec(path, &spec, false);
     const char *name = path ? path : cbk_spec_bundled_name();
     if (rc != CLI_OK) {
-        fprintf(stderr, "%s: the spec has errors\n", name);
+        if (rc == CLI_SPEC) /* not for a file that could not be read */
+            fprintf(stderr, "%s: the spec has errors\n", name);
         return rc;
     }
     size_t nshapes = cbk_spec_shape_count(spec), nops = cbk_spec_op_count(spec);
@@ -136,7 +137,10 @@ static void show_member_line(const struct cbk_member *m, int namew)
                  m->shape->value->shape->name);
     else
         snprintf(target, sizeof target, "%s (%s)", m->shape->name, cbk_type_name(m->shape->type));
-    printf("    %-*s %-44s %s\n", namew, m->name, target, cbk_buf_str(&b));
+    if (b.len)
+        printf("    %-*s %-44s %s\n", namew, m->name, target, cbk_buf_str(&b));
+    else
+        printf("    %-*s %s\n", namew, m->name, target); /* no trailing blanks */
     cbk_buf_release(&b);
     if (m->documentation)
         wrap(m->documentation, 8, 100);
@@ -237,7 +241,7 @@ static int show(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     const char *spec_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         if (c == 'h') {
             fputs(usage, stdout);
             return CLI_OK;
@@ -246,7 +250,9 @@ static int show(int argc, char **argv)
             spec_path = optarg;
             continue;
         }
-        return cli_usage_error("spec", "unknown or incomplete option '%s'", argv[optind - 1]);
+        if (c == ':')
+            return cli_usage_error("spec", "option '%s' needs a value", argv[optind - 1]);
+        return cli_usage_error("spec", "unknown option '%s'", argv[optind - 1]);
     }
     if (argc - optind > 1)
         return cli_usage_error("spec", "show takes at most one OPERATION or SHAPE");
@@ -277,7 +283,7 @@ static int show(int argc, char **argv)
 int cmd_spec(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error("spec", "say 'lint' or 'show'");
+        return cli_usage_error("spec", "missing subcommand (expected lint or show)");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(usage, stdout);
         return CLI_OK;

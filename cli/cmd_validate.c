@@ -155,7 +155,7 @@ int cmd_validate(int argc, char **argv)
     int c;
     long lv;
     size_t sz;
-    while ((c = getopt_long(argc, argv, "ho:f:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":ho:f:", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(usage, stdout);
@@ -201,15 +201,16 @@ int cmd_validate(int argc, char **argv)
                                        optarg);
             vo.max_violations = (size_t)lv;
             break;
+        case ':':
+            return cli_usage_error("validate", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("validate", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
+            return cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (!op)
         return cli_usage_error("validate", "--op NAME is required");
     if (dir < 0)
-        return cli_usage_error("validate", "say --request or --response");
+        return cli_usage_error("validate", "--request or --response is required");
     if (optind >= argc)
         return cli_usage_error("validate", "no FILE given ('-' reads standard input)");
     vo.direction = dir ? CBK_RESPONSE : CBK_REQUEST;
@@ -239,7 +240,7 @@ int cmd_validate(int argc, char **argv)
         if (cli_read_file(file, max_size, &buf, &len, &err) != 0) {
             cli_error("%s", err);
             if (json)
-                print_json_error(file, err);
+                print_json_error(name, err);
             free(err);
             any_io = true;
             continue;
@@ -248,7 +249,7 @@ int cmd_validate(int argc, char **argv)
         if (vrc != CBK_OK)
             any_invalid = true;
         if (json)
-            print_json(file, r);
+            print_json(name, r);
         else
             print_text(name, r);
         free(buf);

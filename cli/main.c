@@ -12,6 +12,7 @@
 static const struct cli_cmd commands[] = {
     {"help", cmd_help, "show help for cbkit or one of its commands"},
     {"mock", cmd_mock, "serve the spec as a validating AWS endpoint with faults and a journal"},
+    {"scenario", cmd_scenario, "check scenario files (lint)"},
     {"spec", cmd_spec, "check a spec (lint) or show its operations and shapes"},
     {"validate", cmd_validate, "validate JSON requests or responses against the spec"},
     {"version", cmd_version, "print the version of cbkit and of the libraries it links"},
@@ -37,7 +38,8 @@ static void print_commands(FILE *out)
 
 int cmd_help(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0) {
+    if (argc > 1 && strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0 &&
+        strcmp(argv[1], "help") != 0) {
         for (size_t i = 0; i < CBK_ARRAY_SIZE(commands); i++) {
             if (strcmp(argv[1], commands[i].name) == 0 && commands[i].fn != cmd_help) {
                 char *args[] = {argv[1], "-h", NULL};
@@ -45,7 +47,8 @@ int cmd_help(int argc, char **argv)
                 return commands[i].fn(2, args);
             }
         }
-        return cli_usage_error(NULL, "'%s' is not a cbkit command", argv[1]);
+        cli_error("'%s' is not a cbkit command; see 'cbkit help'", argv[1]);
+        return CLI_USAGE;
     }
     print_commands(stdout);
     return CLI_OK;

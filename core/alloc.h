@@ -18,7 +18,7 @@ char *cbk_xstrdup(const char *s);
 char *cbk_xstrndup(const char *s, size_t n);
 /* printf into a new string; caller frees. */
 char *cbk_xasprintf(const char *fmt, ...) CBK_PRINTF(1, 2);
-char *cbk_xvasprintf(const char *fmt, va_list ap);
+char *cbk_xvasprintf(const char *fmt, va_list ap) CBK_PRINTF(1, 0);
 
 /* Grow an array so that it can hold at least 'need' elements (git's ALLOC_GROW). */
 #define CBK_GROW(ptr, need, alloc)                                                                 \

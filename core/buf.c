@@ -118,6 +118,26 @@ char *cbk_buf_detach(struct cbk_buf *b, size_t *len)
 enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
+    size_t orig = b->len; /* on failure, leave the buffer as it was */
+    /* fast path: most strings need no escaping and go in with one copy */
+    size_t clean = 0;
+    while (clean < len) {
+        unsigned char c = (unsigned char)s[clean];
+        if (c < 0x20 || c == '"' || c == '\\')
+            break;
+        clean++;
+    }
+    if (clean == len) {
+        if (reserve(b, len + 2) != CBK_OK)
+            return CBK_E_LIMIT;
+        char *p = b->ptr + b->len;
+        p[0] = '"';
+        memcpy(p + 1, s, len);
+        p[len + 1] = '"';
+        b->len += len + 2;
+        b->ptr[b->len] = '\0';
+        return CBK_OK;
+    }
     if (cbk_buf_addc(b, '"') != CBK_OK)
         return CBK_E_LIMIT;
     size_t start = 0;
@@ -126,7 +146,7 @@ enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len)
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         if (cbk_buf_add(b, s + start, i - start) != CBK_OK)
-            return CBK_E_LIMIT;
+            goto limit;
         char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
         size_t n = 2;
         switch (c) {
@@ -160,10 +180,12 @@ enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len)
             n = 6;
         }
         if (cbk_buf_add(b, esc, n) != CBK_OK)
-            return CBK_E_LIMIT;
+            goto limit;
         start = i + 1;
     }
-    if (cbk_buf_add(b, s + start, len - start) != CBK_OK)
-        return CBK_E_LIMIT;
-    return cbk_buf_addc(b, '"');
+    if (cbk_buf_add(b, s + start, len - start) == CBK_OK && cbk_buf_addc(b, '"') == CBK_OK)
+        return CBK_OK;
+limit:
+    cbk_buf_truncate(b, orig);
+    return CBK_E_LIMIT;
 }

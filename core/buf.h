@@ -31,7 +31,7 @@ enum cbk_code cbk_buf_add(struct cbk_buf *b, const void *data, size_t len);
 enum cbk_code cbk_buf_adds(struct cbk_buf *b, const char *s);
 enum cbk_code cbk_buf_addc(struct cbk_buf *b, char c);
 enum cbk_code cbk_buf_addf(struct cbk_buf *b, const char *fmt, ...) CBK_PRINTF(2, 3);
-enum cbk_code cbk_buf_vaddf(struct cbk_buf *b, const char *fmt, va_list ap);
+enum cbk_code cbk_buf_vaddf(struct cbk_buf *b, const char *fmt, va_list ap) CBK_PRINTF(2, 0);
 /* Shorten to 'len' bytes (len <= b->len). */
 void cbk_buf_truncate(struct cbk_buf *b, size_t len);
 /* The contents as a C string: "" when empty (never NULL). Borrowed. */

@@ -8,6 +8,10 @@
 #include "core/setup.h"
 #include "core/jsonscan.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 struct scan {
     const unsigned char *buf, *p, *end;
     int line;
@@ -124,8 +128,15 @@ bool cbk_utf8_valid(const char *s, size_t len)
 
 size_t cbk_utf8_count(const char *s, size_t len)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
+    size_t n = 0, i = 0;
+    /* 8 bytes at a time: every byte but a continuation byte (10xxxxxx) starts a code point */
+    for (; len - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t cont = (w & ~(w << 1) & 0x8080808080808080ull) >> 7; /* 1 per such byte */
+        n += 8 - (size_t)((cont * 0x0101010101010101ull) >> 56);      /* their sum */
+    }
+    for (; i < len; i++)
         if (((unsigned char)s[i] & 0xC0) != 0x80)
             n++;
     return n;
@@ -186,6 +197,48 @@ static int scan_string(struct scan *s, struct cbk_jevent *ev)
     size_t nchars = 0;
     /* fast path: no escapes */
     for (;;) {
+        /*
+         * Skip plain bytes (not '"', '\\', a control or a non-ASCII byte) a block at a time,
+         * up to the first byte the loop below must look at.
+         */
+#ifdef __SSE2__
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            /* the signed compare flags the controls and every byte >= 0x80 */
+            __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                     _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+            unsigned mask = (unsigned)_mm_movemask_epi8(m);
+            if (mask) {
+                unsigned k = (unsigned)__builtin_ctz(mask);
+                p += k;
+                nchars += k;
+                break;
+            }
+            p += 16;
+            nchars += 16;
+        }
+#endif
+        while (end - p >= 8) {
+            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+            uint64_t w, q, bs;
+            memcpy(&w, p, 8);
+            q = w ^ (ones * '"');
+            bs = w ^ (ones * '\\');
+            uint64_t special =
+                (w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & highs;
+            if (special) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                /* the lowest flag is exact: borrows only run towards higher bytes */
+                unsigned k = (unsigned)__builtin_ctzll(special) / 8;
+                p += k;
+                nchars += k;
+#endif
+                break;
+            }
+            p += 8;
+            nchars += 8;
+        }
         if (CBK_UNLIKELY(p >= end))
             return fail(s, s->p, "unterminated string");
         unsigned char c = *p;
@@ -285,7 +338,19 @@ static int scan_string(struct scan *s, struct cbk_jevent *ev)
         }
         if (c < 0x20)
             return fail(s, p, "control character U+%04X must be escaped in a string", c);
-        size_t n = c < 0x80 ? 1 : utf8_seq(p, end);
+        if (c < 0x80) {
+            /* copy a run of plain ASCII bytes at once */
+            const unsigned char *q = p + 1;
+            while (q < end && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
+                q++;
+            size_t run = (size_t)(q - p);
+            if (cbk_buf_add(b, p, run) != CBK_OK)
+                return fail(s, p + (b->max - b->len), "string too long"); /* the first byte over */
+            p = q;
+            nchars += run;
+            continue;
+        }
+        size_t n = utf8_seq(p, end);
         if (!n)
             return fail(s, p, "invalid UTF-8 in string");
         if (cbk_buf_add(b, p, n) != CBK_OK)
@@ -350,7 +415,7 @@ int cbk_json_scan(const char *buf, size_t len, size_t max_depth, struct cbk_buf 
                   cbk_json_cb cb, void *ctx, struct cbk_json_error *err)
 {
     struct scan s;
-    s.buf = (const unsigned char *)buf;
+    s.buf = (const unsigned char *)(buf ? buf : ""); /* (NULL, 0): an empty body */
     s.p = s.buf;
     s.end = s.buf + len;
     s.line = 1;

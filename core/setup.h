@@ -22,6 +22,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/types.h>
 
 #define CBK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CBK_UNUSED(x)     ((void)(x))

@@ -1,5 +1,5 @@
 /*
- * strtab.h - an immutable string -> index table (open addressing, FNV-1a).
+ * strtab.h - an immutable string -> index table (open addressing, word-at-a-time hash).
  * Built once (at spec compile time) and then only read, so it is safe to share between
  * threads. Lookup costs one hash and usually one comparison, whatever the table size.
  */

@@ -5,6 +5,7 @@
 #include "core/setup.h"
 #include "core/yaml.h"
 #include "core/alloc.h"
+#include "core/jsonscan.h" /* cbk_utf8_valid */
 
 #include <libfyaml.h>
 #include <math.h>
@@ -143,7 +144,8 @@ static size_t copy_fy_errors(struct builder *b, struct fy_diag *diag)
         size_t ml = strlen(msg);
         while (ml && (msg[ml - 1] == '\n' || msg[ml - 1] == ' '))
             ml--;
-        cbk_diags_addf(b->diags, b->code, CBK_SEV_ERROR, b->file, e->line + 1, e->column + 1, NULL,
+        /* libfyaml's collected errors are already 1-based (fy_diag_vreport adds 1) */
+        cbk_diags_addf(b->diags, b->code, CBK_SEV_ERROR, b->file, e->line, e->column, NULL,
                        "invalid yaml: %.*s", (int)ml, msg);
         n++;
     }
@@ -154,6 +156,25 @@ enum cbk_code cbk_yaml_parse(const char *buf, size_t len, const char *file, size
                              enum cbk_code code, struct cbk_ydoc **out, struct cbk_diags *diags)
 {
     *out = NULL;
+    /*
+     * YAML text is Unicode: reject invalid UTF-8 here, with its position. libfyaml 0.7.12
+     * loops forever on some of it (a '%' directive followed by a byte such as 0x80).
+     */
+    for (size_t i = 0, line = 1, col = 1; i < len; col++) {
+        unsigned char c = (unsigned char)buf[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (n > len - i || !cbk_utf8_valid(buf + i, n)) {
+            cbk_diags_addf(diags, code, CBK_SEV_ERROR, file, (int)CBK_MIN(line, INT_MAX),
+                           (int)CBK_MIN(col, INT_MAX), NULL,
+                           "invalid yaml: invalid UTF-8 (byte 0x%02x)", c);
+            return code;
+        }
+        if (c == '\n') {
+            line++;
+            col = 0;
+        }
+        i += n;
+    }
     struct cbk_ydoc *doc = cbk_xcalloc(1, sizeof(*doc));
     cbk_arena_init(&doc->arena, 16384);
     doc->file = cbk_xstrdup(file ? file : "");
@@ -231,7 +252,18 @@ enum cbk_code cbk_yaml_parse(const char *buf, size_t len, const char *file, size
             }
             n->str = cbk_arena_strndup(&doc->arena, s, sl);
             n->len = sl;
-            n->plain = fy_token_scalar_style(ev->scalar.value) == FYSS_PLAIN;
+            enum fy_scalar_style style = fy_token_scalar_style(ev->scalar.value);
+            n->plain = style == FYSS_PLAIN;
+            /* libfyaml marks quoted scalars at their content: step back to the quote */
+            if ((style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) && n->col > 1)
+                n->col--;
+            /* an empty scalar (`key:`) has no mark: place it at its key, or its container */
+            if (!n->line && b.depth) {
+                const struct frame *f = &b.stack[b.depth - 1];
+                const struct cbk_ynode *at = f->pending_key ? f->pending_key : f->node;
+                n->line = at->line;
+                n->col = at->col;
+            }
             attach(&b, n);
             break;
         }
@@ -370,6 +402,9 @@ const struct cbk_ynode *cbk_y_get(const struct cbk_ynode *map, const char *key)
             return map->items[i];
     return NULL;
 }
+
+static int vreport(const struct cbk_ycheck *c, enum cbk_severity sev, const struct cbk_ynode *n,
+                   const char *path, const char *fmt, va_list ap) CBK_PRINTF(5, 0);
 
 static int vreport(const struct cbk_ycheck *c, enum cbk_severity sev, const struct cbk_ynode *n,
                    const char *path, const char *fmt, va_list ap)

@@ -215,8 +215,10 @@ static void reset(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk
     }
     if (journal)
         cbk_journal_reset(&m->journal);
-    if (st)
+    if (st) {
         cbk_cb_reset(m->cb);
+        cbk__scenario_reseed_world(m); /* back to the world the scenarios describe */
+    }
     if (scen)
         cbk__scenario_reset_state(m);
     static const char ok[] = "{\"reset\":true}";

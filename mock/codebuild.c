@@ -56,6 +56,36 @@ static const char *const batch_phase_names[] = {
     "SUBMITTED", "DOWNLOAD_BATCHSPEC", "IN_PROGRESS", "COMBINE_ARTIFACTS", "SUCCEEDED", "FAILED",
     "STOPPED"};
 
+/* A configuration fragment, shared by the builds that have it (refs change under cb->mu). */
+struct config {
+    size_t refs, len;
+    char s[];
+};
+
+static struct config *config_new(const char *s, size_t len)
+{
+    struct config *c = cbk_xmalloc(sizeof(*c) + len + 1);
+    c->refs = 1;
+    c->len = len;
+    memcpy(c->s, s, len);
+    c->s[len] = '\0';
+    return c;
+}
+
+static struct config *config_ref(struct config *c)
+{
+    if (c)
+        c->refs++;
+    return c;
+}
+
+static void config_unref(void *p)
+{
+    struct config *c = p;
+    if (c && --c->refs == 0)
+        free(c);
+}
+
 struct item {
     bool batch;
     char *id, *project, *source_version, *initiator;
@@ -65,7 +95,7 @@ struct item {
     int end_phase; /* builds: the phase in which a completed build ended */
     int64_t start_ms, end_ms;
     uint64_t seed;
-    char *config; /* JSON members, without braces */
+    struct config *config; /* JSON members, without braces; shared between builds */
     struct item *older, *newer;
 };
 
@@ -88,6 +118,7 @@ struct cbk_cb {
     struct item *oldest, *newest;
     struct cbk_hmap tokens;   /* op NUL token -> struct token */
     struct cbk_hmap projects; /* name -> struct project */
+    struct cbk_hmap defaults; /* project -> struct config: the default configuration */
 };
 
 /* ---- lifecycle of the store ------------------------------------------------------------- */
@@ -101,7 +132,7 @@ static void free_item(void *p)
     free(it->project);
     free(it->source_version);
     free(it->initiator);
-    free(it->config);
+    config_unref(it->config);
     free(it);
 }
 
@@ -122,10 +153,11 @@ struct cbk_cb *cbk_cb_new(const char *region, const char *account, enum cbk_worl
     cb->region = cbk_xstrdup(region);
     cb->account = cbk_xstrdup(account);
     cb->world = world;
-    cb->cap = cap ? cap : 100000;
+    cb->cap = cap ? cap : 10000;
     cbk_hmap_init(&cb->items);
     cbk_hmap_init(&cb->tokens);
     cbk_hmap_init(&cb->projects);
+    cbk_hmap_init(&cb->defaults);
     return cb;
 }
 
@@ -134,6 +166,7 @@ static void clear(struct cbk_cb *cb)
     cbk_hmap_release(&cb->items, free_item);
     cbk_hmap_release(&cb->tokens, free_token);
     cbk_hmap_release(&cb->projects, free);
+    cbk_hmap_release(&cb->defaults, config_unref);
     cb->oldest = cb->newest = NULL;
 }
 
@@ -276,15 +309,41 @@ static const char *get_str(struct json_object *o, const char *key)
     return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
+/*
+ * Write 'v' as JSON without its null members: a null member of a request means absent, and
+ * AWS never serializes null in a structure (reference §2.1, Smithy null.smithy).
+ */
+static void copy_value(struct cbk_jsonw *w, struct json_object *v)
+{
+    if (json_object_is_type(v, json_type_object)) {
+        cbk_jsonw_obj(w);
+        json_object_object_foreach(v, k, m)
+        {
+            if (!m)
+                continue;
+            cbk_jsonw_key(w, k);
+            copy_value(w, m);
+        }
+        cbk_jsonw_end_obj(w);
+    } else if (json_object_is_type(v, json_type_array)) {
+        cbk_jsonw_arr(w);
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+            copy_value(w, json_object_array_get_idx(v, i));
+        cbk_jsonw_end_arr(w);
+    } else {
+        const char *s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
+        cbk_jsonw_raw(w, s, strlen(s));
+    }
+}
+
 /* Write "key":<value of o.key as JSON> if present. */
 static void copy_member(struct cbk_jsonw *w, const char *key, struct json_object *v)
 {
     if (!v)
         return;
     cbk_jsonw_key(w, key);
-    const char *s =
-        json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    cbk_jsonw_raw(w, s, strlen(s));
+    copy_value(w, v);
 }
 
 /* ---- configuration fragments ---------------------------------------------------------------- */
@@ -334,8 +393,28 @@ static void kms_arn(struct cbk_cb *cb, char *out, size_t n)
     snprintf(out, n, "arn:aws:kms:%s:%s:alias/aws/s3", cb->region, cb->account);
 }
 
-/* The configuration of a build of 'project' with no overrides (open world). */
-static char *default_build_config(struct cbk_cb *cb, const char *project)
+static char *render_default_config(struct cbk_cb *cb, const char *project);
+
+/*
+ * The configuration of a build of 'project' with no overrides (open world): rendered once per
+ * project and shared. Returns a new reference. Caller holds cb->mu.
+ */
+static struct config *default_build_config(struct cbk_cb *cb, const char *project)
+{
+    size_t pl = strlen(project);
+    struct config *c = cbk_hmap_get(&cb->defaults, project, pl);
+    if (!c) {
+        if (cb->defaults.n >= 10000) /* many projects: start over rather than grow */
+            cbk_hmap_release(&cb->defaults, config_unref);
+        char *s = render_default_config(cb, project);
+        c = config_new(s, strlen(s));
+        free(s);
+        cbk_hmap_put(&cb->defaults, project, pl, c);
+    }
+    return config_ref(c);
+}
+
+static char *render_default_config(struct cbk_cb *cb, const char *project)
 {
     struct cbk_buf b = CBK_BUF_INIT(1 << 20);
     struct cbk_jsonw w;
@@ -679,8 +758,8 @@ static void render_build(struct cbk_cb *cb, const struct item *it, struct cbk_js
     }
     cbk_jsonw_kstr(w, "projectName", it->project);
     render_phases(it, w);
-    if (it->config && *it->config)
-        cbk_jsonw_raw(w, it->config, strlen(it->config)); /* members, comma-separated */
+    if (it->config && it->config->len)
+        cbk_jsonw_raw(w, it->config->s, it->config->len); /* members, comma-separated */
     /* logs: per build */
     const char *colon = strrchr(it->id, ':');
     const char *stream = colon ? colon + 1 : it->id;
@@ -740,8 +819,8 @@ static void render_batch(struct cbk_cb *cb, const struct item *it, struct cbk_js
         write_phase(w, batch_phase_names[it->phase], NULL, it->end_ms, 0, false);
     }
     cbk_jsonw_end_arr(w);
-    if (it->config && *it->config)
-        cbk_jsonw_raw(w, it->config, strlen(it->config));
+    if (it->config && it->config->len)
+        cbk_jsonw_raw(w, it->config->s, it->config->len);
     cbk_jsonw_kbool(w, "complete", complete);
     cbk_jsonw_kstr(w, "initiator", it->initiator ? it->initiator : "cbkit-mock");
     cbk_jsonw_kint(w, "buildBatchNumber", it->number);
@@ -925,7 +1004,7 @@ static void retry_build(struct cbk_cb *cb, const struct cbk_cb_call *c, struct c
     if (orig) {
         if (orig->number >= it->number)
             it->number = p->builds = orig->number + 1;
-        it->config = cbk_xstrdup(orig->config ? orig->config : "");
+        it->config = config_ref(orig->config);
         it->source_version = orig->source_version ? cbk_xstrdup(orig->source_version) : NULL;
         res->answered_by = "state";
     } else {
@@ -1049,8 +1128,7 @@ static void start_build_batch(struct cbk_cb *cb, const struct cbk_cb_call *c,
     struct project *p = project_get(cb, project);
     struct item *it = new_item(true, project, c->rng, c->now_ms);
     it->number = ++p->batches;
-    it->config = config;
-    config = NULL;
+    it->config = config_new(config, strlen(config));
     const char *sv = get_str(c->req, "sourceVersion");
     if (sv && *sv)
         it->source_version = cbk_xstrdup(sv);

@@ -57,7 +57,8 @@ static bool suspend_until(struct conn *st, int64_t due_ms)
 static ssize_t truncate_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct conn *st = cls;
-    size_t limit = CBK_MIN(st->ans.truncate_at, st->ans.body_len);
+    size_t limit = st->ans.truncate_at == SIZE_MAX ? st->ans.body_len / 2
+                                                   : CBK_MIN(st->ans.truncate_at, st->ans.body_len);
     if (pos >= limit)
         return MHD_CONTENT_READER_END_WITH_ERROR;
     size_t n = CBK_MIN(limit - (size_t)pos, max);
@@ -285,7 +286,10 @@ static void logger(void *cls, const char *fmt, va_list ap)
     pthread_mutex_lock(&m->log_mu);
     if (m->log_capture) {
         free(m->log_last);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral" /* libmicrohttpd's own format */
         m->log_last = cbk_xvasprintf(fmt, ap);
+#pragma GCC diagnostic pop
         size_t n = strlen(m->log_last);
         while (n && (m->log_last[n - 1] == '\n' || m->log_last[n - 1] == '.'))
             m->log_last[--n] = '\0';

@@ -31,32 +31,24 @@ static int64_t wall_ms(void)
 int64_t cbk__mock_now_ms(struct cbk_mock *m)
 {
     struct cbk_mock_clock *c = &m->clock;
-    pthread_mutex_lock(&c->mu);
-    int64_t t = c->is_virtual ? c->virtual_ms : wall_ms() + c->offset_ms;
-    pthread_mutex_unlock(&c->mu);
-    return t;
+    if (c->is_virtual)
+        return atomic_load(&c->virtual_ms);
+    return wall_ms() + atomic_load(&c->offset_ms);
 }
 
 void cbk__mock_clock_advance(struct cbk_mock *m, int64_t ms)
 {
     struct cbk_mock_clock *c = &m->clock;
-    pthread_mutex_lock(&c->mu);
-    if (c->is_virtual)
-        c->virtual_ms += ms;
-    else
-        c->offset_ms += ms;
-    pthread_mutex_unlock(&c->mu);
+    atomic_fetch_add(c->is_virtual ? &c->virtual_ms : &c->offset_ms, ms);
 }
 
 void cbk__mock_clock_set(struct cbk_mock *m, int64_t epoch_ms)
 {
     struct cbk_mock_clock *c = &m->clock;
-    pthread_mutex_lock(&c->mu);
     if (c->is_virtual)
-        c->virtual_ms = epoch_ms;
+        atomic_store(&c->virtual_ms, epoch_ms);
     else
-        c->offset_ms = epoch_ms - wall_ms();
-    pthread_mutex_unlock(&c->mu);
+        atomic_store(&c->offset_ms, epoch_ms - wall_ms());
 }
 
 bool cbk__mock_clock_is_virtual(struct cbk_mock *m)
@@ -109,9 +101,9 @@ enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **
     m->codebuild = strcmp(cbk_spec_metadata(cfg->spec)->target_prefix, "CodeBuild_20161006") == 0;
     cbk_journal_init(&m->journal, m->cfg.journal_cap, m->cfg.journal_body_max);
     m->cb = cbk_cb_new(m->region, m->account, cfg->world, cfg->state_cap);
-    pthread_mutex_init(&m->clock.mu, NULL);
     m->clock.is_virtual = cfg->virtual_clock;
-    m->clock.virtual_ms = cfg->clock_start_ms;
+    atomic_init(&m->clock.virtual_ms, cfg->clock_start_ms);
+    atomic_init(&m->clock.offset_ms, 0);
     m->seed = cfg->has_seed ? cfg->seed : cbk_random_seed();
     atomic_init(&m->seq, 0);
     pthread_key_create(&m->tls_report, free_report);
@@ -135,7 +127,6 @@ void cbk_mock_free(struct cbk_mock *m)
     cbk_report_free(r);
     pthread_setspecific(m->tls_report, NULL);
     pthread_key_delete(m->tls_report);
-    pthread_mutex_destroy(&m->clock.mu);
     pthread_mutex_destroy(&m->scen_mu);
     pthread_mutex_destroy(&m->log_mu);
     free(m->log_last);
@@ -227,6 +218,7 @@ struct pipeline {
     struct cbk_jentry e;
     struct cbk_rng rng;
     char request_id[37];
+    const char *scen_label; /* a scenario rule that fired (it may keep the mock's answer) */
 };
 
 static void reject(struct pipeline *p, int status, const char *type, const char *message)
@@ -260,6 +252,9 @@ static void keep_violations(struct pipeline *p, const struct cbk_report *r)
 
 static void finish(struct pipeline *p)
 {
+    if (p->scen_label && p->e.answered_by != p->scen_label)
+        p->e.answered_by = cbk_arena_printf(p->a, "%s (%s)", p->scen_label,
+                                            p->e.answered_by ? p->e.answered_by : "");
     struct cbk_http_answer *ans = p->ans;
     cbk__answer_header(ans, "x-amzn-RequestId", cbk_arena_strdup(p->a, p->request_id));
     p->e.status = ans->status;
@@ -403,7 +398,10 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
         keep_violations(&p, r);
     /* 5. scenario rules */
     struct json_object *doc = NULL;
-    if (cbk__scenario_answer(m, &p.rng, op, req, body, blen, vrc == CBK_OK, &doc, ans, a, &p.e)) {
+    enum cbk_scen_outcome so = cbk__scenario_answer(m, op, req, body, blen, vrc == CBK_OK, &doc,
+                                                    ans, a, &p.e, &p.scen_label);
+    if (so == CBK_SCEN_ANSWERED) {
+        p.e.answered_by = p.scen_label;
         if (doc)
             json_object_put(doc);
         goto done;

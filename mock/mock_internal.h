@@ -19,13 +19,13 @@
 
 struct MHD_Daemon;
 struct cbk_timer;
+struct cbk_scenario;
 
 /* The mock clock: real time plus an offset, or a virtual time that moves only when told. */
 struct cbk_mock_clock {
-    pthread_mutex_t mu;
     bool is_virtual;
-    int64_t virtual_ms; /* virtual: the current time */
-    int64_t offset_ms;  /* real: added to the wall clock */
+    atomic_int_fast64_t virtual_ms; /* virtual: the current time */
+    atomic_int_fast64_t offset_ms;  /* real: added to the wall clock */
 };
 
 struct cbk_mock {
@@ -40,9 +40,10 @@ struct cbk_mock {
     atomic_uint_fast64_t seq; /* API requests seen: seeds each request's generator */
     pthread_key_t tls_report; /* a validation report per thread */
     int64_t started_ms;
-    /* scenarios (mock/scenario hooks) */
+    /* scenarios (scenarios/scenario_run.c), in load order, under scen_mu */
     pthread_mutex_t scen_mu;
-    struct cbk_scenario_set *scenarios;
+    struct cbk_scenario *scenarios;
+    atomic_size_t nscenarios; /* read without the lock: no scenarios, no locking */
     /* HTTP */
     struct MHD_Daemon *daemon;
     struct cbk_timer *timer;

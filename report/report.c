@@ -128,15 +128,6 @@ void cbk_junit_end(struct cbk_buf *b)
     cbk_buf_adds(b, "  </testsuite>\n</testsuites>\n");
 }
 
-void cbk_iso8601_ms(int64_t ms, char out[32])
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03dZ", (int)(ms % 1000 + 1000) % 1000);
-}
-
 enum cbk_code cbk_write_all(FILE *f, const struct cbk_buf *b)
 {
     if (b->len && fwrite(b->ptr, 1, b->len, f) != b->len)

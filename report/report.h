@@ -8,6 +8,7 @@
 
 #include "core/setup.h"
 #include "core/buf.h"
+#include "core/timefmt.h"
 
 /* Append 's' escaped for XML 1.0 text or attributes (control characters and invalid UTF-8
  * become U+FFFD). */
@@ -25,9 +26,6 @@ void cbk_junit_failure(struct cbk_buf *b, const char *type, const char *message,
 void cbk_junit_system_out(struct cbk_buf *b, const char *text, size_t len);
 void cbk_junit_case_end(struct cbk_buf *b);
 void cbk_junit_end(struct cbk_buf *b);
-
-/* "2026-11-21T18:30:00.123Z" for epoch milliseconds, into out[32]. */
-void cbk_iso8601_ms(int64_t ms, char out[32]);
 
 /* Write the whole buffer to 'f'; CBK_E_IO when it could not (errno kept). */
 enum cbk_code cbk_write_all(FILE *f, const struct cbk_buf *b);

@@ -411,8 +411,8 @@ static int load_constraints(struct ctx *c, const struct cbk_ynode *map, enum cbk
         size_t m = cbk_ypath_push(&c->path, keys[i]);
         bool applies = i < 2 ? type_has_minmax(t) : t == CBK_TYPE_STRING;
         if (!applies) {
-            rc = cbk_y_error(&c->ck, v, P(c), "'%s' does not apply to a %s", keys[i],
-                             cbk_type_name(t));
+            rc = cbk_y_error(&c->ck, v, P(c), "'%s' does not apply to %s %s", keys[i],
+                             t == CBK_TYPE_INTEGER ? "an" : "a", cbk_type_name(t));
             cbk_ypath_pop(&c->path, m);
             continue;
         }
@@ -498,8 +498,10 @@ static int load_constraints(struct ctx *c, const struct cbk_ynode *map, enum cbk
             } else {
                 int err = 0;
                 PCRE2_SIZE off = 0;
-                pcre2_code *re =
-                    pcre2_compile((PCRE2_SPTR)pat, v->len, PCRE2_UTF | PCRE2_UCP, &err, &off, NULL);
+                /* DOLLAR_ENDONLY: '$' is the end of the value, not also before a final '\n' */
+                pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, v->len,
+                                               PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &err,
+                                               &off, NULL);
                 if (!re) {
                     PCRE2_UCHAR msg[256];
                     pcre2_get_error_message(err, msg, sizeof(msg));
@@ -588,8 +590,8 @@ static int check_shape_keys(struct ctx *c, const struct cbk_ynode *v, enum cbk_t
         } else if (!key_applies(t, k->str) && strcmp(k->str, "min") && strcmp(k->str, "max") &&
                    strcmp(k->str, "enum") && strcmp(k->str, "pattern")) {
             /* constraint keys get their own "does not apply" message in load_constraints */
-            rc = cbk_y_error(&c->ck, k, P(c), "'%s' does not apply to a %s", k->str,
-                             cbk_type_name(t));
+            rc = cbk_y_error(&c->ck, k, P(c), "'%s' does not apply to %s %s", k->str,
+                             t == CBK_TYPE_INTEGER ? "an" : "a", cbk_type_name(t));
         }
     }
     return rc;

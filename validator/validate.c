@@ -210,8 +210,13 @@ static const char *aws_value(struct vctx *v, const struct cbk_jevent *ev)
 {
     switch (ev->type) {
     case CBK_JEV_STRING:
-        if (ev->len > 256)
-            return cbk_arena_printf(&v->r->arena, "%.250s...", ev->str);
+        if (ev->len > 256) {
+            /* cut at a character boundary so that the quote stays valid UTF-8 */
+            size_t n = 250;
+            while (n && ((unsigned char)ev->str[n] & 0xC0) == 0x80)
+                n--;
+            return cbk_arena_printf(&v->r->arena, "%.*s...", (int)n, ev->str);
+        }
         return cbk_arena_strndup(&v->r->arena, ev->str, ev->len);
     case CBK_JEV_NULL:
         return NULL;
@@ -595,7 +600,12 @@ static void type_violation(struct vctx *v, const struct cbk_member *m, bool in_s
         cbk_arena_printf(&v->r->arena, "Member must be of type %s", cbk_type_name(m->shape->type));
     f.aws_value = aws_value(v, ev);
     at_event(&f, v, ev);
-    f.expected = why ? why : f.expected;
+    /* 'expected' stays a short text (docs/validation.md); 'why' is the message */
+    int64_t ignored;
+    if (why && ev->type == CBK_JEV_NUMBER &&
+        (m->shape->type == CBK_TYPE_INTEGER || m->shape->type == CBK_TYPE_LONG) &&
+        parse_integral(ev->str, ev->len, &ignored) != INT_FRACTION) /* it does not fit */
+        f.expected = m->shape->type == CBK_TYPE_INTEGER ? "a 32-bit integer" : "a 64-bit integer";
     if (why)
         emit(v, &f, "%s", why);
     else

@@ -185,7 +185,11 @@ void cbk_wire_parse_error(enum cbk_wire_dialect dialect, int status, const char 
         return;
     }
     if (!is_obj) {
-        cbk_buf_addf(code, "%d", status);
+        /* Smithy: the header names the error even without a JSON body */
+        if (dialect == CBK_WIRE_SMITHY && error_type_header && *error_type_header)
+            sanitize(code, error_type_header, false);
+        else
+            cbk_buf_addf(code, "%d", status);
         if (len)
             cbk_buf_add(message, body, len);
         if (doc)

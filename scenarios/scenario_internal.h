@@ -1,0 +1,157 @@
+/*
+ * scenario_internal.h - compiled scenarios: rules with resolved operations, compiled
+ * patterns, JSON values for matchers and bodies, schedules, and their run-time counters.
+ * Shared by the scenario loader, the matcher and the run-time hook (the scenarios/ folder).
+ */
+#ifndef CBK_SCENARIO_INTERNAL_H
+#define CBK_SCENARIO_INTERNAL_H
+
+#include "core/setup.h"
+#include "core/buf.h"
+#include "core/rand.h"
+#include "cbkit/scenario.h"
+#include "mock/codebuild.h"
+
+struct json_object;
+
+enum cbk_matcher_kind {
+    CBK_M_EQUALS,
+    CBK_M_PARTIAL,
+    CBK_M_REGEX,
+    CBK_M_ABSENT,
+    CBK_M_PRESENT,
+    CBK_M_CONTAINS,
+};
+
+struct cbk_body_matcher {
+    char *pointer;
+    enum cbk_matcher_kind kind;
+    struct json_object *value; /* EQUALS, PARTIAL, CONTAINS */
+    void *re;                  /* REGEX: pcre2_code */
+};
+
+struct cbk_header_matcher {
+    char *name;
+    enum cbk_matcher_kind kind; /* EQUALS, REGEX, ABSENT, PRESENT */
+    char *value;
+    void *re;
+};
+
+enum cbk_valid_req { CBK_VALID_ANY, CBK_VALID_TRUE, CBK_VALID_FALSE };
+
+struct cbk_schedule {
+    uint64_t first, after, every; /* 0 = not given */
+    uint64_t *nth;
+    size_t nnth;
+    bool has_probability;
+    double probability;
+};
+
+enum cbk_latency_kind { CBK_LAT_NONE, CBK_LAT_FIXED, CBK_LAT_UNIFORM, CBK_LAT_LOGNORMAL };
+
+struct cbk_latency {
+    enum cbk_latency_kind kind;
+    double a, b, c; /* fixed: a; uniform: [a, b]; lognormal: median a, sigma b, cap c */
+};
+
+enum cbk_respond_kind {
+    CBK_R_DEFAULT,  /* the mock's own answer (with latency/fault/then of the rule) */
+    CBK_R_ERROR,    /* an AWS error */
+    CBK_R_BODY,     /* a canned answer */
+    CBK_R_TEMPLATE, /* a canned answer with placeholders */
+};
+
+enum cbk_scen_fault {
+    CBK_SF_NONE,
+    CBK_SF_RESET,
+    CBK_SF_CLOSE,
+    CBK_SF_STALL,
+    CBK_SF_TRUNCATE,
+    CBK_SF_DRIBBLE,
+    CBK_SF_HTML,
+    CBK_SF_MALFORMED,
+};
+
+struct cbk_respond {
+    enum cbk_respond_kind kind;
+    /* error */
+    char *error, *message;
+    int status;   /* 0: the default for the kind */
+    int decorate; /* bit 1: namespace, bit 2: uri */
+    /* body */
+    char *body; /* serialized (BODY), or raw text (bodyText) */
+    size_t body_len;
+    struct json_object *tmpl; /* TEMPLATE */
+    char **hnames, **hvalues;
+    size_t nheaders;
+    /* fault */
+    enum cbk_scen_fault fault;
+    unsigned ms, chunks;
+    size_t bytes;
+};
+
+struct cbk_scen_rule {
+    char *name;
+    const struct cbk_operation **ops; /* NULL: any operation */
+    size_t nops;
+    char **states;
+    size_t nstates;
+    struct cbk_body_matcher *body;
+    size_t nbody;
+    struct cbk_header_matcher *headers;
+    size_t nheaders;
+    enum cbk_valid_req valid;
+    struct cbk_schedule when;
+    struct cbk_respond respond;
+    struct cbk_latency latency;
+    char *then;
+    int line, column;
+    /* run time (under the mock's scenario lock) */
+    uint64_t matched, fired;
+    struct cbk_rng prob_rng, lat_rng;
+};
+
+struct cbk_scenario {
+    char *name, *file, *description;
+    bool has_seed;
+    uint64_t seed;
+    bool has_world;
+    enum cbk_world world;
+    char *initial_state;
+    struct cbk_scen_rule *rules;
+    size_t nrules;
+    struct cbk_cb_seed_build *builds; /* strings owned */
+    size_t nbuilds;
+    char **projects;
+    size_t nprojects;
+    const struct cbk_spec *spec;
+    /* run time */
+    char *state;
+    uint64_t run_seed;
+    struct cbk_scenario *next; /* the mock's list, in load order */
+};
+
+/* ---- matching and schedules (scenario_match.c), pure functions ---------------------------- */
+
+/* Does the body matcher hold for 'doc' (the request body; NULL when it is not JSON)? */
+bool cbk__scen_body_matches(const struct cbk_body_matcher *bm, struct json_object *doc);
+/* Does the header matcher hold for 'value' (NULL when the header is absent)? */
+bool cbk__scen_header_matches(const struct cbk_header_matcher *hm, const char *value);
+/*
+ * Does the schedule fire on call number 'count' (1-based)? 'draw' is this call's uniform
+ * draw in [0, 1) (used only when the schedule has a probability).
+ */
+bool cbk__scen_schedule_fires(const struct cbk_schedule *s, uint64_t count, double draw);
+/* A latency in milliseconds, drawing from 'rng' for random kinds. */
+unsigned cbk__scen_latency_ms(const struct cbk_latency *l, struct cbk_rng *rng);
+/*
+ * Render a template: strings with {{request./ptr}}, {{uuid}}, {{now}}, {{count}}, {{seq}},
+ * {{region}}, {{account}} replaced ('req' may be NULL: request fields render as "x").
+ */
+void cbk__scen_render_template(struct json_object *tmpl, struct json_object *req,
+                               struct cbk_rng *rng, int64_t now_ms, uint64_t count, uint64_t seq,
+                               const char *region, const char *account, struct cbk_buf *out);
+/* Reset a scenario's run-time state: initial state, zero counts, generators reseeded. */
+void cbk__scen_reset(struct cbk_scenario *s, uint64_t mock_seed);
+
+#endif

@@ -1,0 +1,641 @@
+/*
+ * test_core.c - unit tests of the foundation helpers: bounded buffers (core/buf), JSON
+ * pointers (core/jsonptr), string tables (core/strtab), arenas (core/arena) and result codes
+ * and diagnostics (cbkit/error.h).
+ */
+#include "core/setup.h"
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/jsonptr.h"
+#include "core/strtab.h"
+#include "cbkit/error.h"
+
+/* ---- core/buf ----------------------------------------------------------------------------- */
+
+static void buf_starts_empty(void **state)
+{
+    (void)state;
+    struct cbk_buf b = CBK_BUF_INIT(16);
+    assert_null(b.ptr);
+    assert_string_equal(cbk_buf_str(&b), "");
+    assert_int_equal(b.len, 0);
+    struct cbk_buf c;
+    cbk_buf_init(&c, 5);
+    assert_null(c.ptr);
+    assert_int_equal(c.max, 5);
+    cbk_buf_release(&b);
+    cbk_buf_release(&c);
+}
+
+static void buf_add_and_limit(void **state)
+{
+    (void)state;
+    struct cbk_buf b = CBK_BUF_INIT(10);
+    assert_int_equal(cbk_buf_add(&b, "hello", 5), CBK_OK);
+    assert_int_equal(cbk_buf_adds(&b, "worl"), CBK_OK);
+    assert_int_equal(cbk_buf_addc(&b, 'd'), CBK_OK); /* exactly max */
+    assert_int_equal(b.len, 10);
+    assert_string_equal(cbk_buf_str(&b), "helloworld");
+    char *before = b.ptr;
+    size_t cap = b.cap;
+
+    /* every way of growing past max fails and leaves the buffer as it was */
+    assert_int_equal(cbk_buf_addc(&b, '!'), CBK_E_LIMIT);
+    assert_int_equal(cbk_buf_add(&b, "xy", 2), CBK_E_LIMIT);
+    assert_int_equal(cbk_buf_adds(&b, "z"), CBK_E_LIMIT);
+    assert_int_equal(cbk_buf_addf(&b, "%d", 7), CBK_E_LIMIT);
+    assert_int_equal(cbk_buf_add(&b, "x", SIZE_MAX), CBK_E_LIMIT); /* no overflow */
+    assert_int_equal(b.len, 10);
+    assert_int_equal(b.cap, cap);
+    assert_ptr_equal(b.ptr, before);
+    assert_string_equal(cbk_buf_str(&b), "helloworld");
+
+    /* adding nothing at the limit is fine */
+    assert_int_equal(cbk_buf_add(&b, "", 0), CBK_OK);
+    assert_int_equal(b.len, 10);
+    cbk_buf_release(&b);
+    assert_null(b.ptr);
+    assert_int_equal(b.max, 10); /* reusable with the same maximum */
+    assert_int_equal(cbk_buf_add(&b, "0123456789A", 11), CBK_E_LIMIT);
+    assert_null(b.ptr);
+    assert_string_equal(cbk_buf_str(&b), "");
+    cbk_buf_release(&b);
+}
+
+static void buf_partial_limit_leaves_unchanged(void **state)
+{
+    (void)state;
+    struct cbk_buf b = CBK_BUF_INIT(8);
+    assert_int_equal(cbk_buf_adds(&b, "abcdef"), CBK_OK);
+    assert_int_equal(cbk_buf_adds(&b, "ghi"), CBK_E_LIMIT); /* would be 9 */
+    assert_string_equal(cbk_buf_str(&b), "abcdef");
+    assert_int_equal(cbk_buf_adds(&b, "gh"), CBK_OK);
+    assert_string_equal(cbk_buf_str(&b), "abcdefgh");
+    cbk_buf_release(&b);
+}
+
+static void buf_addf_long(void **state)
+{
+    (void)state;
+    /* longer than the 256-byte fast path of cbk_buf_vaddf */
+    char big[1001];
+    memset(big, 'q', 1000);
+    big[1000] = '\0';
+    struct cbk_buf b = CBK_BUF_INIT(4096);
+    assert_int_equal(cbk_buf_addf(&b, "<%s>%d", big, 42), CBK_OK);
+    assert_int_equal(b.len, 1004);
+    assert_int_equal(b.ptr[0], '<');
+    assert_int_equal(b.ptr[1000], 'q');
+    assert_string_equal(b.ptr + 1001, ">42");
+    cbk_buf_release(&b);
+
+    struct cbk_buf s = CBK_BUF_INIT(600);
+    assert_int_equal(cbk_buf_adds(&s, "pre"), CBK_OK);
+    assert_int_equal(cbk_buf_addf(&s, "%s", big), CBK_E_LIMIT);
+    assert_string_equal(cbk_buf_str(&s), "pre");
+    assert_int_equal(s.len, 3);
+    assert_int_equal(cbk_buf_addf(&s, "%.597s", big), CBK_OK);
+    assert_int_equal(s.len, 600);
+    cbk_buf_release(&s);
+}
+
+static void buf_truncate_reset_detach(void **state)
+{
+    (void)state;
+    struct cbk_buf b = CBK_BUF_INIT(100);
+    cbk_buf_adds(&b, "abcdef");
+    cbk_buf_truncate(&b, 3);
+    assert_string_equal(cbk_buf_str(&b), "abc");
+    cbk_buf_truncate(&b, 10); /* longer than len: no change */
+    assert_string_equal(cbk_buf_str(&b), "abc");
+    char *p = b.ptr;
+    cbk_buf_reset(&b);
+    assert_int_equal(b.len, 0);
+    assert_ptr_equal(b.ptr, p); /* keeps the allocation */
+    assert_string_equal(cbk_buf_str(&b), "");
+    cbk_buf_adds(&b, "xyz");
+    size_t len = 0;
+    char *s = cbk_buf_detach(&b, &len);
+    assert_string_equal(s, "xyz");
+    assert_int_equal(len, 3);
+    assert_null(b.ptr);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.cap, 0);
+    free(s);
+
+    /* detaching an empty buffer still gives a string the caller frees */
+    s = cbk_buf_detach(&b, &len);
+    assert_non_null(s);
+    assert_string_equal(s, "");
+    assert_int_equal(len, 0);
+    free(s);
+    s = cbk_buf_detach(&b, NULL);
+    assert_string_equal(s, "");
+    free(s);
+
+    /* binary data with NULs */
+    assert_int_equal(cbk_buf_add(&b, "a\0b", 3), CBK_OK);
+    assert_int_equal(b.len, 3);
+    assert_memory_equal(b.ptr, "a\0b", 4);
+    cbk_buf_release(&b);
+}
+
+static void json_str_expect(const char *in, size_t len, const char *want)
+{
+    struct cbk_buf b = CBK_BUF_INIT(1024);
+    assert_int_equal(cbk_buf_add_json_str(&b, in, len), CBK_OK);
+    assert_string_equal(cbk_buf_str(&b), want);
+    assert_int_equal(b.len, strlen(want));
+    cbk_buf_release(&b);
+}
+
+static void buf_json_string_escaping(void **state)
+{
+    (void)state;
+    json_str_expect("", 0, "\"\"");
+    json_str_expect("plain", 5, "\"plain\"");
+    json_str_expect("a\"b\\c", 5, "\"a\\\"b\\\\c\"");
+    json_str_expect("\n\r\t\b\f", 5, "\"\\n\\r\\t\\b\\f\"");
+    json_str_expect("\x01\x1f", 2, "\"\\u0001\\u001f\"");
+    json_str_expect("x\0y", 3, "\"x\\u0000y\"");
+    /* '/' and DEL need no escape; UTF-8 passes through unchanged */
+    json_str_expect("a/b\x7f", 4, "\"a/b\x7f\"");
+    json_str_expect("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 12,
+                    "\"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+    /* only 'len' bytes are read */
+    json_str_expect("abcdef", 2, "\"ab\"");
+
+    /* appends after existing content */
+    struct cbk_buf b = CBK_BUF_INIT(64);
+    cbk_buf_adds(&b, "k=");
+    assert_int_equal(cbk_buf_add_json_str(&b, "v", 1), CBK_OK);
+    assert_string_equal(cbk_buf_str(&b), "k=\"v\"");
+    cbk_buf_release(&b);
+}
+
+static void buf_json_string_limit(void **state)
+{
+    (void)state;
+    /* "\"a\\nb\"" is 6 bytes: fits in 6, not in 5; a failure leaves the buffer unchanged */
+    struct cbk_buf b = CBK_BUF_INIT(9);
+    cbk_buf_adds(&b, "xyz");
+    assert_int_equal(cbk_buf_add_json_str(&b, "a\nb", 3), CBK_OK);
+    assert_string_equal(cbk_buf_str(&b), "xyz\"a\\nb\"");
+    cbk_buf_release(&b);
+
+    for (size_t max = 3; max < 9; max++) {
+        struct cbk_buf s = CBK_BUF_INIT(max);
+        cbk_buf_adds(&s, "xyz");
+        assert_int_equal(cbk_buf_add_json_str(&s, "a\nb", 3), CBK_E_LIMIT);
+        assert_string_equal(cbk_buf_str(&s), "xyz");
+        assert_int_equal(s.len, 3);
+        cbk_buf_release(&s);
+    }
+}
+
+/* ---- core/jsonptr ------------------------------------------------------------------------- */
+
+static void ptr_push_pop(void **state)
+{
+    (void)state;
+    struct cbk_ptr p;
+    cbk_ptr_init(&p);
+    assert_string_equal(cbk_ptr_str(&p), "");
+    assert_int_equal(cbk_ptr_len(&p), 0);
+
+    size_t m1 = cbk_ptr_push_key(&p, "secondarySourcesOverride", 24);
+    assert_int_equal(m1, 0);
+    assert_string_equal(cbk_ptr_str(&p), "/secondarySourcesOverride");
+    size_t m2 = cbk_ptr_push_index(&p, 1);
+    assert_int_equal(m2, 25);
+    assert_string_equal(cbk_ptr_str(&p), "/secondarySourcesOverride/1");
+    size_t m3 = cbk_ptr_push_key(&p, "type", 4);
+    assert_string_equal(cbk_ptr_str(&p), "/secondarySourcesOverride/1/type");
+    cbk_ptr_pop(&p, m3);
+    assert_string_equal(cbk_ptr_str(&p), "/secondarySourcesOverride/1");
+    cbk_ptr_push_index(&p, 12345678901ULL);
+    assert_string_equal(cbk_ptr_str(&p), "/secondarySourcesOverride/1/12345678901");
+    cbk_ptr_pop(&p, m2);
+    assert_string_equal(cbk_ptr_str(&p), "/secondarySourcesOverride");
+    cbk_ptr_pop(&p, m1);
+    assert_string_equal(cbk_ptr_str(&p), "");
+    assert_int_equal(cbk_ptr_len(&p), 0);
+
+    /* the empty key is a valid token */
+    cbk_ptr_push_key(&p, "", 0);
+    assert_string_equal(cbk_ptr_str(&p), "/");
+    cbk_ptr_push_index(&p, 0);
+    assert_string_equal(cbk_ptr_str(&p), "//0");
+    cbk_ptr_pop(&p, 0);
+    assert_string_equal(cbk_ptr_str(&p), "");
+    cbk_ptr_release(&p);
+}
+
+static void ptr_rfc6901_escaping(void **state)
+{
+    (void)state;
+    struct cbk_ptr p;
+    cbk_ptr_init(&p);
+    cbk_ptr_push_key(&p, "a/b", 3);
+    assert_string_equal(cbk_ptr_str(&p), "/a~1b");
+    cbk_ptr_push_key(&p, "m~n", 3);
+    assert_string_equal(cbk_ptr_str(&p), "/a~1b/m~0n");
+    cbk_ptr_pop(&p, 0);
+    /* '~' is escaped before '/', so "~1" in a key is "~01", not "/" */
+    cbk_ptr_push_key(&p, "~1", 2);
+    assert_string_equal(cbk_ptr_str(&p), "/~01");
+    cbk_ptr_pop(&p, 0);
+    cbk_ptr_push_key(&p, "/~/~", 4);
+    assert_string_equal(cbk_ptr_str(&p), "/~1~0~1~0");
+    cbk_ptr_pop(&p, 0);
+    /* only 'len' bytes; other characters are kept as they are */
+    cbk_ptr_push_key(&p, "x y\"%é/zz", 8);
+    assert_string_equal(cbk_ptr_str(&p), "/x y\"%é~1");
+    cbk_ptr_release(&p);
+
+    struct cbk_buf b = CBK_BUF_INIT(64);
+    cbk_buf_adds(&b, "pre:");
+    cbk_ptr_escape(&b, "~a/", 3);
+    assert_string_equal(cbk_buf_str(&b), "pre:~0a~1");
+    cbk_ptr_escape(&b, "", 0);
+    assert_string_equal(cbk_buf_str(&b), "pre:~0a~1");
+    cbk_buf_release(&b);
+}
+
+/* ---- core/strtab -------------------------------------------------------------------------- */
+
+static void strtab_lookup(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"id", "projectName", "type", "", "idempotencyToken"};
+    struct cbk_strtab t;
+    size_t dup = 99;
+    assert_int_equal(cbk_strtab_build(&t, keys, 5, &dup), 0);
+    assert_int_equal(dup, 99);
+    assert_int_equal(t.n, 5);
+    for (long i = 0; i < 5; i++)
+        assert_int_equal(cbk_strtab_find(&t, keys[i], strlen(keys[i])), i);
+    assert_int_equal(cbk_strtab_find(&t, "ID", 2), -1);
+    assert_int_equal(cbk_strtab_find(&t, "idx", 3), -1);
+    assert_int_equal(cbk_strtab_find(&t, "i", 1), -1);
+    /* lookups use the length, not the NUL */
+    assert_int_equal(cbk_strtab_find(&t, "typeXYZ", 4), 2);
+    assert_int_equal(cbk_strtab_find(&t, "projectNameZ", 11), 1);
+    assert_int_equal(cbk_strtab_find(&t, "", 0), 3);
+    cbk_strtab_release(&t);
+    assert_null(t.slots);
+    assert_int_equal(cbk_strtab_find(&t, "id", 2), -1); /* released table finds nothing */
+}
+
+static void strtab_empty(void **state)
+{
+    (void)state;
+    struct cbk_strtab t;
+    assert_int_equal(cbk_strtab_build(&t, NULL, 0, NULL), 0);
+    assert_int_equal(t.n, 0);
+    assert_int_equal(cbk_strtab_find(&t, "x", 1), -1);
+    assert_int_equal(cbk_strtab_find(&t, "", 0), -1);
+    cbk_strtab_release(&t);
+}
+
+static void strtab_duplicates(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"a", "b", "c", "b", "a"};
+    struct cbk_strtab t;
+    size_t dup = 0;
+    assert_int_equal(cbk_strtab_build(&t, keys, 5, &dup), -1);
+    assert_int_equal(dup, 3); /* the index of the second "b" */
+    /* the table is left empty */
+    assert_null(t.slots);
+    assert_int_equal(t.n, 0);
+    assert_int_equal(cbk_strtab_find(&t, "a", 1), -1);
+    cbk_strtab_release(&t);
+
+    static const char *const two[] = {"same", "same"};
+    assert_int_equal(cbk_strtab_build(&t, two, 2, NULL), -1); /* dup may be NULL */
+    cbk_strtab_release(&t);
+
+    /* keys differing only in length are different */
+    static const char *const pre[] = {"ab", "abc", "a"};
+    assert_int_equal(cbk_strtab_build(&t, pre, 3, &dup), 0);
+    assert_int_equal(cbk_strtab_find(&t, "a", 1), 2);
+    assert_int_equal(cbk_strtab_find(&t, "abc", 3), 1);
+    cbk_strtab_release(&t);
+}
+
+static void strtab_10k_keys(void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    char **store = calloc(N, sizeof(char *));
+    const char **keys = calloc(N, sizeof(char *));
+    assert_non_null(store);
+    assert_non_null(keys);
+    for (size_t i = 0; i < N; i++) {
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "key-%zu", i * 7919);
+        store[i] = strdup(tmp);
+        keys[i] = store[i];
+    }
+    struct cbk_strtab t;
+    size_t dup = 0;
+    assert_int_equal(cbk_strtab_build(&t, keys, N, &dup), 0);
+    assert_int_equal(t.n, N);
+    assert_true(t.mask + 1 >= 2 * N); /* at least twice the entries */
+    assert_int_equal((t.mask + 1) & t.mask, 0);
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(cbk_strtab_find(&t, keys[i], strlen(keys[i])), (long)i);
+    for (size_t i = 0; i < N; i++) {
+        char tmp[32];
+        snprintf(tmp, sizeof tmp, "key-%zu", i * 7919 + 1);
+        assert_int_equal(cbk_strtab_find(&t, tmp, strlen(tmp)), -1);
+    }
+    cbk_strtab_release(&t);
+
+    /* a duplicate at the very end is found */
+    free(store[N - 1]);
+    store[N - 1] = strdup(keys[17]);
+    keys[N - 1] = store[N - 1];
+    assert_int_equal(cbk_strtab_build(&t, keys, N, &dup), -1);
+    assert_int_equal(dup, N - 1);
+    cbk_strtab_release(&t);
+    for (size_t i = 0; i < N; i++)
+        free(store[i]);
+    free(store);
+    free(keys);
+}
+
+static void strtab_hash(void **state)
+{
+    (void)state;
+    /* FNV-1a 32-bit reference values */
+    assert_int_equal(cbk_hash("", 0), 2166136261u);
+    assert_int_equal(cbk_hash("a", 1), 0xe40c292cu);
+    assert_int_equal(cbk_hash("foobar", 6), 0xbf9cf968u);
+    assert_int_not_equal(cbk_hash("ab", 2), cbk_hash("ba", 2));
+}
+
+/* ---- core/arena --------------------------------------------------------------------------- */
+
+/* What the arena hands out for an n-byte request: n rounded up to sizeof(max_align_t). */
+static size_t rnd(size_t n)
+{
+    return (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+}
+
+static void arena_alloc_basic(void **state)
+{
+    (void)state;
+    struct cbk_arena a = CBK_ARENA_INIT(1024);
+    assert_null(a.head);
+    char *p[50];
+    for (int i = 0; i < 50; i++) {
+        p[i] = cbk_arena_alloc(&a, (size_t)i + 1);
+        assert_non_null(p[i]);
+        assert_int_equal((uintptr_t)p[i] % _Alignof(max_align_t), 0);
+        memset(p[i], i, (size_t)i + 1);
+    }
+    /* nothing overlapped */
+    for (int i = 0; i < 50; i++)
+        for (int j = 0; j <= i; j++)
+            assert_int_equal((unsigned char)p[i][j], i);
+    assert_true(a.used >= 50 * 51 / 2);
+
+    /* zero-byte allocations still give distinct pointers */
+    void *z1 = cbk_arena_alloc(&a, 0);
+    void *z2 = cbk_arena_alloc(&a, 0);
+    assert_non_null(z1);
+    assert_ptr_not_equal(z1, z2);
+
+    unsigned char *c = cbk_arena_calloc(&a, 300);
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(c[i], 0);
+
+    char *s = cbk_arena_strdup(&a, "hello");
+    assert_string_equal(s, "hello");
+    char *n = cbk_arena_strndup(&a, "abcdef", 3);
+    assert_string_equal(n, "abc");
+    char *f = cbk_arena_printf(&a, "%s-%d-%05.1f", "x", 42, 3.14159);
+    assert_string_equal(f, "x-42-003.1");
+    cbk_arena_release(&a);
+    assert_null(a.head);
+    assert_int_equal(a.used, 0);
+    /* released arenas are reusable */
+    assert_string_equal(cbk_arena_strdup(&a, "again"), "again");
+    cbk_arena_release(&a);
+}
+
+static void arena_large_blocks(void **state)
+{
+    (void)state;
+    struct cbk_arena a;
+    cbk_arena_init(&a, 1024);
+    assert_int_equal(a.chunk_size, 1024);
+    char *small1 = cbk_arena_alloc(&a, 16);
+    /* a block larger than the chunk size gets a chunk of its own ... */
+    char *big = cbk_arena_alloc(&a, 100000);
+    memset(big, 0xAB, 100000);
+    /* ... behind the current one: small allocations continue where they were */
+    char *small2 = cbk_arena_alloc(&a, 16);
+    assert_ptr_equal(small2, small1 + rnd(16));
+    assert_int_equal((unsigned char)big[99999], 0xAB);
+    /* a block over a quarter of the chunk size, when it does not fit, also stands alone */
+    char *fill = cbk_arena_alloc(&a, 900);
+    memset(fill, 1, 900);
+    char *q = cbk_arena_alloc(&a, 300);
+    memset(q, 2, 300);
+    char *small3 = cbk_arena_alloc(&a, 16);
+    assert_ptr_equal(small3, fill + rnd(900));
+    assert_int_equal((uintptr_t)q % _Alignof(max_align_t), 0);
+
+    /* a large block as the very first allocation */
+    struct cbk_arena b = CBK_ARENA_INIT(256);
+    char *first = cbk_arena_alloc(&b, 5000);
+    memset(first, 3, 5000);
+    char *after = cbk_arena_alloc(&b, 8);
+    memset(after, 4, 8);
+    assert_int_equal(first[4999], 3);
+    cbk_arena_reset(&b); /* the oversized chunk is not kept */
+    assert_null(b.head);
+    char *long_str = cbk_arena_printf(&b, "%0600d", 7);
+    assert_int_equal(strlen(long_str), 600);
+    assert_int_equal(long_str[599], '7');
+    cbk_arena_release(&b);
+    cbk_arena_release(&a);
+
+    /* chunk size 0 picks a default */
+    struct cbk_arena d;
+    cbk_arena_init(&d, 0);
+    assert_true(d.chunk_size > 0);
+    assert_non_null(cbk_arena_alloc(&d, 10));
+    cbk_arena_release(&d);
+}
+
+static void arena_reset_reuses_first_chunk(void **state)
+{
+    (void)state;
+    struct cbk_arena a = CBK_ARENA_INIT(512);
+    char *first = cbk_arena_alloc(&a, 32);
+    for (int i = 0; i < 100; i++) /* several more chunks */
+        memset(cbk_arena_alloc(&a, 64), i, 64);
+    cbk_arena_alloc(&a, 10000);
+    assert_true(a.used > 6400);
+    cbk_arena_reset(&a);
+    assert_int_equal(a.used, 0);
+    assert_non_null(a.head);
+    /* the oldest ordinary chunk is kept and handed out again from its start */
+    char *again = cbk_arena_alloc(&a, 32);
+    assert_ptr_equal(again, first);
+    cbk_arena_reset(&a);
+    cbk_arena_reset(&a); /* twice is fine */
+    cbk_arena_release(&a);
+    cbk_arena_reset(&a); /* on an empty arena too */
+    assert_null(a.head);
+}
+
+/* ---- cbkit/error.h ------------------------------------------------------------------------ */
+
+static void error_code_names(void **state)
+{
+    (void)state;
+    assert_int_equal(CBK_OK, 0);
+    assert_int_equal(CBK_CODE_COUNT_, 13);
+    assert_string_equal(cbk_code_name(CBK_OK), "OK");
+    assert_string_equal(cbk_code_name(CBK_E_IO), "E_IO");
+    assert_string_equal(cbk_code_name(CBK_E_SPEC_PARSE), "E_SPEC_PARSE");
+    assert_string_equal(cbk_code_name(CBK_E_LIMIT), "E_LIMIT");
+    assert_string_equal(cbk_code_name(CBK_E_INTERNAL), "E_INTERNAL");
+    assert_string_equal(cbk_code_name(CBK_CODE_COUNT_), "unknown");
+    assert_string_equal(cbk_code_name((enum cbk_code) - 1), "unknown");
+    assert_string_equal(cbk_strerror(CBK_OK), "success");
+    assert_string_equal(cbk_strerror(CBK_E_IO), "i/o error");
+    assert_string_equal(cbk_strerror(CBK_E_SPEC), "spec does not follow the spec format");
+    assert_string_equal(cbk_strerror(CBK_E_INVALID), "document violates the contract");
+    assert_string_equal(cbk_strerror(CBK_E_NOT_FOUND), "not found");
+    assert_string_equal(cbk_strerror((enum cbk_code)1000), "unknown error");
+    /* the values are part of the API */
+    assert_int_equal(CBK_E_USAGE, 1);
+    assert_int_equal(CBK_E_IO, 2);
+    assert_int_equal(CBK_E_SPEC_PARSE, 3);
+    assert_int_equal(CBK_E_SPEC, 4);
+    assert_int_equal(CBK_E_INVALID, 5);
+    assert_int_equal(CBK_E_NOT_FOUND, 6);
+    assert_int_equal(CBK_E_LIMIT, 7);
+    assert_int_equal(CBK_E_INTERNAL, 12);
+    for (int c = 0; c < CBK_CODE_COUNT_; c++) {
+        assert_string_not_equal(cbk_code_name((enum cbk_code)c), "unknown");
+        assert_string_not_equal(cbk_strerror((enum cbk_code)c), "unknown error");
+    }
+}
+
+static void diags_add_and_release(void **state)
+{
+    (void)state;
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    assert_int_equal(cbk_diags_addf(&d, CBK_E_SPEC, CBK_SEV_ERROR, "spec.yaml", 12, 7,
+                                    "shapes.Build", "unknown key '%s' (%d)", "shpae", 3),
+                     -1);
+    assert_int_equal(cbk_diags_addf(&d, CBK_E_SPEC, CBK_SEV_WARNING, NULL, 0, 0, NULL, "note"), 0);
+    assert_int_equal(d.nr, 2);
+    assert_int_equal(cbk_diags_error_count(&d), 1);
+    assert_int_equal(d.v[0].code, CBK_E_SPEC);
+    assert_int_equal(d.v[0].severity, CBK_SEV_ERROR);
+    assert_string_equal(d.v[0].file, "spec.yaml");
+    assert_int_equal(d.v[0].line, 12);
+    assert_int_equal(d.v[0].column, 7);
+    assert_string_equal(d.v[0].path, "shapes.Build");
+    assert_string_equal(d.v[0].message, "unknown key 'shpae' (3)");
+    assert_int_equal(d.v[1].severity, CBK_SEV_WARNING);
+    assert_string_equal(d.v[1].file, "");
+    assert_string_equal(d.v[1].path, "");
+    assert_string_equal(d.v[1].message, "note");
+
+    /* many: the array grows */
+    for (int i = 0; i < 100; i++)
+        cbk_diags_addf(&d, CBK_E_IO, CBK_SEV_ERROR, "f", i, i, "p", "m%d", i);
+    assert_int_equal(d.nr, 102);
+    assert_int_equal(cbk_diags_error_count(&d), 101);
+    assert_string_equal(d.v[101].message, "m99");
+    assert_int_equal(d.dropped, 0);
+
+    cbk_diags_release(&d);
+    assert_int_equal(d.nr, 0);
+    assert_null(d.v);
+    assert_int_equal(cbk_diags_error_count(&d), 0);
+    /* reusable after release */
+    cbk_diags_addf(&d, CBK_E_IO, CBK_SEV_ERROR, "x", 1, 1, "", "again");
+    assert_int_equal(d.nr, 1);
+    cbk_diags_release(&d);
+    cbk_diags_release(NULL);
+}
+
+static void diags_limit(void **state)
+{
+    (void)state;
+    struct cbk_diags d;
+    cbk_diags_init(&d, 2);
+    assert_int_equal(d.max, 2);
+    assert_int_equal(cbk_diags_addf(&d, CBK_E_SPEC, CBK_SEV_ERROR, "f", 1, 1, "", "one"), -1);
+    assert_int_equal(cbk_diags_addf(&d, CBK_E_SPEC, CBK_SEV_WARNING, "f", 2, 1, "", "two"), 0);
+    /* past the limit: not recorded, but counted and still an error for the caller */
+    assert_int_equal(cbk_diags_addf(&d, CBK_E_SPEC, CBK_SEV_ERROR, "f", 3, 1, "", "three"), -1);
+    assert_int_equal(cbk_diags_addf(&d, CBK_E_SPEC, CBK_SEV_WARNING, "f", 4, 1, "", "four"), 0);
+    assert_int_equal(cbk_diags_addf(&d, CBK_E_SPEC, CBK_SEV_ERROR, "f", 5, 1, "", "five"), -1);
+    assert_int_equal(d.nr, 2);
+    assert_int_equal(d.dropped, 3);
+    assert_int_equal(cbk_diags_error_count(&d), 3); /* one, three, five */
+    assert_string_equal(d.v[0].message, "one");
+    assert_string_equal(d.v[1].message, "two");
+    cbk_diags_release(&d);
+    /* release keeps the limit */
+    assert_int_equal(d.max, 2);
+    assert_int_equal(d.dropped, 0);
+    assert_int_equal(d.errors, 0);
+    cbk_diags_addf(&d, CBK_E_SPEC, CBK_SEV_ERROR, "f", 1, 1, "", "a");
+    cbk_diags_addf(&d, CBK_E_SPEC, CBK_SEV_ERROR, "f", 1, 1, "", "b");
+    cbk_diags_addf(&d, CBK_E_SPEC, CBK_SEV_ERROR, "f", 1, 1, "", "c");
+    assert_int_equal(d.nr, 2);
+    assert_int_equal(d.dropped, 1);
+    cbk_diags_release(&d);
+
+    /* 0 = no limit */
+    cbk_diags_init(&d, 0);
+    for (int i = 0; i < 2000; i++)
+        cbk_diags_addf(&d, CBK_E_SPEC, CBK_SEV_WARNING, "f", 1, 1, "", "w");
+    assert_int_equal(d.nr, 2000);
+    assert_int_equal(d.dropped, 0);
+    assert_int_equal(cbk_diags_error_count(&d), 0);
+    cbk_diags_release(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(buf_starts_empty),
+        cmocka_unit_test(buf_add_and_limit),
+        cmocka_unit_test(buf_partial_limit_leaves_unchanged),
+        cmocka_unit_test(buf_addf_long),
+        cmocka_unit_test(buf_truncate_reset_detach),
+        cmocka_unit_test(buf_json_string_escaping),
+        cmocka_unit_test(buf_json_string_limit),
+        cmocka_unit_test(ptr_push_pop),
+        cmocka_unit_test(ptr_rfc6901_escaping),
+        cmocka_unit_test(strtab_lookup),
+        cmocka_unit_test(strtab_empty),
+        cmocka_unit_test(strtab_duplicates),
+        cmocka_unit_test(strtab_10k_keys),
+        cmocka_unit_test(strtab_hash),
+        cmocka_unit_test(arena_alloc_basic),
+        cmocka_unit_test(arena_large_blocks),
+        cmocka_unit_test(arena_reset_reuses_first_chunk),
+        cmocka_unit_test(error_code_names),
+        cmocka_unit_test(diags_add_and_release),
+        cmocka_unit_test(diags_limit),
+    };
+    return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}

@@ -1,0 +1,1271 @@
+/*
+ * test_mock_route.c - the mock's request pipeline without sockets: struct cbk_http_req values
+ * built here go straight into cbk_mock_handle() (docs/mock.md, "The wire").
+ *
+ *  - routing: target (missing, other service, no dot, unknown or miscased operation), method,
+ *    path, Content-Type variants, empty body, body too large, malformed JSON;
+ *  - the envelope of every answer: x-amzn-RequestId (a UUID) and Content-Type on every API
+ *    answer; error answers carry x-amzn-ErrorType equal to the body's bare __type and a message;
+ *  - every success answer generated for RetryBuild, StopBuild and StartBuildBatch, for 200 seeds
+ *    and varied request bodies (every optional override set, partial bodies, tricky strings,
+ *    nulls, seeded builds in every status), validates STRICTLY against the operation's output
+ *    shape and contains no JSON null (structures never serialize null: Smithy null.smithy);
+ *  - idempotency tokens (same token and parameters within five minutes -> same id, different
+ *    parameters -> IdempotentParameterMismatchException, a fresh token after five minutes), with
+ *    the virtual clock moved through the admin route POST /__cbkit/clock;
+ *  - the strict world (ResourceNotFoundException for unknown builds and projects);
+ *  - the journal counts what was handled (admin requests excluded).
+ */
+#include "core/setup.h"
+
+#include <setjmp.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "cbkit/cbkit.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/rand.h"
+#include "mock/mock_internal.h"
+
+#define CT_JSON11 "application/x-amz-json-1.1"
+#define PREFIX    "CodeBuild_20161006."
+/* A header value meaning "do not send this header". */
+static const char NO_HEADER[] = "<none>";
+
+static struct cbk_spec *spec;
+
+static int load_spec(void **state)
+{
+    (void)state;
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    enum cbk_code rc = cbk_spec_load_bundled(&spec, &d);
+    cbk_diags_release(&d);
+    return rc == CBK_OK ? 0 : -1;
+}
+
+static int free_spec(void **state)
+{
+    (void)state;
+    cbk_spec_free(spec);
+    spec = NULL;
+    return 0;
+}
+
+/* ---- requests and answers ------------------------------------------------------------------ */
+
+struct rq {
+    const char *method; /* default POST */
+    const char *path;   /* default "/" */
+    const char *query;
+    const char *target;       /* NULL: none */
+    const char *ctype;        /* NULL: application/x-amz-json-1.1; NO_HEADER: none */
+    const char *body;         /* NULL: empty */
+    bool too_large;           /* the HTTP layer did not keep the body */
+    size_t size;              /* its size when too large */
+    const char *extra_name;   /* one more header */
+    const char *extra_value;
+    bool remote;              /* a non-loopback peer */
+};
+
+struct call {
+    struct cbk_arena arena;
+    struct cbk_http_answer ans;
+    struct json_object *doc; /* the answer body, parsed (NULL when not JSON) */
+};
+
+static void call_done(struct call *c)
+{
+    json_object_put(c->doc);
+    c->doc = NULL;
+    cbk_arena_release(&c->arena);
+}
+
+static const char *ans_header(const struct cbk_http_answer *a, const char *name)
+{
+    for (size_t i = 0; i < a->nheaders; i++)
+        if (strcasecmp(a->headers[i].name, name) == 0)
+            return a->headers[i].value;
+    return NULL;
+}
+
+static size_t count_header(const struct cbk_http_answer *a, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->nheaders; i++)
+        if (strcasecmp(a->headers[i].name, name) == 0)
+            n++;
+    return n;
+}
+
+static bool is_uuid(const char *s)
+{
+    if (!s || strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
+            return false;
+    }
+    return true;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+    struct json_object *v = NULL;
+    if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+    struct json_object *v = NULL;
+    if (!o || !json_object_object_get_ex(o, key, &v))
+        return NULL;
+    return v;
+}
+
+/*
+ * Checks every API answer must pass (docs/mock.md): x-amzn-RequestId is a fresh UUID,
+ * Content-Type is the spec's, the body is a JSON object; errors carry x-amzn-ErrorType equal to
+ * the body's __type, a bare name (no '#', no ':'), and a message. Fails the test otherwise.
+ */
+static void check_envelope(const struct call *c)
+{
+    const struct cbk_http_answer *a = &c->ans;
+    assert_true(is_uuid(ans_header(a, "x-amzn-RequestId")));
+    assert_int_equal(count_header(a, "x-amzn-RequestId"), 1);
+    const char *ct = ans_header(a, "Content-Type");
+    assert_non_null(ct);
+    assert_string_equal(ct, CT_JSON11);
+    assert_int_equal(count_header(a, "Content-Type"), 1);
+    assert_non_null(a->body);
+    assert_non_null(c->doc);
+    assert_true(json_object_is_type(c->doc, json_type_object));
+    assert_true(a->journal_id > 0);
+    if (a->status == 200) {
+        assert_null(ans_header(a, "x-amzn-ErrorType"));
+        assert_null(jget(c->doc, "__type"));
+        return;
+    }
+    assert_true(a->status >= 400 && a->status < 600);
+    const char *type = jstr(c->doc, "__type");
+    const char *hdr = ans_header(a, "x-amzn-ErrorType");
+    assert_non_null(type);
+    assert_non_null(hdr);
+    assert_string_equal(hdr, type);
+    assert_null(strchr(type, '#'));
+    assert_null(strchr(type, ':'));
+    const char *msg = jstr(c->doc, "message");
+    assert_non_null(msg);
+    assert_true(msg[0] != '\0');
+    /* {"__type","message"} and nothing else */
+    assert_int_equal(json_object_object_length(c->doc), 2);
+}
+
+static void do_call(struct cbk_mock *m, const struct rq *q, struct call *c)
+{
+    struct cbk_http_header h[8];
+    size_t n = 0;
+    if (q->target)
+        h[n++] = (struct cbk_http_header){"X-Amz-Target", q->target};
+    if (q->ctype != NO_HEADER)
+        h[n++] = (struct cbk_http_header){"Content-Type", q->ctype ? q->ctype : CT_JSON11};
+    h[n++] = (struct cbk_http_header){"User-Agent", "test_mock_route"};
+    if (q->extra_name)
+        h[n++] = (struct cbk_http_header){q->extra_name, q->extra_value};
+    struct cbk_http_req req;
+    memset(&req, 0, sizeof req);
+    req.method = q->method ? q->method : "POST";
+    req.path = q->path ? q->path : "/";
+    req.query = q->query;
+    req.headers = h;
+    req.nheaders = n;
+    req.body = q->body ? q->body : "";
+    req.body_len = q->body ? strlen(q->body) : 0;
+    req.body_too_large = q->too_large;
+    req.body_size = q->too_large ? q->size : req.body_len;
+    if (q->too_large) {
+        req.body = "";
+        req.body_len = 0;
+    }
+    req.peer_is_loopback = !q->remote;
+    cbk_arena_init(&c->arena, 8192);
+    c->doc = NULL;
+    cbk_mock_handle(m, &req, &c->ans, &c->arena);
+    if (c->ans.body && c->ans.body_len) {
+        struct json_tokener *tok = json_tokener_new();
+        c->doc = json_tokener_parse_ex(tok, c->ans.body, (int)c->ans.body_len);
+        if (json_tokener_get_error(tok) != json_tokener_success) {
+            json_object_put(c->doc);
+            c->doc = NULL;
+        }
+        json_tokener_free(tok);
+    }
+    bool admin = strncmp(req.path, "/__cbkit/", 9) == 0 || strcmp(req.path, "/__cbkit") == 0;
+    if (!admin)
+        check_envelope(c);
+}
+
+/* POST / with X-Amz-Target CodeBuild_20161006.<op> and 'body'; returns the status. */
+static int api(struct cbk_mock *m, struct call *c, const char *op, const char *body)
+{
+    char target[128];
+    snprintf(target, sizeof target, PREFIX "%s", op);
+    struct rq q = {.target = target, .body = body};
+    do_call(m, &q, c);
+    return c->ans.status;
+}
+
+/* An admin request (loopback). */
+static int admin(struct cbk_mock *m, struct call *c, const char *method, const char *path,
+                 const char *body)
+{
+    struct rq q = {.method = method, .path = path, .body = body, .ctype = "application/json"};
+    do_call(m, &q, c);
+    const char *ct = ans_header(&c->ans, "Content-Type");
+    assert_non_null(ct);
+    assert_string_equal(ct, "application/json");
+    assert_int_equal(c->ans.journal_id, 0); /* admin requests are not journaled */
+    return c->ans.status;
+}
+
+static void advance_clock(struct cbk_mock *m, int64_t seconds)
+{
+    struct call c;
+    char body[64];
+    snprintf(body, sizeof body, "{\"advanceSeconds\": %" PRId64 "}", seconds);
+    assert_int_equal(admin(m, &c, "POST", "/__cbkit/clock", body), 200);
+    call_done(&c);
+}
+
+static struct cbk_mock *new_mock(uint64_t seed, enum cbk_world world)
+{
+    struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
+    cfg.spec = spec;
+    cfg.has_seed = true;
+    cfg.seed = seed;
+    cfg.virtual_clock = true;
+    cfg.clock_start_ms = 1735689600000LL; /* 2025-01-01T00:00:00Z */
+    cfg.world = world;
+    cfg.max_body = 1 << 20;
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_mock *m = NULL;
+    enum cbk_code rc = cbk_mock_new(&cfg, &m, &d);
+    cbk_diags_release(&d);
+    assert_int_equal(rc, CBK_OK);
+    assert_non_null(m);
+    return m;
+}
+
+static void expect_error(struct call *c, int status, const char *type, const char *needle)
+{
+    if (c->ans.status != status || !jstr(c->doc, "__type") ||
+        strcmp(jstr(c->doc, "__type"), type) != 0 ||
+        (needle && !strstr(jstr(c->doc, "message"), needle)))
+        print_error("expected %d %s (%s), got %d %.*s\n", status, type, needle ? needle : "",
+                    c->ans.status, (int)c->ans.body_len, c->ans.body);
+    assert_int_equal(c->ans.status, status);
+    assert_string_equal(jstr(c->doc, "__type"), type);
+    if (needle)
+        assert_non_null(strstr(jstr(c->doc, "message"), needle));
+}
+
+/* ---- routing ------------------------------------------------------------------------------- */
+
+static void route_operations(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(1, CBK_WORLD_OPEN);
+    struct call c;
+    assert_int_equal(api(m, &c, "RetryBuild", "{\"id\":\"app:1b2c\"}"), 200);
+    assert_non_null(jget(c.doc, "build"));
+    call_done(&c);
+    assert_int_equal(api(m, &c, "StopBuild", "{\"id\":\"app:1b2c\"}"), 200);
+    assert_non_null(jget(c.doc, "build"));
+    call_done(&c);
+    assert_int_equal(api(m, &c, "StartBuildBatch", "{\"projectName\":\"app\"}"), 200);
+    assert_non_null(jget(c.doc, "buildBatch"));
+    call_done(&c);
+
+    struct cbk_mock_stats st;
+    cbk_mock_stats(m, &st);
+    assert_int_equal(st.requests, 3);
+    assert_int_equal(st.valid, 3);
+    assert_int_equal(st.invalid + st.rejected + st.violations, 0);
+    cbk_mock_free(m);
+}
+
+static void route_targets(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(2, CBK_WORLD_OPEN);
+    static const struct {
+        const char *target, *needle;
+    } cases[] = {
+        {NULL, "Missing X-Amz-Target"},
+        {"", "Missing X-Amz-Target"},
+        {"CodeBuild_20161006", "Unknown target"},
+        {"CodeBuild_20161006.", "Unknown operation"},
+        {"CodeBuild_20161006.NoSuchOperation", "Unknown operation 'CodeBuild_20161006.NoSuch"},
+        {"CodeBuild_20161006.retrybuild", "Unknown operation"},
+        {"CodeBuild_20161006.RetryBuild ", "Unknown operation"},
+        {"codebuild_20161006.RetryBuild", "Unknown target"},
+        {"CodeBuild_20161007.RetryBuild", "Unknown target"},
+        {"DynamoDB_20120810.GetItem", "Unknown target 'DynamoDB_20120810.GetItem'"},
+        {"CodeBuild_20161006RetryBuild", "Unknown target"},
+    };
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(cases); i++) {
+        struct call c;
+        struct rq q = {.target = cases[i].target, .body = "{\"id\":\"app:1\"}"};
+        do_call(m, &q, &c);
+        expect_error(&c, 400, "UnknownOperationException", cases[i].needle);
+        call_done(&c);
+    }
+    struct cbk_mock_stats st;
+    cbk_mock_stats(m, &st);
+    assert_int_equal(st.requests, CBK_ARRAY_SIZE(cases));
+    assert_int_equal(st.rejected, CBK_ARRAY_SIZE(cases));
+    assert_int_equal(st.valid + st.invalid, 0);
+    cbk_mock_free(m);
+}
+
+static void route_method_and_path(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(3, CBK_WORLD_OPEN);
+    static const char *const methods[] = {"GET", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(methods); i++) {
+        struct call c;
+        struct rq q = {.method = methods[i], .target = PREFIX "RetryBuild", .body = "{}"};
+        do_call(m, &q, &c);
+        expect_error(&c, 405, "MethodNotAllowedException", methods[i]);
+        const char *allow = ans_header(&c.ans, "Allow");
+        assert_non_null(allow);
+        assert_string_equal(allow, "POST");
+        call_done(&c);
+    }
+    static const char *const paths[] = {"/nope", "//", "/RetryBuild", "/__cbkitx", "/index.html"};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(paths); i++) {
+        struct call c;
+        struct rq q = {.path = paths[i], .target = PREFIX "RetryBuild", .body = "{}"};
+        do_call(m, &q, &c);
+        expect_error(&c, 404, "UnknownOperationException", paths[i]);
+        call_done(&c);
+    }
+    /* the admin API is not an API request: not journaled, JSON errors of its own */
+    struct call c;
+    assert_int_equal(admin(m, &c, "GET", "/__cbkit/health", NULL), 200);
+    assert_string_equal(jstr(c.doc, "status"), "ok");
+    call_done(&c);
+    assert_int_equal(admin(m, &c, "GET", "/__cbkit/nope", NULL), 404);
+    assert_non_null(jstr(c.doc, "error"));
+    call_done(&c);
+    /* loopback only */
+    struct rq remote = {.method = "GET", .path = "/__cbkit/health", .remote = true};
+    do_call(m, &remote, &c);
+    assert_int_equal(c.ans.status, 403);
+    call_done(&c);
+
+    struct cbk_mock_stats st;
+    cbk_mock_stats(m, &st);
+    assert_int_equal(st.requests, CBK_ARRAY_SIZE(methods) + CBK_ARRAY_SIZE(paths));
+    assert_int_equal(st.rejected, st.requests);
+    cbk_mock_free(m);
+}
+
+static void route_content_types(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(4, CBK_WORLD_OPEN);
+    static const struct {
+        const char *ctype;
+        bool ok;
+    } cases[] = {
+        {CT_JSON11, true},
+        {"application/x-amz-json-1.1; charset=utf-8", true},
+        {"application/x-amz-json-1.1;charset=UTF-8", true},
+        {"application/x-amz-json-1.1 ; charset=utf-8", true},
+        {"APPLICATION/X-AMZ-JSON-1.1", true},
+        {" application/x-amz-json-1.1", true},
+        {NO_HEADER, false},
+        {"", false},
+        {"application/json", false},
+        {"application/x-amz-json-1.0", false},
+        {"application/x-amz-json-1.10", false},
+        {"application/x-amz-json-1.1x", false},
+        {"text/plain", false},
+        {"application/x-amz-json", false},
+    };
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(cases); i++) {
+        struct call c;
+        struct rq q = {.target = PREFIX "StopBuild", .ctype = cases[i].ctype,
+                       .body = "{\"id\":\"app:5\"}"};
+        do_call(m, &q, &c);
+        if (cases[i].ok) {
+            if (c.ans.status != 200)
+                print_error("Content-Type '%s': %d %s\n", cases[i].ctype, c.ans.status,
+                            c.ans.body);
+            assert_int_equal(c.ans.status, 200);
+        } else {
+            expect_error(&c, 400, "SerializationException", "Unsupported Content-Type");
+        }
+        call_done(&c);
+    }
+    cbk_mock_free(m);
+}
+
+static void route_bodies(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(5, CBK_WORLD_OPEN);
+    struct call c;
+
+    /* an empty body is {}: RetryBuild's model accepts it, the service wants an id */
+    assert_int_equal(api(m, &c, "RetryBuild", NULL), 400);
+    expect_error(&c, 400, "InvalidInputException", "Build ID is required");
+    call_done(&c);
+    assert_int_equal(api(m, &c, "RetryBuild", "{}"), 400);
+    expect_error(&c, 400, "InvalidInputException", "Build ID is required");
+    call_done(&c);
+    assert_int_equal(api(m, &c, "RetryBuild", "{\"id\":\"no-colon\"}"), 400);
+    expect_error(&c, 400, "InvalidInputException", "Invalid build ID provided");
+    call_done(&c);
+    /* an empty body for StopBuild is {} without the required id: a contract violation */
+    api(m, &c, "StopBuild", NULL);
+    expect_error(&c, 400, "InvalidInputException",
+                 "1 validation error detected: Value null at 'id' failed to satisfy constraint: "
+                 "Member must not be null");
+    call_done(&c);
+
+    /* malformed JSON */
+    static const char *const bad[] = {"{", "{\"id\": ", "{\"id\":\"a:1\",}", "{} x", "nul",
+                                      "{\"id\":'a:1'}", "\xff\xfe"};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(bad); i++) {
+        api(m, &c, "RetryBuild", bad[i]);
+        expect_error(&c, 400, "SerializationException", "Malformed JSON");
+        call_done(&c);
+    }
+    api(m, &c, "RetryBuild", "{\n  \"id\": \"a:1\",\n  \"x\" 1}");
+    expect_error(&c, 400, "SerializationException", "Malformed JSON at line 3, column");
+    call_done(&c);
+    /* JSON of the wrong type is a contract violation, not a syntax error */
+    api(m, &c, "RetryBuild", "[]");
+    expect_error(&c, 400, "InvalidInputException", "validation error");
+    call_done(&c);
+    api(m, &c, "RetryBuild", "null");
+    expect_error(&c, 400, "InvalidInputException", "validation error");
+    call_done(&c);
+
+    /* too large: 413, before validation; the content type is checked first */
+    struct rq big = {.target = PREFIX "StartBuildBatch", .too_large = true, .size = 2 << 20};
+    do_call(m, &big, &c);
+    expect_error(&c, 413, "RequestEntityTooLargeException", "2097152 bytes");
+    call_done(&c);
+    struct rq big_ct = {.target = PREFIX "StartBuildBatch", .too_large = true, .size = 2 << 20,
+                        .ctype = "text/plain"};
+    do_call(m, &big_ct, &c);
+    expect_error(&c, 400, "SerializationException", "Unsupported Content-Type");
+    call_done(&c);
+
+    /* contract violations: every one named, in AWS's words */
+    api(m, &c, "StartBuildBatch",
+        "{\"projectName\":\"p\",\"buildTimeoutInMinutesOverride\":2161,"
+        "\"environmentVariablesOverride\":[{\"name\":\"x\"}]}");
+    expect_error(&c, 400, "InvalidInputException",
+                 "2 validation errors detected: Value '2161' at 'buildTimeoutInMinutesOverride' "
+                 "failed to satisfy constraint: Member must have value less than or equal to 2160; "
+                 "Value null at 'environmentVariablesOverride.1.member.value' failed to satisfy "
+                 "constraint: Member must not be null");
+    call_done(&c);
+
+    struct cbk_mock_stats st;
+    cbk_mock_stats(m, &st);
+    assert_int_equal(st.requests, 4 + CBK_ARRAY_SIZE(bad) + 1 + 2 + 2 + 1);
+    assert_int_equal(st.valid, 3);                        /* {} x2, no-colon */
+    assert_int_equal(st.invalid, 1 + 2 + 1);              /* StopBuild {}, [] , null, 2161 */
+    assert_int_equal(st.rejected, CBK_ARRAY_SIZE(bad) + 1 + 2);
+    /* the contract violations, plus the syntax finding each malformed body is journaled with */
+    assert_int_equal(st.violations, 1 + 1 + 1 + 2 + CBK_ARRAY_SIZE(bad) + 1);
+    cbk_mock_free(m);
+}
+
+/* ---- generated answers are valid ------------------------------------------------------------ */
+
+static const char *const source_types[] = {"CODECOMMIT", "CODEPIPELINE", "GITHUB",
+                                           "GITLAB", "GITLAB_SELF_MANAGED", "S3",
+                                           "BITBUCKET", "GITHUB_ENTERPRISE", "NO_SOURCE"};
+static const char *const auth_types[] = {"OAUTH", "CODECONNECTIONS", "SECRETS_MANAGER"};
+static const char *const artifact_types[] = {"CODEPIPELINE", "S3", "NO_ARTIFACTS"};
+static const char *const namespaces[] = {"NONE", "BUILD_ID"};
+static const char *const packagings[] = {"NONE", "ZIP"};
+static const char *const owner_access[] = {"NONE", "READ_ONLY", "FULL"};
+static const char *const env_var_types[] = {"PLAINTEXT", "PARAMETER_STORE", "SECRETS_MANAGER"};
+static const char *const env_types[] = {
+    "WINDOWS_CONTAINER", "LINUX_CONTAINER", "LINUX_GPU_CONTAINER",
+    "ARM_CONTAINER", "WINDOWS_SERVER_2019_CONTAINER", "WINDOWS_SERVER_2022_CONTAINER",
+    "LINUX_LAMBDA_CONTAINER", "ARM_LAMBDA_CONTAINER", "LINUX_EC2",
+    "ARM_EC2", "WINDOWS_EC2", "MAC_ARM"};
+static const char *const compute_types[] = {
+    "BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE",
+    "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE", "BUILD_LAMBDA_1GB",
+    "BUILD_LAMBDA_2GB", "BUILD_LAMBDA_4GB", "BUILD_LAMBDA_8GB",
+    "BUILD_LAMBDA_10GB", "ATTRIBUTE_BASED_COMPUTE", "CUSTOM_INSTANCE_TYPE"};
+static const char *const cache_types[] = {"NO_CACHE", "S3", "LOCAL"};
+static const char *const cache_modes[] = {"LOCAL_DOCKER_LAYER_CACHE", "LOCAL_SOURCE_CACHE",
+                                          "LOCAL_CUSTOM_CACHE"};
+static const char *const log_status[] = {"ENABLED", "DISABLED"};
+static const char *const pull_types[] = {"CODEBUILD", "SERVICE_ROLE"};
+static const char *const report_modes[] = {"REPORT_INDIVIDUAL_BUILDS", "REPORT_AGGREGATED_BATCH"};
+/* strings of every kind: empty, escapes, non-ASCII, astral plane */
+static const char *const strings[] = {"",
+                                      "main",
+                                      "refs/heads/feature/x",
+                                      "a\"b\\c/d\n\t",
+                                      "caf\xc3\xa9-\xe2\x98\x83",
+                                      "\xf0\x9f\x98\x80 emoji",
+                                      "<xml attr='1'>&amp;</xml>",
+                                      "s3://bucket/key with spaces",
+                                      "\x01\x1f control"};
+static const char *const nonempty[] = {"x",
+                                       "aws/codebuild/standard:7.0",
+                                       "arn:aws:iam::123456789012:role/r",
+                                       "caf\xc3\xa9",
+                                       "\xf0\x9f\x98\x80"};
+static const char *const identifiers[] = {"", "src1", "SRC_2", "a"};
+static const char *const projects[] = {"app", "my-app_2", "p", "caf\xc3\xa9", "x:y", "a/b"};
+static const char *const statuses[] = {"SUCCEEDED", "FAILED", "FAULT",
+                                       "TIMED_OUT", "IN_PROGRESS", "STOPPED"};
+static const char *const phases[] = {"SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE",
+                                     "INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD",
+                                     "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED"};
+
+#define PICK(r, arr) ((arr)[cbk_rng_below((r), CBK_ARRAY_SIZE(arr))])
+
+static bool coin(struct cbk_rng *r)
+{
+    return cbk_rng_below(r, 2) == 0;
+}
+
+static struct json_object *jstring(const char *s)
+{
+    return json_object_new_string(s);
+}
+
+/* An integer, sometimes written as an integral double (60.0 is an integer on the wire). */
+static struct json_object *jint(struct cbk_rng *r, int64_t v)
+{
+    if (cbk_rng_below(r, 5) == 0)
+        return json_object_new_double((double)v);
+    return json_object_new_int64(v);
+}
+
+static struct json_object *jbool(struct cbk_rng *r)
+{
+    return json_object_new_boolean(coin(r));
+}
+
+/* Add 'key' when 'all' or by chance; optional members are sometimes null (= absent). */
+static void put(struct cbk_rng *r, struct json_object *o, bool all, const char *key,
+                struct json_object *v)
+{
+    if (all || coin(r)) {
+        json_object_object_add(o, key, v);
+    } else if (cbk_rng_below(r, 4) == 0) {
+        json_object_put(v);
+        json_object_object_add(o, key, NULL);
+    } else {
+        json_object_put(v);
+    }
+}
+
+static struct json_object *source_auth(struct cbk_rng *r, bool all)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", jstring(PICK(r, auth_types)));
+    put(r, o, all, "resource", jstring(PICK(r, strings)));
+    return o;
+}
+
+static struct json_object *submodules(struct cbk_rng *r)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "fetchSubmodules", jbool(r));
+    return o;
+}
+
+static struct json_object *project_source(struct cbk_rng *r, bool all)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", jstring(PICK(r, source_types)));
+    put(r, o, all, "location", jstring(PICK(r, strings)));
+    put(r, o, all, "gitCloneDepth", jint(r, (int64_t)cbk_rng_below(r, 100)));
+    put(r, o, all, "gitSubmodulesConfig", submodules(r));
+    put(r, o, all, "buildspec", jstring(PICK(r, strings)));
+    put(r, o, all, "auth", source_auth(r, all));
+    put(r, o, all, "reportBuildStatus", jbool(r));
+    struct json_object *bsc = json_object_new_object();
+    put(r, bsc, all, "context", jstring(PICK(r, strings)));
+    put(r, bsc, all, "targetUrl", jstring(PICK(r, strings)));
+    put(r, o, all, "buildStatusConfig", bsc);
+    put(r, o, all, "insecureSsl", jbool(r));
+    put(r, o, all, "sourceIdentifier", jstring(PICK(r, identifiers)));
+    return o;
+}
+
+static struct json_object *project_artifacts(struct cbk_rng *r, bool all)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", jstring(PICK(r, artifact_types)));
+    put(r, o, all, "location", jstring(PICK(r, strings)));
+    put(r, o, all, "path", jstring(PICK(r, strings)));
+    put(r, o, all, "namespaceType", jstring(PICK(r, namespaces)));
+    put(r, o, all, "name", jstring(PICK(r, strings)));
+    put(r, o, all, "packaging", jstring(PICK(r, packagings)));
+    put(r, o, all, "overrideArtifactName", jbool(r));
+    put(r, o, all, "encryptionDisabled", jbool(r));
+    put(r, o, all, "artifactIdentifier", jstring(PICK(r, strings)));
+    put(r, o, all, "bucketOwnerAccess", jstring(PICK(r, owner_access)));
+    return o;
+}
+
+static struct json_object *list_of(struct cbk_rng *r, size_t max, bool all,
+                                   struct json_object *(*fn)(struct cbk_rng *, bool))
+{
+    struct json_object *a = json_object_new_array();
+    size_t n = all && coin(r) ? max : (size_t)cbk_rng_below(r, max + 1);
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(a, fn(r, all));
+    return a;
+}
+
+static struct json_object *source_version(struct cbk_rng *r, bool all)
+{
+    (void)all;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "sourceIdentifier", jstring(PICK(r, identifiers)));
+    json_object_object_add(o, "sourceVersion", jstring(PICK(r, strings)));
+    return o;
+}
+
+static struct json_object *env_var(struct cbk_rng *r, bool all)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", jstring(PICK(r, nonempty)));
+    json_object_object_add(o, "value", jstring(PICK(r, strings)));
+    put(r, o, all, "type", jstring(PICK(r, env_var_types)));
+    return o;
+}
+
+static struct json_object *string_list(struct cbk_rng *r, const char *const *v, size_t n)
+{
+    struct json_object *a = json_object_new_array();
+    size_t k = (size_t)cbk_rng_below(r, n + 1);
+    for (size_t i = 0; i < k; i++)
+        json_object_array_add(a, jstring(v[cbk_rng_below(r, n)]));
+    return a;
+}
+
+/* A StartBuildBatch request: every optional override when 'all', a random subset otherwise. */
+static char *batch_body(struct cbk_rng *r, const char *project, bool all)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "projectName", jstring(project));
+    put(r, o, all, "secondarySourcesOverride", list_of(r, 12, all, project_source));
+    put(r, o, all, "secondarySourcesVersionOverride", list_of(r, 12, all, source_version));
+    put(r, o, all, "sourceVersion", jstring(PICK(r, strings)));
+    put(r, o, all, "artifactsOverride", project_artifacts(r, all));
+    put(r, o, all, "secondaryArtifactsOverride", list_of(r, 12, all, project_artifacts));
+    put(r, o, all, "environmentVariablesOverride", list_of(r, 5, all, env_var));
+    put(r, o, all, "sourceTypeOverride", jstring(PICK(r, source_types)));
+    put(r, o, all, "sourceLocationOverride", jstring(PICK(r, strings)));
+    put(r, o, all, "sourceAuthOverride", source_auth(r, all));
+    static const int64_t depths[] = {0, 1, 25, 2147483647};
+    put(r, o, all, "gitCloneDepthOverride", jint(r, PICK(r, depths)));
+    put(r, o, all, "gitSubmodulesConfigOverride", submodules(r));
+    put(r, o, all, "buildspecOverride", jstring(PICK(r, strings)));
+    put(r, o, all, "insecureSslOverride", jbool(r));
+    put(r, o, all, "reportBuildBatchStatusOverride", jbool(r));
+    put(r, o, all, "environmentTypeOverride", jstring(PICK(r, env_types)));
+    put(r, o, all, "imageOverride", jstring(PICK(r, nonempty)));
+    put(r, o, all, "computeTypeOverride", jstring(PICK(r, compute_types)));
+    put(r, o, all, "certificateOverride", jstring(PICK(r, strings)));
+    struct json_object *cache = json_object_new_object();
+    json_object_object_add(cache, "type", jstring(PICK(r, cache_types)));
+    put(r, cache, all, "location", jstring(PICK(r, strings)));
+    put(r, cache, all, "modes", string_list(r, cache_modes, CBK_ARRAY_SIZE(cache_modes)));
+    put(r, cache, all, "cacheNamespace", jstring(PICK(r, strings)));
+    put(r, o, all, "cacheOverride", cache);
+    put(r, o, all, "serviceRoleOverride", jstring(PICK(r, nonempty)));
+    put(r, o, all, "privilegedModeOverride", jbool(r));
+    static const int64_t build_to[] = {5, 60, 120, 480, 2160};
+    put(r, o, all, "buildTimeoutInMinutesOverride",
+        jint(r, coin(r) ? PICK(r, build_to) : 5 + (int64_t)cbk_rng_below(r, 2156)));
+    static const int64_t queued_to[] = {5, 60, 480};
+    put(r, o, all, "queuedTimeoutInMinutesOverride",
+        jint(r, coin(r) ? PICK(r, queued_to) : 5 + (int64_t)cbk_rng_below(r, 476)));
+    put(r, o, all, "encryptionKeyOverride", jstring(PICK(r, nonempty)));
+    char token[40];
+    snprintf(token, sizeof token, "tok-%" PRIu64, cbk_rng_next(r));
+    put(r, o, all, "idempotencyToken", jstring(token));
+    struct json_object *logs = json_object_new_object();
+    struct json_object *cw = json_object_new_object();
+    json_object_object_add(cw, "status", jstring(PICK(r, log_status)));
+    put(r, cw, all, "groupName", jstring(PICK(r, strings)));
+    put(r, cw, all, "streamName", jstring(PICK(r, strings)));
+    put(r, logs, all, "cloudWatchLogs", cw);
+    struct json_object *s3 = json_object_new_object();
+    json_object_object_add(s3, "status", jstring(PICK(r, log_status)));
+    put(r, s3, all, "location", jstring(PICK(r, strings)));
+    put(r, s3, all, "encryptionDisabled", jbool(r));
+    put(r, s3, all, "bucketOwnerAccess", jstring(PICK(r, owner_access)));
+    put(r, logs, all, "s3Logs", s3);
+    put(r, o, all, "logsConfigOverride", logs);
+    struct json_object *rc = json_object_new_object();
+    json_object_object_add(rc, "credential", jstring(PICK(r, nonempty)));
+    json_object_object_add(rc, "credentialProvider", jstring("SECRETS_MANAGER"));
+    put(r, o, all, "registryCredentialOverride", rc);
+    put(r, o, all, "imagePullCredentialsTypeOverride", jstring(PICK(r, pull_types)));
+    struct json_object *bbc = json_object_new_object();
+    put(r, bbc, all, "serviceRole", jstring(PICK(r, nonempty)));
+    put(r, bbc, all, "combineArtifacts", jbool(r));
+    struct json_object *restr = json_object_new_object();
+    put(r, restr, all, "maximumBuildsAllowed", jint(r, (int64_t)cbk_rng_below(r, 200)));
+    put(r, restr, all, "computeTypesAllowed",
+        string_list(r, compute_types, CBK_ARRAY_SIZE(compute_types)));
+    put(r, restr, all, "fleetsAllowed", string_list(r, nonempty, CBK_ARRAY_SIZE(nonempty)));
+    put(r, bbc, all, "restrictions", restr);
+    put(r, bbc, all, "timeoutInMins", jint(r, (int64_t)cbk_rng_below(r, 2000)));
+    put(r, bbc, all, "batchReportMode", jstring(PICK(r, report_modes)));
+    put(r, o, all, "buildBatchConfigOverride", bbc);
+    put(r, o, all, "debugSessionEnabled", jbool(r));
+    /* botocore's spacing or compact, as clients differ */
+    int flags = coin(r) ? JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN;
+    char *s = strdup(json_object_to_json_string_ext(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return s;
+}
+
+/* Does 'o' contain a JSON null anywhere (as a member value or array element)? */
+static bool has_null(struct json_object *o, struct cbk_buf *where)
+{
+    if (json_object_is_type(o, json_type_object)) {
+        json_object_object_foreach(o, k, v)
+        {
+            if (!v || has_null(v, where)) {
+                char tmp[256];
+                snprintf(tmp, sizeof tmp, "/%s", k);
+                struct cbk_buf b = CBK_BUF_INIT(1 << 16);
+                cbk_buf_adds(&b, tmp);
+                cbk_buf_adds(&b, cbk_buf_str(where));
+                cbk_buf_reset(where);
+                cbk_buf_adds(where, cbk_buf_str(&b));
+                cbk_buf_release(&b);
+                return true;
+            }
+        }
+    } else if (json_object_is_type(o, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(o); i++) {
+            struct json_object *v = json_object_array_get_idx(o, i);
+            if (!v || has_null(v, where))
+                return true;
+        }
+    }
+    return false;
+}
+
+struct gen_stats {
+    size_t checked, bad;
+    size_t per_op[3];
+    struct cbk_report *r;
+};
+
+static int op_index(const char *op)
+{
+    return strcmp(op, "RetryBuild") == 0 ? 0 : strcmp(op, "StopBuild") == 0 ? 1 : 2;
+}
+
+/* Check a success answer of 'op' strictly against its output shape; record problems. */
+static void check_generated(struct gen_stats *gs, uint64_t seed, const char *op,
+                            const char *request, struct call *c)
+{
+    if (c->ans.status != 200) {
+        gs->bad++;
+        if (gs->bad <= 10)
+            print_error("seed %" PRIu64 " %s: status %d for %s\n  -> %.*s\n", seed, op,
+                        c->ans.status, request, (int)c->ans.body_len, c->ans.body);
+        return;
+    }
+    gs->checked++;
+    gs->per_op[op_index(op)]++;
+    const struct cbk_operation *o = cbk_spec_op(spec, op);
+    assert_non_null(o);
+    struct cbk_validate_opts vo = CBK_VALIDATE_OPTS_INIT;
+    vo.direction = CBK_RESPONSE;
+    vo.strict = true;
+    enum cbk_code rc = cbk_validate_buffer(spec, o->output, c->ans.body, c->ans.body_len, &vo,
+                                           gs->r);
+    struct cbk_buf where = CBK_BUF_INIT(1 << 16);
+    bool nul = has_null(c->doc, &where);
+    if (rc != CBK_OK || cbk_report_count(gs->r) || nul) {
+        gs->bad++;
+        if (gs->bad <= 10) {
+            print_error("seed %" PRIu64 " %s: generated answer is not valid (strict)\n"
+                        "  request: %s\n  answer: %.*s\n",
+                        seed, op, request, (int)CBK_MIN(c->ans.body_len, (size_t)3000),
+                        c->ans.body);
+            for (size_t i = 0; i < cbk_report_count(gs->r) && i < 10; i++) {
+                const struct cbk_violation *v = cbk_report_at(gs->r, i);
+                print_error("  %s %s: %s\n", v->pointer, cbk_rule_name(v->rule), v->message);
+            }
+            if (nul)
+                print_error("  null at %s\n", cbk_buf_str(&where));
+        }
+    }
+    cbk_buf_release(&where);
+    /* the ids and ARNs are what docs/mock.md promises */
+    struct json_object *item = jget(c->doc, strcmp(op, "StartBuildBatch") ? "build" : "buildBatch");
+    assert_non_null(item);
+    const char *id = jstr(item, "id"), *arn = jstr(item, "arn"), *project = jstr(item, "projectName");
+    assert_non_null(id);
+    assert_non_null(arn);
+    assert_non_null(project);
+    size_t pl = strlen(project);
+    assert_true(strncmp(id, project, pl) == 0 && id[pl] == ':');
+    char want[1024];
+    snprintf(want, sizeof want, "arn:aws:codebuild:us-east-1:123456789012:%s/%s",
+             strcmp(op, "StartBuildBatch") ? "build" : "build-batch", id);
+    assert_string_equal(arn, want);
+}
+
+static const char *const raw_batches[] = {
+    "{\"projectName\":\"p\",\"sourceVersion\":\"\\ud83d\\ude00 \\u00e9\\/\\b\"}",
+    "{\"projectName\":\"p\",\"sourceVersion\":\"a\\u0000b\",\"environmentVariablesOverride\":"
+    "[{\"name\":\"N\",\"value\":\"a\\u0000b\"}]}",
+    "{\"projectName\":\"p\",\"gitCloneDepthOverride\":5e2,\"buildTimeoutInMinutesOverride\":6.0e1,"
+    "\"queuedTimeoutInMinutesOverride\":4.8E2}",
+    "{\"projectName\":\"\\u0070\",\"gitCloneDepthOverride\":0e0,\"sourceVersion\":\"\"}",
+    "{ \"projectName\" : \"p\" , \"cacheOverride\" : { \"type\" : \"LOCAL\" , \"modes\" : [ ] } }",
+    "{\"projectName\":\"p\",\"sourceTypeOverride\":\"NO_SOURCE\",\"artifactsOverride\":"
+    "{\"type\":\"S3\",\"location\":\"b\",\"path\":\"\",\"name\":\"\"}}",
+};
+
+static void generated_answers_are_valid(void **state)
+{
+    (void)state;
+    struct gen_stats gs = {0, 0, {0, 0, 0}, cbk_report_new()};
+    for (uint64_t seed = 0; seed < 200; seed++) {
+        struct cbk_mock *m = new_mock(seed, CBK_WORLD_OPEN);
+        struct cbk_rng r;
+        cbk_rng_seed(&r, cbk_mix64(seed + 0x7e57));
+        struct call c;
+        char body[4096];
+        const char *project = PICK(&r, projects);
+
+        /* StartBuildBatch: minimal, every override, random subsets */
+        snprintf(body, sizeof body, "{\"projectName\":\"%s\"}", project);
+        api(m, &c, "StartBuildBatch", body);
+        check_generated(&gs, seed, "StartBuildBatch", body, &c);
+        call_done(&c);
+        for (int k = 0; k < 4; k++) {
+            char *b = batch_body(&r, project, k < 2);
+            api(m, &c, "StartBuildBatch", b);
+            check_generated(&gs, seed, "StartBuildBatch", b, &c);
+            call_done(&c);
+            free(b);
+        }
+
+        /* requests as text: escapes, integral numbers in other notations, embedded NUL */
+        for (size_t k = 0; k < CBK_ARRAY_SIZE(raw_batches); k++) {
+            api(m, &c, "StartBuildBatch", raw_batches[k]);
+            check_generated(&gs, seed, "StartBuildBatch", raw_batches[k], &c);
+            call_done(&c);
+        }
+
+        /* RetryBuild of a build the mock never saw (open world), then of the one it made */
+        snprintf(body, sizeof body, "{\"id\":\"%s:%08" PRIx64 "-0000-4000-8000-000000000000\"}",
+                 project, cbk_rng_next(&r) & 0xffffffffu);
+        api(m, &c, "RetryBuild", body);
+        check_generated(&gs, seed, "RetryBuild", body, &c);
+        char made[512];
+        snprintf(made, sizeof made, "%s", jstr(jget(c.doc, "build"), "id"));
+        int64_t number = json_object_get_int64(jget(jget(c.doc, "build"), "buildNumber"));
+        call_done(&c);
+        snprintf(body, sizeof body, "{\"id\":\"%s\",\"idempotencyToken\":\"t%" PRIu64 "\"}", made,
+                 seed);
+        api(m, &c, "RetryBuild", body);
+        check_generated(&gs, seed, "RetryBuild", body, &c);
+        assert_int_equal(json_object_get_int64(jget(jget(c.doc, "build"), "buildNumber")),
+                         number + 1);
+        char retried[512];
+        snprintf(retried, sizeof retried, "%s", jstr(jget(c.doc, "build"), "id"));
+        call_done(&c);
+        advance_clock(m, (int64_t)cbk_rng_below(&r, 4000));
+
+        /* StopBuild: a running build, again (completed: unchanged), an unknown one, by ARN */
+        snprintf(body, sizeof body, "{\"id\":\"%s\"}", retried);
+        for (int k = 0; k < 2; k++) {
+            api(m, &c, "StopBuild", body);
+            check_generated(&gs, seed, "StopBuild", body, &c);
+            assert_string_equal(jstr(jget(c.doc, "build"), "buildStatus"), "STOPPED");
+            call_done(&c);
+        }
+        snprintf(body, sizeof body,
+                 "{\"id\":\"arn:aws:codebuild:us-east-1:123456789012:build/%s:%" PRIx64 "\"}",
+                 project, cbk_rng_next(&r));
+        api(m, &c, "StopBuild", body);
+        check_generated(&gs, seed, "StopBuild", body, &c);
+        call_done(&c);
+        api(m, &c, "RetryBuild", body);
+        check_generated(&gs, seed, "RetryBuild", body, &c);
+        call_done(&c);
+
+        /* builds in every status and phase, as scenarios seed them; retried and stopped */
+        for (size_t k = 0; k < CBK_ARRAY_SIZE(statuses); k++) {
+            struct cbk_cb_seed_build sb;
+            memset(&sb, 0, sizeof sb);
+            char sid[256];
+            snprintf(sid, sizeof sid, "%s:seeded-%zu-%" PRIx64, project, k, cbk_rng_next(&r));
+            sb.id = sid;
+            sb.status = statuses[k];
+            const char *ph = PICK(&r, phases);
+            if (strcmp(sb.status, "IN_PROGRESS") == 0 && strcmp(ph, "COMPLETED") == 0)
+                ph = "BUILD";
+            sb.phase = coin(&r) ? ph : NULL;
+            sb.start_ms = coin(&r) ? 0 : 1735689600000LL - (int64_t)cbk_rng_below(&r, 86400000);
+            sb.number = coin(&r) ? 0 : 1 + (int64_t)cbk_rng_below(&r, 1000);
+            sb.source_version = coin(&r) ? "refs/heads/main" : NULL;
+            sb.initiator = coin(&r) ? "codepipeline/x" : NULL;
+            const char *err = NULL;
+            struct cbk_rng sr;
+            cbk_rng_seed(&sr, cbk_rng_next(&r));
+            assert_int_equal(cbk_cb_seed_build(m->cb, &sb, &sr, cbk__mock_now_ms(m), &err), 0);
+            snprintf(body, sizeof body, "{\"id\":\"%s\"}", sid);
+            const char *first = coin(&r) ? "RetryBuild" : "StopBuild";
+            api(m, &c, first, body);
+            check_generated(&gs, seed, first, body, &c);
+            call_done(&c);
+            const char *second = strcmp(first, "RetryBuild") ? "RetryBuild" : "StopBuild";
+            api(m, &c, second, body);
+            check_generated(&gs, seed, second, body, &c);
+            call_done(&c);
+        }
+
+        /* a batch id is not a build: RetryBuild takes it as an unknown build */
+        snprintf(body, sizeof body, "{\"projectName\":\"%s\",\"sourceVersion\":\"v1\"}", project);
+        api(m, &c, "StartBuildBatch", body);
+        char batch[512];
+        snprintf(batch, sizeof batch, "%s", jstr(jget(c.doc, "buildBatch"), "id"));
+        check_generated(&gs, seed, "StartBuildBatch", body, &c);
+        call_done(&c);
+        snprintf(body, sizeof body, "{\"id\":\"%s\"}", batch);
+        api(m, &c, "RetryBuild", body);
+        check_generated(&gs, seed, "RetryBuild", body, &c);
+        call_done(&c);
+        cbk_mock_free(m);
+    }
+    cbk_report_free(gs.r);
+    print_message("generated answers checked: %zu (RetryBuild %zu, StopBuild %zu, "
+                  "StartBuildBatch %zu), invalid: %zu\n",
+                  gs.checked, gs.per_op[0], gs.per_op[1], gs.per_op[2], gs.bad);
+    assert_int_equal(gs.bad, 0);
+    assert_true(gs.per_op[0] >= 200 * 8);
+    assert_true(gs.per_op[1] >= 200 * 9);
+    assert_true(gs.per_op[2] >= 200 * (6 + CBK_ARRAY_SIZE(raw_batches)));
+}
+
+/* ---- the model: echo, lifecycle ----------------------------------------------------------- */
+
+static void model_echo_and_lifecycle(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(9, CBK_WORLD_OPEN);
+    struct call c;
+    api(m, &c, "StartBuildBatch",
+        "{\"projectName\":\"app\",\"buildTimeoutInMinutesOverride\":120,"
+        "\"queuedTimeoutInMinutesOverride\":60,\"computeTypeOverride\":\"BUILD_GENERAL1_LARGE\","
+        "\"sourceVersion\":\"refs/heads/dev\","
+        "\"environmentVariablesOverride\":[{\"name\":\"A\",\"value\":\"b\",\"type\":\"PLAINTEXT\"}]}");
+    assert_int_equal(c.ans.status, 200);
+    struct json_object *bb = jget(c.doc, "buildBatch");
+    assert_int_equal(json_object_get_int(jget(bb, "buildTimeoutInMinutes")), 120);
+    assert_int_equal(json_object_get_int(jget(bb, "queuedTimeoutInMinutes")), 60);
+    assert_string_equal(jstr(bb, "sourceVersion"), "refs/heads/dev");
+    assert_string_equal(jstr(bb, "buildBatchStatus"), "IN_PROGRESS");
+    assert_string_equal(jstr(bb, "currentPhase"), "DOWNLOAD_BATCHSPEC");
+    struct json_object *env = jget(bb, "environment");
+    assert_string_equal(jstr(env, "computeType"), "BUILD_GENERAL1_LARGE");
+    struct json_object *vars = jget(env, "environmentVariables");
+    assert_int_equal(json_object_array_length(vars), 1);
+    assert_string_equal(jstr(json_object_array_get_idx(vars, 0), "value"), "b");
+    assert_int_equal(json_object_get_int64(jget(bb, "buildBatchNumber")), 1);
+    call_done(&c);
+
+    api(m, &c, "RetryBuild", "{\"id\":\"app:00000000-0000-4000-8000-000000000001\"}");
+    struct json_object *b = jget(c.doc, "build");
+    assert_string_equal(jstr(b, "buildStatus"), "IN_PROGRESS");
+    assert_string_equal(jstr(b, "currentPhase"), "QUEUED");
+    assert_false(json_object_get_boolean(jget(b, "buildComplete")));
+    assert_null(jget(b, "endTime"));
+    char id[256];
+    snprintf(id, sizeof id, "%s", jstr(b, "id"));
+    assert_string_not_equal(id, "app:00000000-0000-4000-8000-000000000001");
+    call_done(&c);
+
+    char body[512];
+    snprintf(body, sizeof body, "{\"id\":\"%s\"}", id);
+    api(m, &c, "StopBuild", body);
+    b = jget(c.doc, "build");
+    assert_string_equal(jstr(b, "id"), id);
+    assert_string_equal(jstr(b, "buildStatus"), "STOPPED");
+    assert_string_equal(jstr(b, "currentPhase"), "COMPLETED");
+    assert_true(json_object_get_boolean(jget(b, "buildComplete")));
+    assert_non_null(jget(b, "endTime"));
+    /* the phase it was in (QUEUED) is STOPPED, then FINALIZING and COMPLETED */
+    struct json_object *ph = jget(b, "phases");
+    size_t n = json_object_array_length(ph);
+    assert_true(n >= 3);
+    assert_string_equal(jstr(json_object_array_get_idx(ph, n - 1), "phaseType"), "COMPLETED");
+    assert_string_equal(jstr(json_object_array_get_idx(ph, n - 2), "phaseType"), "FINALIZING");
+    assert_string_equal(jstr(json_object_array_get_idx(ph, n - 3), "phaseType"), "QUEUED");
+    assert_string_equal(jstr(json_object_array_get_idx(ph, n - 3), "phaseStatus"), "STOPPED");
+    char first_stop[8192];
+    snprintf(first_stop, sizeof first_stop, "%.*s", (int)c.ans.body_len, c.ans.body);
+    call_done(&c);
+    /* stopping a completed build returns it unchanged */
+    advance_clock(m, 90);
+    api(m, &c, "StopBuild", body);
+    assert_string_equal(c.ans.body, first_stop);
+    call_done(&c);
+    cbk_mock_free(m);
+}
+
+/* ---- idempotency ----------------------------------------------------------------------------- */
+
+static char *answer_id(struct call *c, const char *member)
+{
+    const char *id = jstr(jget(c->doc, member), "id");
+    assert_non_null(id);
+    return strdup(id);
+}
+
+static void idempotency_tokens(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(11, CBK_WORLD_OPEN);
+    struct call c;
+    static const char r1[] = "{\"id\":\"app:11111111-0000-4000-8000-000000000000\","
+                             "\"idempotencyToken\":\"T\"}";
+    static const char r1_reordered[] = "{ \"idempotencyToken\" : \"T\", "
+                                       "\"id\" : \"app:11111111-0000-4000-8000-000000000000\" }";
+    static const char r2[] = "{\"id\":\"app:22222222-0000-4000-8000-000000000000\","
+                             "\"idempotencyToken\":\"T\"}";
+
+    assert_int_equal(api(m, &c, "RetryBuild", r1), 200);
+    char *a = answer_id(&c, "build");
+    char *a_body = strndup(c.ans.body, c.ans.body_len);
+    call_done(&c);
+    /* same token, same parameters: the same build, not a new one */
+    assert_int_equal(api(m, &c, "RetryBuild", r1), 200);
+    char *a2 = answer_id(&c, "build");
+    assert_string_equal(a2, a);
+    assert_string_equal(c.ans.body, a_body);
+    free(a2);
+    call_done(&c);
+    /* the same parameters written differently are the same parameters */
+    assert_int_equal(api(m, &c, "RetryBuild", r1_reordered), 200);
+    a2 = answer_id(&c, "build");
+    assert_string_equal(a2, a);
+    free(a2);
+    call_done(&c);
+    /* same token, different parameters */
+    api(m, &c, "RetryBuild", r2);
+    expect_error(&c, 400, "IdempotentParameterMismatchException",
+                 "The idempotency token 'T' was already used within the last 5 minutes with "
+                 "different parameters");
+    call_done(&c);
+    /* the token is per operation */
+    assert_int_equal(api(m, &c, "StartBuildBatch",
+                         "{\"projectName\":\"app\",\"idempotencyToken\":\"T\"}"),
+                     200);
+    call_done(&c);
+    /* 4:59 later: still the same build */
+    advance_clock(m, 299);
+    assert_int_equal(api(m, &c, "RetryBuild", r1), 200);
+    a2 = answer_id(&c, "build");
+    assert_string_equal(a2, a);
+    free(a2);
+    call_done(&c);
+    /* six minutes after the first use: the token is fresh; different parameters are fine */
+    advance_clock(m, 61);
+    assert_int_equal(api(m, &c, "RetryBuild", r2), 200);
+    char *b = answer_id(&c, "build");
+    assert_string_not_equal(b, a);
+    call_done(&c);
+    /* and now the token belongs to r2's parameters */
+    api(m, &c, "RetryBuild", r1);
+    expect_error(&c, 400, "IdempotentParameterMismatchException", "'T'");
+    call_done(&c);
+    assert_int_equal(api(m, &c, "RetryBuild", r2), 200);
+    a2 = answer_id(&c, "build");
+    assert_string_equal(a2, b);
+    free(a2);
+    call_done(&c);
+    free(a);
+    free(b);
+    free(a_body);
+
+    /* StartBuildBatch */
+    static const char s1[] = "{\"projectName\":\"app\",\"idempotencyToken\":\"B\"}";
+    static const char s2[] = "{\"projectName\":\"app\",\"idempotencyToken\":\"B\","
+                             "\"sourceVersion\":\"v2\"}";
+    assert_int_equal(api(m, &c, "StartBuildBatch", s1), 200);
+    a = answer_id(&c, "buildBatch");
+    call_done(&c);
+    assert_int_equal(api(m, &c, "StartBuildBatch", s1), 200);
+    a2 = answer_id(&c, "buildBatch");
+    assert_string_equal(a2, a);
+    free(a2);
+    call_done(&c);
+    api(m, &c, "StartBuildBatch", s2);
+    expect_error(&c, 400, "IdempotentParameterMismatchException", "'B'");
+    call_done(&c);
+    advance_clock(m, 360);
+    assert_int_equal(api(m, &c, "StartBuildBatch", s1), 200);
+    a2 = answer_id(&c, "buildBatch");
+    assert_string_not_equal(a2, a);
+    free(a2);
+    call_done(&c);
+    free(a);
+    /* without a token every call makes a new batch */
+    assert_int_equal(api(m, &c, "StartBuildBatch", "{\"projectName\":\"app\"}"), 200);
+    a = answer_id(&c, "buildBatch");
+    call_done(&c);
+    assert_int_equal(api(m, &c, "StartBuildBatch", "{\"projectName\":\"app\"}"), 200);
+    a2 = answer_id(&c, "buildBatch");
+    assert_string_not_equal(a2, a);
+    free(a2);
+    free(a);
+    call_done(&c);
+    cbk_mock_free(m);
+}
+
+/* ---- the strict world ------------------------------------------------------------------------- */
+
+static void strict_world(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(13, CBK_WORLD_STRICT);
+    struct call c;
+    static const char unknown[] = "{\"id\":\"app:99999999-0000-4000-8000-000000000000\"}";
+    api(m, &c, "RetryBuild", unknown);
+    expect_error(&c, 400, "ResourceNotFoundException",
+                 "app:99999999-0000-4000-8000-000000000000");
+    call_done(&c);
+    api(m, &c, "StopBuild", unknown);
+    expect_error(&c, 400, "ResourceNotFoundException", "does not exist");
+    call_done(&c);
+    api(m, &c, "StartBuildBatch", "{\"projectName\":\"app\"}");
+    expect_error(&c, 400, "ResourceNotFoundException",
+                 "arn:aws:codebuild:us-east-1:123456789012:project/app");
+    call_done(&c);
+    /* the protocol and contract checks come first */
+    api(m, &c, "StopBuild", "{}");
+    expect_error(&c, 400, "InvalidInputException", "'id'");
+    call_done(&c);
+
+    /* a known project and a known build */
+    cbk_cb_seed_project(m->cb, "app");
+    assert_int_equal(api(m, &c, "StartBuildBatch", "{\"projectName\":\"app\"}"), 200);
+    char *batch = answer_id(&c, "buildBatch");
+    call_done(&c);
+    struct cbk_cb_seed_build sb;
+    memset(&sb, 0, sizeof sb);
+    sb.id = "app:5eed0000-0000-4000-8000-000000000000";
+    sb.status = "SUCCEEDED";
+    sb.number = 41;
+    struct cbk_rng r;
+    cbk_rng_seed(&r, 1);
+    const char *err = NULL;
+    assert_int_equal(cbk_cb_seed_build(m->cb, &sb, &r, cbk__mock_now_ms(m), &err), 0);
+    char body[256];
+    snprintf(body, sizeof body, "{\"id\":\"%s\"}", sb.id);
+    assert_int_equal(api(m, &c, "RetryBuild", body), 200);
+    struct json_object *b = jget(c.doc, "build");
+    assert_string_equal(jstr(b, "projectName"), "app");
+    assert_int_equal(json_object_get_int64(jget(b, "buildNumber")), 42);
+    call_done(&c);
+    assert_int_equal(api(m, &c, "StopBuild", body), 200);
+    b = jget(c.doc, "build");
+    assert_string_equal(jstr(b, "id"), sb.id);
+    assert_string_equal(jstr(b, "buildStatus"), "SUCCEEDED"); /* completed: unchanged */
+    call_done(&c);
+    /* a batch id is not a build id */
+    snprintf(body, sizeof body, "{\"id\":\"%s\"}", batch);
+    api(m, &c, "StopBuild", body);
+    expect_error(&c, 400, "ResourceNotFoundException", batch);
+    call_done(&c);
+    free(batch);
+
+    struct cbk_mock_stats st;
+    cbk_mock_stats(m, &st);
+    assert_int_equal(st.requests, 8);
+    assert_int_equal(st.invalid, 1);
+    assert_int_equal(st.valid, 7);
+    cbk_mock_free(m);
+}
+
+/* The journal entry of the last API request, through the admin API. */
+static void journal_entries(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(17, CBK_WORLD_OPEN);
+    struct call c;
+    struct rq q = {.target = PREFIX "StopBuild", .body = "{\"id\":\"app:1\"}",
+                   .extra_name = "amz-sdk-invocation-id",
+                   .extra_value = "51bc4d8a-c898-4abd-b58a-9540106d3df9"};
+    do_call(m, &q, &c);
+    uint64_t jid = c.ans.journal_id;
+    char rid[64];
+    snprintf(rid, sizeof rid, "%s", ans_header(&c.ans, "x-amzn-RequestId"));
+    call_done(&c);
+    api(m, &c, "StartBuildBatch", "{\"projectName\":\"\"}");
+    call_done(&c);
+    assert_int_equal(admin(m, &c, "GET", "/__cbkit/requests", NULL), 200);
+    struct json_object *reqs = jget(c.doc, "requests");
+    assert_int_equal(json_object_array_length(reqs), 2);
+    assert_int_equal(json_object_get_int(jget(c.doc, "total")), 2);
+    struct json_object *e = json_object_array_get_idx(reqs, 0);
+    assert_int_equal(json_object_get_int64(jget(e, "id")), (int64_t)jid);
+    assert_string_equal(jstr(e, "operation"), "StopBuild");
+    assert_string_equal(jstr(e, "verdict"), "valid");
+    assert_string_equal(jstr(e, "requestId"), rid);
+    assert_string_equal(jstr(e, "invocationId"), "51bc4d8a-c898-4abd-b58a-9540106d3df9");
+    assert_string_equal(jstr(e, "body"), "{\"id\":\"app:1\"}");
+    assert_int_equal(json_object_get_int(jget(e, "status")), 200);
+    e = json_object_array_get_idx(reqs, 1);
+    assert_string_equal(jstr(e, "verdict"), "invalid");
+    struct json_object *v = json_object_array_get_idx(jget(e, "violations"), 0);
+    assert_string_equal(jstr(v, "path"), "/projectName");
+    assert_string_equal(jstr(v, "rule"), "length");
+    call_done(&c);
+    cbk_mock_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(route_operations),
+        cmocka_unit_test(route_targets),
+        cmocka_unit_test(route_method_and_path),
+        cmocka_unit_test(route_content_types),
+        cmocka_unit_test(route_bodies),
+        cmocka_unit_test(generated_answers_are_valid),
+        cmocka_unit_test(model_echo_and_lifecycle),
+        cmocka_unit_test(idempotency_tokens),
+        cmocka_unit_test(strict_world),
+        cmocka_unit_test(journal_entries),
+    };
+    return cmocka_run_group_tests(tests, load_spec, free_spec);
+}

@@ -1,0 +1,10 @@
+# tests/unit - CMocka unit tests of the foundation (core helpers, JSON scanner, YAML layer,
+# spec compiler, validator). Each test_<module>.c becomes test `unit.<module>` (label unit).
+cbk_unit_test(core)
+cbk_unit_test(jsonscan)
+cbk_unit_test(yaml)
+cbk_unit_test(spec)
+cbk_unit_test(validate)
+# The mock pipeline without sockets, and cbk_wire_parse_error against the botocore vectors
+cbk_unit_test(mock_route)
+cbk_unit_test(wire)
