@@ -10,6 +10,7 @@
 #include "core/jsonw.h"
 #include "mock/gen.h"
 #include "mock/scenario_hook.h"
+#include "server/httpd.h"
 #include "wire/wire.h"
 
 #include <json-c/json.h>
@@ -108,7 +109,6 @@ enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **
     atomic_init(&m->seq, 0);
     pthread_key_create(&m->tls_report, free_report);
     pthread_mutex_init(&m->scen_mu, NULL);
-    pthread_mutex_init(&m->log_mu, NULL);
     m->started_ms = cbk__mock_now_ms(m);
     *out = m;
     return CBK_OK;
@@ -128,8 +128,6 @@ void cbk_mock_free(struct cbk_mock *m)
     pthread_setspecific(m->tls_report, NULL);
     pthread_key_delete(m->tls_report);
     pthread_mutex_destroy(&m->scen_mu);
-    pthread_mutex_destroy(&m->log_mu);
-    free(m->log_last);
     free(m->host);
     free(m->region);
     free(m->account);
@@ -434,4 +432,50 @@ void cbk_mock_complete(struct cbk_mock *m, uint64_t id, int status_sent, int64_t
 void cbk_mock_stats(struct cbk_mock *m, struct cbk_mock_stats *out)
 {
     cbk_journal_stats(&m->journal, out);
+}
+
+/* ---- serving ------------------------------------------------------------------------------ */
+
+static void http_handle(void *ctx, const struct cbk_http_req *req, struct cbk_http_answer *ans,
+                        struct cbk_arena *a)
+{
+    cbk_mock_handle(ctx, req, ans, a);
+}
+
+static void http_complete(void *ctx, const struct cbk_http_answer *ans, int status_sent,
+                          int64_t latency_us)
+{
+    if (ans->journal_id)
+        cbk_mock_complete(ctx, ans->journal_id, status_sent, latency_us);
+}
+
+enum cbk_code cbk_mock_start(struct cbk_mock *m, unsigned *port, struct cbk_diags *diags)
+{
+    if (m->httpd) {
+        *port = m->port;
+        return CBK_OK;
+    }
+    struct cbk_httpd_config hc;
+    memset(&hc, 0, sizeof hc);
+    hc.host = m->host;
+    hc.port = m->cfg.port;
+    hc.threads = m->cfg.threads;
+    hc.max_body = m->cfg.max_body;
+    hc.client_timeout = m->cfg.client_timeout;
+    hc.connection_limit = m->cfg.connection_limit;
+    hc.handle = http_handle;
+    hc.complete = http_complete;
+    hc.ctx = m;
+    enum cbk_code rc = cbk_httpd_start(&hc, &m->httpd, port, diags);
+    if (rc == CBK_OK)
+        m->port = *port;
+    return rc;
+}
+
+void cbk_mock_stop(struct cbk_mock *m)
+{
+    if (!m || !m->httpd)
+        return;
+    cbk_httpd_stop(m->httpd);
+    m->httpd = NULL;
 }

@@ -17,8 +17,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-struct MHD_Daemon;
-struct cbk_timer;
+struct cbk_httpd;
 struct cbk_scenario;
 
 /* The mock clock: real time plus an offset, or a virtual time that moves only when told. */
@@ -45,12 +44,8 @@ struct cbk_mock {
     struct cbk_scenario *scenarios;
     atomic_size_t nscenarios; /* read without the lock: no scenarios, no locking */
     /* HTTP */
-    struct MHD_Daemon *daemon;
-    struct cbk_timer *timer;
+    struct cbk_httpd *httpd;
     unsigned port;
-    pthread_mutex_t log_mu; /* libmicrohttpd's messages, kept while starting */
-    bool log_capture;
-    char *log_last;
 };
 
 /* Mock clock, epoch milliseconds. */

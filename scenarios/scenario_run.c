@@ -12,7 +12,6 @@
 #include "core/yaml.h"
 #include "mock/mock_internal.h"
 #include "mock/scenario_hook.h"
-#include "mock/timer.h"
 #include "wire/wire.h"
 
 #include <json-c/json.h>

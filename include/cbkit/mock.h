@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "cbkit/error.h"
+#include "cbkit/http.h"
 #include "cbkit/spec.h"
 
 #ifdef __cplusplus
@@ -80,51 +81,6 @@ enum cbk_code cbk_mock_start(struct cbk_mock *m, unsigned *port, struct cbk_diag
 void cbk_mock_stop(struct cbk_mock *m);
 
 /* ---- the request logic, without sockets ------------------------------------------------- */
-
-struct cbk_http_header {
-    const char *name;
-    const char *value;
-};
-
-struct cbk_http_req {
-    const char *method;                    /* "POST" */
-    const char *path;                      /* "/" (without the query string) */
-    const char *query;                     /* after '?', or NULL */
-    const struct cbk_http_header *headers; /* names compared case-insensitively */
-    size_t nheaders;
-    const char *body;
-    size_t body_len;
-    bool body_too_large; /* the body exceeded max_body and was not kept */
-    size_t body_size;    /* its real size when too large */
-    bool peer_is_loopback;
-};
-
-enum cbk_fault_kind {
-    CBK_FAULT_NONE,
-    CBK_FAULT_RESET,    /* TCP reset, no answer */
-    CBK_FAULT_CLOSE,    /* close the connection without answering */
-    CBK_FAULT_TRUNCATE, /* send the headers (full Content-Length) and part of the body, close */
-    CBK_FAULT_STALL,    /* never answer; the connection is closed after stall_ms */
-    CBK_FAULT_DRIBBLE,  /* send the body in 'chunks' pieces spread over 'dribble_ms' */
-};
-
-#define CBK_ANSWER_MAX_HEADERS 12
-
-/* What to send back. Strings live in the arena given to cbk_mock_handle(). */
-struct cbk_http_answer {
-    int status;
-    struct cbk_http_header headers[CBK_ANSWER_MAX_HEADERS];
-    size_t nheaders;
-    const char *body;
-    size_t body_len;
-    unsigned delay_ms; /* wait before answering (latency faults) */
-    enum cbk_fault_kind fault;
-    size_t truncate_at; /* CBK_FAULT_TRUNCATE: body bytes sent before closing */
-    unsigned chunks;    /* CBK_FAULT_DRIBBLE */
-    unsigned dribble_ms;
-    unsigned stall_ms;   /* CBK_FAULT_STALL */
-    uint64_t journal_id; /* the journal entry (0 for admin requests) */
-};
 
 struct cbk_arena;
 

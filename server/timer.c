@@ -2,7 +2,7 @@
  * timer.c - deadline callbacks on one thread (see timer.h).
  */
 #include "core/setup.h"
-#include "mock/timer.h"
+#include "server/timer.h"
 #include "core/alloc.h"
 
 #include <pthread.h>

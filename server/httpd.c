@@ -1,16 +1,18 @@
 /*
- * http.c - the mock's network layer: libmicrohttpd (epoll, a thread pool) in front of
- * cbk_mock_handle(). Each request's state lives in one struct conn allocated on the first
- * callback and freed in the completion callback; its arena holds everything the answer
- * points to. Delays (latency faults, stalls, dribbled bodies) suspend the connection and a
+ * httpd.c - cbkit's HTTP server (see httpd.h): libmicrohttpd (epoll and a thread pool, or a
+ * thread per connection) in front of a request handler. Each request's state lives in one
+ * struct conn allocated on the first callback and freed in the completion callback; its
+ * arena holds everything the answer points to. Delays (latency faults, stalls, dribbled bodies) suspend the connection and a
  * timer thread resumes it, so no worker ever sleeps. Transport faults are made at the socket:
  * a reset is a TCP RST (connect(AF_UNSPEC) aborts the connection), a truncated body is a
  * response whose reader fails part-way.
  */
 #include "core/setup.h"
-#include "mock/mock_internal.h"
+#include "server/httpd.h"
+#include "core/buf.h"
+#include <pthread.h>
 #include "core/alloc.h"
-#include "mock/timer.h"
+#include "server/timer.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -20,8 +22,18 @@
 
 #define MAX_HEADERS 64
 
+struct cbk_httpd {
+    struct cbk_httpd_config cfg;
+    char *host;
+    struct MHD_Daemon *daemon;
+    struct cbk_timer *timer;
+    pthread_mutex_t log_mu; /* libmicrohttpd's messages, kept while starting */
+    bool log_capture;
+    char *log_last;
+};
+
 struct conn {
-    struct cbk_mock *m;
+    struct cbk_httpd *m;
     struct MHD_Connection *c;
     struct cbk_arena arena;
     struct cbk_buf body;
@@ -213,7 +225,7 @@ static void decide(struct conn *st, const char *url, const char *method)
     req.body_too_large = st->too_large;
     req.body_size = st->body_size;
     req.peer_is_loopback = is_loopback(st->c);
-    cbk_mock_handle(st->m, &req, &st->ans, &st->arena);
+    st->m->cfg.handle(st->m->cfg.ctx, &req, &st->ans, &st->arena);
     cbk_buf_release(&query);
 }
 
@@ -222,7 +234,7 @@ static enum MHD_Result ahc(void *cls, struct MHD_Connection *connection, const c
                            size_t *upload_data_size, void **req_cls)
 {
     CBK_UNUSED(version);
-    struct cbk_mock *m = cls;
+    struct cbk_httpd *m = cls;
     struct conn *st = *req_cls;
     if (!st) {
         st = cbk_xcalloc(1, sizeof(*st));
@@ -264,15 +276,15 @@ static void completed(void *cls, struct MHD_Connection *connection, void **req_c
                       enum MHD_RequestTerminationCode toe)
 {
     CBK_UNUSED(connection);
-    struct cbk_mock *m = cls;
+    struct cbk_httpd *m = cls;
     struct conn *st = *req_cls;
     if (!st)
         return;
     int sent = st->status_sent;
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && st->ans.fault == CBK_FAULT_NONE && sent)
         sent = -sent; /* started but not completed: the client went away */
-    if (st->ans.journal_id)
-        cbk_mock_complete(m, st->ans.journal_id, sent, cbk_mono_us() - st->t0_us);
+    if (m->cfg.complete && st->phase > 0)
+        m->cfg.complete(m->cfg.ctx, &st->ans, sent, cbk_mono_us() - st->t0_us);
     cbk_arena_release(&st->arena);
     cbk_buf_release(&st->body);
     free(st);
@@ -282,7 +294,7 @@ static void completed(void *cls, struct MHD_Connection *connection, void **req_c
 static void logger(void *cls, const char *fmt, va_list ap)
 {
     /* libmicrohttpd's own messages: kept while starting (to explain a failure), else dropped */
-    struct cbk_mock *m = cls;
+    struct cbk_httpd *m = cls;
     pthread_mutex_lock(&m->log_mu);
     if (m->log_capture) {
         free(m->log_last);
@@ -297,26 +309,29 @@ static void logger(void *cls, const char *fmt, va_list ap)
     pthread_mutex_unlock(&m->log_mu);
 }
 
-enum cbk_code cbk_mock_start(struct cbk_mock *m, unsigned *port, struct cbk_diags *diags)
+enum cbk_code cbk_httpd_start(const struct cbk_httpd_config *cfg, struct cbk_httpd **out,
+                              unsigned *port, struct cbk_diags *diags)
 {
+    *out = NULL;
     *port = 0;
-    if (m->daemon) {
-        *port = m->port;
-        return CBK_OK;
-    }
+    struct cbk_httpd *m = cbk_xcalloc(1, sizeof(*m));
+    m->cfg = *cfg;
+    m->host = cbk_xstrdup(cfg->host ? cfg->host : "127.0.0.1");
+    pthread_mutex_init(&m->log_mu, NULL);
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     char portstr[16];
-    snprintf(portstr, sizeof portstr, "%u", m->cfg.port);
+    snprintf(portstr, sizeof portstr, "%u", cfg->port);
     int gai = getaddrinfo(m->host, portstr, &hints, &ai);
     if (gai != 0 || !ai) {
         cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
                        "cannot use host '%s': %s", m->host, gai_strerror(gai));
         if (ai)
             freeaddrinfo(ai);
+        cbk_httpd_stop(m);
         return CBK_E_USAGE;
     }
     m->timer = cbk_timer_new();
@@ -324,25 +339,32 @@ enum cbk_code cbk_mock_start(struct cbk_mock *m, unsigned *port, struct cbk_diag
         freeaddrinfo(ai);
         cbk_diags_addf(diags, CBK_E_HTTP, CBK_SEV_ERROR, NULL, 0, 0, NULL,
                        "cannot start the timer thread");
+        cbk_httpd_stop(m);
         return CBK_E_HTTP;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    unsigned threads = cfg->threads;
+    if (cfg->thread_per_connection) {
+        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                 MHD_USE_POLL;
+        threads = 0;
+    } else {
+        flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+        if (!threads) {
+            long n = sysconf(_SC_NPROCESSORS_ONLN);
+            threads = n > 0 ? (unsigned)CBK_MIN(n, 8) : 1;
+        }
+    }
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    unsigned threads = m->cfg.threads;
-    if (!threads) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (unsigned)CBK_MIN(n, 8) : 1;
-    }
     pthread_mutex_lock(&m->log_mu);
     m->log_capture = true;
     pthread_mutex_unlock(&m->log_mu);
     m->daemon = MHD_start_daemon(
-        flags, (uint16_t)m->cfg.port, NULL, NULL, ahc, m, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        flags, (uint16_t)cfg->port, NULL, NULL, ahc, m, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)m->cfg.client_timeout, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)m->cfg.connection_limit, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->client_timeout, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->connection_limit, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
         MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_EXTERNAL_LOGGER, logger, m,
         MHD_OPTION_END);
     int err = errno;
@@ -354,28 +376,31 @@ enum cbk_code cbk_mock_start(struct cbk_mock *m, unsigned *port, struct cbk_diag
     pthread_mutex_unlock(&m->log_mu);
     if (!m->daemon) {
         cbk_diags_addf(diags, CBK_E_HTTP, CBK_SEV_ERROR, NULL, 0, 0, NULL,
-                       "cannot listen on %s port %u: %s", m->host, m->cfg.port,
+                       "cannot listen on %s port %u: %s", m->host, cfg->port,
                        why ? why : strerror(err));
         free(why);
-        cbk_timer_free(m->timer);
-        m->timer = NULL;
+        cbk_httpd_stop(m);
         return CBK_E_HTTP;
     }
     free(why);
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    m->port = di ? di->port : m->cfg.port;
-    *port = m->port;
+    *port = di ? di->port : cfg->port;
+    *out = m;
     return CBK_OK;
 }
 
-void cbk_mock_stop(struct cbk_mock *m)
+void cbk_httpd_stop(struct cbk_httpd *m)
 {
-    if (!m || !m->daemon)
+    if (!m)
         return;
-    /* release every delayed answer first: suspended connections must be resumed */
-    cbk_timer_flush(m->timer);
-    MHD_stop_daemon(m->daemon);
-    m->daemon = NULL;
+    /* release every parked answer first: suspended connections must be resumed */
+    if (m->timer)
+        cbk_timer_flush(m->timer);
+    if (m->daemon)
+        MHD_stop_daemon(m->daemon);
     cbk_timer_free(m->timer);
-    m->timer = NULL;
+    pthread_mutex_destroy(&m->log_mu);
+    free(m->log_last);
+    free(m->host);
+    free(m);
 }
