@@ -5,6 +5,7 @@
 #include "cli/cli_mock.h"
 #include "cli/cli.h"
 #include "core/alloc.h"
+#include "cbkit/cassette.h"
 #include "cbkit/scenario.h"
 
 void cli_mock_extra_init(struct cli_mock_extra *x)
@@ -15,6 +16,7 @@ void cli_mock_extra_init(struct cli_mock_extra *x)
 void cli_mock_extra_release(struct cli_mock_extra *x)
 {
     free(x->scenarios);
+    free(x->ignore);
     memset(x, 0, sizeof(*x));
 }
 
@@ -22,6 +24,12 @@ void cli_mock_extra_add_scenario(struct cli_mock_extra *x, const char *path)
 {
     CBK_GROW(x->scenarios, x->nscenarios + 1, x->alloc);
     x->scenarios[x->nscenarios++] = path;
+}
+
+void cli_mock_extra_add_ignore(struct cli_mock_extra *x, const char *pointer)
+{
+    CBK_GROW(x->ignore, x->nignore + 1, x->ignore_alloc);
+    x->ignore[x->nignore++] = pointer;
 }
 
 int cli_mock_extra_apply(struct cli_mock_extra *x, struct cbk_mock *m, const struct cbk_spec *spec)
@@ -37,6 +45,41 @@ int cli_mock_extra_apply(struct cli_mock_extra *x, struct cbk_mock *m, const str
         cbk_diags_release(&d);
         if (rc != CBK_OK)
             return rc == CBK_E_IO ? CLI_IO : CLI_SPEC;
+    }
+    if (x->cassette) {
+        struct cbk_diags d = CBK_DIAGS_INIT;
+        cbk_diags_init(&d, 200);
+        struct cbk_cassette *c = NULL;
+        enum cbk_code rc = cbk_cassette_load_file(spec, x->cassette, &c, &d);
+        cli_print_diags(&d, NULL, 0, NULL);
+        cbk_diags_release(&d);
+        if (rc != CBK_OK)
+            return rc == CBK_E_IO ? CLI_IO : CLI_SPEC;
+        for (size_t i = 0; i < x->nignore; i++)
+            cbk_cassette_ignore(c, x->ignore[i]);
+        cbk_cassette_repeat_last(c, !x->replay_once);
+        cbk_mock_set_cassette_take(m, c, x->replay_latency);
+        if (x->record_missing) {
+            const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY"),
+                       *tok = getenv("AWS_SESSION_TOKEN");
+            if (!ak || !*ak || !sk || !*sk) {
+                cli_error("--record-missing needs AWS credentials: set AWS_ACCESS_KEY_ID and "
+                          "AWS_SECRET_ACCESS_KEY");
+                return CLI_USAGE;
+            }
+            const char *region = x->region;
+            if (!region || !*region)
+                region = getenv("AWS_REGION");
+            if (!region || !*region)
+                region = getenv("AWS_DEFAULT_REGION");
+            cbk_diags_init(&d, 200);
+            rc = cbk_mock_record_missing(m, x->upstream, x->cassette, region, ak, sk,
+                                         tok && *tok ? tok : NULL, &d);
+            cli_print_diags(&d, NULL, 0, NULL);
+            cbk_diags_release(&d);
+            if (rc != CBK_OK)
+                return rc == CBK_E_IO ? CLI_IO : rc == CBK_E_USAGE ? CLI_USAGE : CLI_SPEC;
+        }
     }
     return CLI_OK;
 }

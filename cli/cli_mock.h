@@ -14,11 +14,17 @@
 struct cli_mock_extra {
     const char **scenarios;
     size_t nscenarios, alloc;
+    const char *cassette;
+    bool replay_latency, replay_once, record_missing;
+    const char *upstream, *region;
+    const char **ignore;
+    size_t nignore, ignore_alloc;
 };
 
 void cli_mock_extra_init(struct cli_mock_extra *x);
 void cli_mock_extra_release(struct cli_mock_extra *x);
 void cli_mock_extra_add_scenario(struct cli_mock_extra *x, const char *path);
+void cli_mock_extra_add_ignore(struct cli_mock_extra *x, const char *pointer);
 /* Load everything into 'm'; prints located errors and returns CLI_SPEC (or CLI_IO) on failure. */
 int cli_mock_extra_apply(struct cli_mock_extra *x, struct cbk_mock *m, const struct cbk_spec *spec);
 

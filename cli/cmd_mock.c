@@ -49,6 +49,17 @@ static const char usage[] =
     "      --junit FILE         write JUnit XML (a test case per request) at exit\n"
     "      --fail-on-violation  exit 1 if any request violated the contract\n"
     "      --scenario FILE      load a scenario (docs/scenarios.md); repeatable\n"
+    "      --cassette FILE      answer recorded requests from this cassette (docs/cassettes.md)\n"
+    "      --ignore POINTER     leave this request member out of cassette matching ('*' matches\n"
+    "                           any one token); repeatable\n"
+    "      --replay-latency     reproduce the recorded latency\n"
+    "      --replay-once        a repeated request gets each recording once, then no match\n"
+    "      --record-missing     forward requests the cassette lacks to --upstream URL and add\n"
+    "                           them to the cassette (credentials from the environment)\n"
+    "      --upstream URL       the service --record-missing forwards to\n"
+    "      --sigv4              check SigV4 signatures, as AWS does (keys from --sigv4-key or\n"
+    "                           the AWS_* environment variables)\n"
+    "      --sigv4-key ID:SECRET[:TOKEN]  a key the signature check accepts; repeatable\n"
     "  -h, --help               show this help\n"
     "\n"
     "admin API: GET /__cbkit/health, /__cbkit/requests, /__cbkit/violations, /__cbkit/state,\n"
@@ -126,6 +137,14 @@ int cmd_mock(int argc, char **argv)
         OPT_JUNIT,
         OPT_FAIL,
         OPT_SCENARIO,
+        OPT_CASSETTE,
+        OPT_REPLAY_LATENCY,
+        OPT_REPLAY_ONCE,
+        OPT_IGNORE,
+        OPT_RECORD_MISSING,
+        OPT_UPSTREAM,
+        OPT_SIGV4,
+        OPT_SIGV4_KEY,
     };
     static const struct option longopts[] = {
         {"spec", required_argument, NULL, OPT_SPEC},
@@ -149,6 +168,14 @@ int cmd_mock(int argc, char **argv)
         {"junit", required_argument, NULL, OPT_JUNIT},
         {"fail-on-violation", no_argument, NULL, OPT_FAIL},
         {"scenario", required_argument, NULL, OPT_SCENARIO},
+        {"cassette", required_argument, NULL, OPT_CASSETTE},
+        {"replay-latency", no_argument, NULL, OPT_REPLAY_LATENCY},
+        {"replay-once", no_argument, NULL, OPT_REPLAY_ONCE},
+        {"ignore", required_argument, NULL, OPT_IGNORE},
+        {"record-missing", no_argument, NULL, OPT_RECORD_MISSING},
+        {"upstream", required_argument, NULL, OPT_UPSTREAM},
+        {"sigv4", no_argument, NULL, OPT_SIGV4},
+        {"sigv4-key", required_argument, NULL, OPT_SIGV4_KEY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -156,6 +183,9 @@ int cmd_mock(int argc, char **argv)
     cfg.port = DEFAULT_PORT;
     const char *spec_path = NULL, *report = NULL, *junit = NULL, *clock = NULL;
     bool fail_on_violation = false;
+    const char *keys[16];
+    size_t nkeys = 0;
+    char env_key[1024];
     struct cli_mock_extra extra;
     cli_mock_extra_init(&extra);
     long lv;
@@ -290,6 +320,39 @@ int cmd_mock(int argc, char **argv)
         case OPT_SCENARIO:
             cli_mock_extra_add_scenario(&extra, optarg);
             break;
+        case OPT_CASSETTE:
+            extra.cassette = optarg;
+            break;
+        case OPT_REPLAY_LATENCY:
+            extra.replay_latency = true;
+            break;
+        case OPT_REPLAY_ONCE:
+            extra.replay_once = true;
+            break;
+        case OPT_IGNORE:
+            if (optarg[0] != '/') {
+                rc = cli_usage_error("mock",
+                                     "--ignore wants a JSON pointer like /idempotencyToken, "
+                                     "not '%s'",
+                                     optarg);
+                goto out;
+            }
+            cli_mock_extra_add_ignore(&extra, optarg);
+            break;
+        case OPT_RECORD_MISSING:
+            extra.record_missing = true;
+            break;
+        case OPT_UPSTREAM:
+            extra.upstream = optarg;
+            break;
+        case OPT_SIGV4:
+            cfg.sigv4 = true;
+            break;
+        case OPT_SIGV4_KEY:
+            cfg.sigv4 = true;
+            if (nkeys < CBK_ARRAY_SIZE(keys))
+                keys[nkeys++] = optarg;
+            break;
         default:
             rc = cli_usage_error("mock", "unknown or incomplete option '%s'", argv[optind - 1]);
             goto out;
@@ -299,6 +362,30 @@ int cmd_mock(int argc, char **argv)
         rc = cli_usage_error("mock", "unexpected argument '%s'", argv[optind]);
         goto out;
     }
+    if (extra.record_missing && (!extra.cassette || !extra.upstream)) {
+        rc = cli_usage_error("mock", "--record-missing needs --cassette FILE and --upstream URL");
+        goto out;
+    }
+    if ((extra.replay_latency || extra.replay_once || extra.nignore) && !extra.cassette) {
+        rc = cli_usage_error("mock", "--replay-latency, --replay-once and --ignore go with "
+                                     "--cassette");
+        goto out;
+    }
+    if (cfg.sigv4 && !nkeys) {
+        const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY"),
+                   *tok = getenv("AWS_SESSION_TOKEN");
+        if (!ak || !*ak || !sk || !*sk) {
+            rc = cli_usage_error("mock",
+                                 "--sigv4 needs --sigv4-key ACCESS_KEY:SECRET or "
+                                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
+            goto out;
+        }
+        snprintf(env_key, sizeof env_key, "%s:%s%s%s", ak, sk, tok && *tok ? ":" : "",
+                 tok && *tok ? tok : "");
+        keys[nkeys++] = env_key;
+    }
+    cfg.sigv4_keys = keys;
+    cfg.nsigv4_keys = nkeys;
     if (clock && strcmp(clock, "now") != 0) {
         if (cli_parse_time(clock, &cfg.clock_start_ms) != 0) {
             rc = cli_usage_error("mock",

@@ -157,8 +157,10 @@ enum cbk_code cbk_yaml_parse(const char *buf, size_t len, const char *file, size
 {
     *out = NULL;
     /*
-     * YAML text is Unicode: reject invalid UTF-8 here, with its position. libfyaml 0.7.12
-     * loops forever on some of it (a '%' directive followed by a byte such as 0x80).
+     * YAML text is printable Unicode: reject invalid UTF-8 and the ASCII control characters
+     * YAML excludes (all but tab, LF and CR) here, with their position. libfyaml 0.7.12 loops
+     * forever on some invalid UTF-8 (a '%' directive followed by a byte such as 0x80) and
+     * crashes in fy_parser_destroy() on some NUL bytes ("? g}:\t\0").
      */
     for (size_t i = 0, line = 1, col = 1; i < len; col++) {
         unsigned char c = (unsigned char)buf[i];
@@ -167,6 +169,12 @@ enum cbk_code cbk_yaml_parse(const char *buf, size_t len, const char *file, size
             cbk_diags_addf(diags, code, CBK_SEV_ERROR, file, (int)CBK_MIN(line, INT_MAX),
                            (int)CBK_MIN(col, INT_MAX), NULL,
                            "invalid yaml: invalid UTF-8 (byte 0x%02x)", c);
+            return code;
+        }
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+            cbk_diags_addf(diags, code, CBK_SEV_ERROR, file, (int)CBK_MIN(line, INT_MAX),
+                           (int)CBK_MIN(col, INT_MAX), NULL,
+                           "invalid yaml: control character U+%04X is not allowed", c);
             return code;
         }
         if (c == '\n') {

@@ -4,6 +4,7 @@
 #include "core/setup.h"
 #include "mock/journal.h"
 #include "core/alloc.h"
+#include "core/jsonscan.h"
 #include "core/jsonw.h"
 
 #define MAX_VIOL_KEPT 50
@@ -74,7 +75,7 @@ uint64_t cbk_journal_add(struct cbk_journal *j, const struct cbk_jentry *e)
     size_t size = nviol * sizeof(struct cbk_jviol);
     size += slen(e->op) + slen(e->target) + slen(e->error_type) + slen(e->answered_by) +
             slen(e->fault) + slen(e->request_id) + slen(e->invocation_id) + slen(e->attempt) +
-            slen(e->user_agent) + body_len + 1;
+            slen(e->user_agent) + slen(e->note) + body_len + 1;
     for (size_t i = 0; i < nviol; i++)
         size += slen(e->viol[i].path) + slen(e->viol[i].rule) + slen(e->viol[i].message);
     char *block = cbk_xmalloc(size);
@@ -90,6 +91,7 @@ uint64_t cbk_journal_add(struct cbk_journal *j, const struct cbk_jentry *e)
     n.invocation_id = scopy(&p, e->invocation_id);
     n.attempt = scopy(&p, e->attempt);
     n.user_agent = scopy(&p, e->user_agent);
+    n.note = scopy(&p, e->note);
     char *body = p;
     if (body_len)
         memcpy(body, e->body, body_len);
@@ -170,6 +172,33 @@ void cbk_journal_each(struct cbk_journal *j, void (*fn)(const struct cbk_jentry 
     pthread_mutex_unlock(&j->mu);
 }
 
+/*
+ * Write "key":"text" for bytes a client sent (body, headers): invalid UTF-8 becomes U+FFFD so
+ * that the journal stays valid JSON whatever was received.
+ */
+static void kstr_received(struct cbk_jsonw *w, const char *key, const char *s, size_t len)
+{
+    cbk_jsonw_key(w, key);
+    if (cbk_utf8_valid(s, len)) {
+        cbk_jsonw_strn(w, s, len);
+        return;
+    }
+    struct cbk_buf b = CBK_BUF_INIT(len * 3 + 16);
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        size_t n = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : *p >= 0xC2 ? 2 : 0;
+        if (n && (size_t)(end - p) >= n && cbk_utf8_valid((const char *)p, n)) {
+            cbk_buf_add(&b, p, n);
+            p += n;
+        } else {
+            cbk_buf_add(&b, "\xEF\xBF\xBD", 3);
+            p++;
+        }
+    }
+    cbk_jsonw_strn(w, b.ptr ? b.ptr : "", b.len);
+    cbk_buf_release(&b);
+}
+
 void cbk_journal_entry_json(const struct cbk_jentry *e, struct cbk_buf *out)
 {
     struct cbk_jsonw w;
@@ -179,7 +208,7 @@ void cbk_journal_entry_json(const struct cbk_jentry *e, struct cbk_buf *out)
     cbk_jsonw_uint(&w, e->id);
     cbk_jsonw_kepoch_ms(&w, "time", e->time_ms);
     cbk_jsonw_kstr(&w, "operation", e->op);
-    cbk_jsonw_kstr(&w, "target", e->target);
+    kstr_received(&w, "target", e->target, strlen(e->target));
     cbk_jsonw_kstr(&w, "verdict", cbk_verdict_name(e->verdict));
     cbk_jsonw_key(&w, "violations");
     cbk_jsonw_arr(&w);
@@ -203,11 +232,10 @@ void cbk_journal_entry_json(const struct cbk_jentry *e, struct cbk_buf *out)
     else
         cbk_jsonw_null(&w);
     cbk_jsonw_kstr(&w, "requestId", e->request_id);
-    cbk_jsonw_kstr(&w, "invocationId", e->invocation_id);
-    cbk_jsonw_kstr(&w, "sdkRequest", e->attempt);
-    cbk_jsonw_kstr(&w, "userAgent", e->user_agent);
-    cbk_jsonw_key(&w, "body");
-    cbk_jsonw_strn(&w, e->body, e->body_len);
+    kstr_received(&w, "invocationId", e->invocation_id, strlen(e->invocation_id));
+    kstr_received(&w, "sdkRequest", e->attempt, strlen(e->attempt));
+    kstr_received(&w, "userAgent", e->user_agent, strlen(e->user_agent));
+    kstr_received(&w, "body", e->body, e->body_len);
     cbk_jsonw_kbool(&w, "bodyTruncated", e->body_truncated);
     cbk_jsonw_end_obj(&w);
 }

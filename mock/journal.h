@@ -35,6 +35,7 @@ struct cbk_jentry {
     const char *invocation_id; /* amz-sdk-invocation-id, "" if none */
     const char *attempt;       /* amz-sdk-request, "" if none */
     const char *user_agent;
+    const char *note; /* e.g. the near-miss report of an unmatched replay, "" if none */
     const char *body; /* request body, at most journal_body_max bytes */
     size_t body_len;
     bool body_truncated;

@@ -11,6 +11,9 @@
 #include "mock/gen.h"
 #include "mock/scenario_hook.h"
 #include "server/httpd.h"
+#include "cassette/cassette_internal.h"
+#include "recorder/forward.h"
+#include "wire/sigv4.h"
 #include "wire/wire.h"
 
 #include <json-c/json.h>
@@ -69,6 +72,45 @@ static char *dup_or(const char *s, const char *def)
     return cbk_xstrdup(s && *s ? s : def);
 }
 
+/* "AKID:SECRET[:TOKEN]" strings into the mock's key list. */
+static int parse_keys(struct cbk_mock *m, const struct cbk_mock_config *cfg,
+                      struct cbk_diags *diags)
+{
+    if (!cfg->nsigv4_keys) {
+        cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
+                       "signature checking needs at least one key (ACCESS_KEY:SECRET)");
+        return -1;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < cfg->nsigv4_keys; i++)
+        total += strlen(cfg->sigv4_keys[i]) + 1;
+    m->key_text = cbk_xmalloc(total);
+    m->keys = cbk_xcalloc(cfg->nsigv4_keys, sizeof(*m->keys));
+    char *p = m->key_text;
+    for (size_t i = 0; i < cfg->nsigv4_keys; i++) {
+        size_t n = strlen(cfg->sigv4_keys[i]);
+        memcpy(p, cfg->sigv4_keys[i], n + 1);
+        char *c1 = strchr(p, ':');
+        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c1 || c1 == p || !c1[1] || (c2 && !c2[1])) {
+            cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
+                           "signature key #%zu is not ACCESS_KEY:SECRET or "
+                           "ACCESS_KEY:SECRET:SESSION_TOKEN",
+                           i + 1);
+            return -1;
+        }
+        *c1 = '\0';
+        if (c2)
+            *c2 = '\0';
+        m->keys[m->nkeys].access_key = p;
+        m->keys[m->nkeys].secret_key = c1 + 1;
+        m->keys[m->nkeys].session_token = c2 ? c2 + 1 : NULL;
+        m->nkeys++;
+        p += n + 1;
+    }
+    return 0;
+}
+
 enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **out,
                            struct cbk_diags *diags)
 {
@@ -110,6 +152,11 @@ enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **
     pthread_key_create(&m->tls_report, free_report);
     pthread_mutex_init(&m->scen_mu, NULL);
     m->started_ms = cbk__mock_now_ms(m);
+    if (cfg->sigv4 && parse_keys(m, cfg, diags) != 0) {
+        cbk_mock_free(m);
+        return CBK_E_USAGE;
+    }
+    m->cfg.sigv4_keys = NULL;
     *out = m;
     return CBK_OK;
 }
@@ -128,6 +175,15 @@ void cbk_mock_free(struct cbk_mock *m)
     pthread_setspecific(m->tls_report, NULL);
     pthread_key_delete(m->tls_report);
     pthread_mutex_destroy(&m->scen_mu);
+    if (m->fwd) {
+        cbk_forwarder_release(m->fwd);
+        free(m->fwd);
+    }
+    cbk_cassette_free(m->cassette);
+    free(m->keys);
+    if (m->key_text)
+        memset(m->key_text, 0, strlen(m->key_text)); /* secrets do not linger */
+    free(m->key_text);
     free(m->host);
     free(m->region);
     free(m->account);
@@ -264,6 +320,8 @@ static void finish(struct pipeline *p)
         p->e.fault = "";
     if (!p->e.op)
         p->e.op = "";
+    if (!p->e.note)
+        p->e.note = "";
     p->e.request_id = p->request_id;
     ans->journal_id = cbk_journal_add(&p->m->journal, &p->e);
     if (*p->e.fault)
@@ -301,6 +359,72 @@ static void answer_generated(struct pipeline *p, const struct cbk_operation *op,
     p->ans->body_len = out.len;
     cbk__answer_header(p->ans, "Content-Type", cbk_spec_metadata(m->spec)->content_type);
     cbk_buf_release(&out);
+}
+
+static bool skip_replayed_header(const char *name)
+{
+    static const char *const skip[] = {"content-length", "x-amzn-requestid",  "date",
+                                       "connection",     "transfer-encoding", "keep-alive"};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(skip); i++)
+        if (strcasecmp(name, skip[i]) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Answer from the cassette; on a miss, record from the upstream (--record-missing) or send
+ * UnmatchedRequestException with the near-miss report. Returns false when the mock should
+ * answer itself (never, once a cassette is loaded).
+ */
+static bool answer_from_cassette(struct pipeline *p, const struct cbk_operation *op,
+                                 const char *body, size_t blen)
+{
+    struct cbk_mock *m = p->m;
+    char *near = NULL;
+    const struct cbk_exchange *x = cbk_cassette_lookup(m->cassette, op, body, blen, &near);
+    if (x) {
+        struct cbk_http_answer *ans = p->ans;
+        ans->status = x->status;
+        ans->body = x->resp_body;
+        ans->body_len = x->resp_body_len;
+        for (size_t i = 0; i < x->nresp_headers; i++)
+            if (!skip_replayed_header(x->resp_headers[i].name))
+                cbk__answer_header(ans, x->resp_headers[i].name, x->resp_headers[i].value);
+        if (m->replay_latency && x->latency_ms > 0)
+            ans->delay_ms = (unsigned)CBK_MIN(x->latency_ms, 600000);
+        p->e.answered_by =
+            cbk_arena_printf(p->a, "cassette %s#%zu", cbk_cassette_file(m->cassette), x->index);
+        if (x->status >= 300) {
+            for (size_t i = 0; i < x->nresp_headers; i++)
+                if (strcasecmp(x->resp_headers[i].name, "x-amzn-ErrorType") == 0)
+                    p->e.error_type = x->resp_headers[i].value;
+        }
+        free(near);
+        return true;
+    }
+    if (m->fwd) {
+        struct cbk_exchange *rec = NULL;
+        cbk_forward_record(m->fwd, op, p->req, p->ans, p->a, &rec);
+        if (rec) {
+            cbk__cassette_add(m->cassette, rec, true);
+            p->e.answered_by = cbk_arena_printf(p->a, "upstream (recorded as #%zu)", rec->index);
+        } else {
+            p->e.answered_by = "upstream (not recorded)";
+        }
+        p->e.note = near ? cbk_arena_strdup(p->a, near) : "";
+        free(near);
+        return true;
+    }
+    char *msg = cbk_xasprintf("cbkit: no recorded exchange matches this %s request (cassette "
+                              "%s); %s",
+                              op->name, cbk_cassette_file(m->cassette), near ? near : "");
+    cbk__answer_aws_error(m, p->ans, p->a, 404, "UnmatchedRequestException", msg);
+    p->e.error_type = "UnmatchedRequestException";
+    p->e.answered_by = "cassette (no match)";
+    p->e.note = cbk_arena_strdup(p->a, near ? near : "");
+    free(msg);
+    free(near);
+    return true;
 }
 
 void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
@@ -350,7 +474,19 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
         cbk__answer_header(ans, "Allow", "POST");
         goto done;
     }
-    /* 2. the operation */
+    /* 2. the signature, as AWS checks it before anything else */
+    if (m->nkeys) {
+        struct cbk_sigv4_verdict sv;
+        const struct cbk_metadata *md = cbk_spec_metadata(m->spec);
+        /* clients sign with the real time, whatever the mock clock says */
+        cbk_sigv4_verify(req, m->keys, m->nkeys, m->region,
+                         md->signing_name ? md->signing_name : md->endpoint_prefix, wall_ms(), &sv);
+        if (!sv.ok) {
+            reject(&p, sv.status, sv.code, sv.message);
+            goto done;
+        }
+    }
+    /* 3. the operation */
     enum cbk_wire_target_err why;
     const struct cbk_operation *op = cbk_wire_resolve_target(m->spec, target, &why);
     if (!op) {
@@ -404,7 +540,10 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
             json_object_put(doc);
         goto done;
     }
-    /* 6. contract violations: what AWS says */
+    /* 6. the cassette: recorded answers, even to invalid requests */
+    if (m->cassette && answer_from_cassette(&p, op, body, blen))
+        goto done;
+    /* 7. contract violations: what AWS says */
     if (vrc != CBK_OK) {
         cbk_wire_validation_message(&msg, r);
         p.e.error_type = "InvalidInputException";
@@ -414,7 +553,7 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
             json_object_put(doc);
         goto done;
     }
-    /* 7. the model or the generator */
+    /* 8. the model or the generator */
     if (!doc)
         doc = json_tokener_parse(body);
     answer_generated(&p, op, doc);
@@ -478,4 +617,51 @@ void cbk_mock_stop(struct cbk_mock *m)
         return;
     cbk_httpd_stop(m->httpd);
     m->httpd = NULL;
+}
+
+/* ---- replay and recording --------------------------------------------------------------- */
+
+void cbk_mock_set_cassette_take(struct cbk_mock *m, struct cbk_cassette *c, bool replay_latency)
+{
+    cbk_cassette_free(m->cassette);
+    m->cassette = c;
+    m->replay_latency = replay_latency;
+}
+
+enum cbk_code cbk_mock_record_missing(struct cbk_mock *m, const char *upstream, const char *path,
+                                      const char *region, const char *access_key,
+                                      const char *secret_key, const char *session_token,
+                                      struct cbk_diags *diags)
+{
+    if (!m->cassette) {
+        cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
+                       "recording what is missing needs a cassette");
+        return CBK_E_USAGE;
+    }
+    const char *secrets[] = {secret_key, session_token};
+    struct cbk_redact_rules rules;
+    memset(&rules, 0, sizeof rules);
+    rules.secrets = secrets;
+    rules.nsecrets = 2;
+    struct cbk_redactor *red = NULL;
+    enum cbk_code rc = cbk_redactor_new(m->spec, &rules, &red, diags);
+    if (rc != CBK_OK)
+        return rc;
+    struct cbk_cassette_writer *w = NULL;
+    rc = cbk_cassette_writer_open(path, CBK_CASSETTE_APPEND, m->spec, upstream, &w, diags);
+    if (rc != CBK_OK) {
+        cbk_redactor_free(red);
+        return rc;
+    }
+    struct cbk_forwarder_config fc;
+    memset(&fc, 0, sizeof fc);
+    fc.spec = m->spec;
+    fc.upstream = upstream;
+    fc.region = region ? region : m->region;
+    fc.access_key = access_key;
+    fc.secret_key = secret_key;
+    fc.session_token = session_token;
+    m->fwd = cbk_xcalloc(1, sizeof(*m->fwd));
+    cbk_forwarder_init(m->fwd, &fc, w, red);
+    return CBK_OK;
 }

@@ -18,6 +18,8 @@
 #include <stdatomic.h>
 
 struct cbk_httpd;
+struct cbk_sigv4_key;
+struct cbk_forwarder;
 struct cbk_scenario;
 
 /* The mock clock: real time plus an offset, or a virtual time that moves only when told. */
@@ -43,6 +45,14 @@ struct cbk_mock {
     pthread_mutex_t scen_mu;
     struct cbk_scenario *scenarios;
     atomic_size_t nscenarios; /* read without the lock: no scenarios, no locking */
+    /* signatures */
+    struct cbk_sigv4_key *keys;
+    size_t nkeys;
+    char *key_text; /* the strings the keys point into */
+    /* replay and recording */
+    struct cbk_cassette *cassette;
+    bool replay_latency;
+    struct cbk_forwarder *fwd;
     /* HTTP */
     struct cbk_httpd *httpd;
     unsigned port;

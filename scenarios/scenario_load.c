@@ -440,7 +440,8 @@ static int load_when(struct ctx *c, const struct cbk_ynode *v, struct cbk_schedu
                 never = !any;
             }
         }
-        if (s->first && s->every && s->every > s->first)
+        /* the last multiple of 'every' up to 'first' must lie after 'after' */
+        if (s->first && s->every && (s->first / s->every) * s->every <= s->after)
             never = true;
         if (s->has_probability && s->probability == 0)
             never = true;
@@ -906,17 +907,22 @@ static int load_builds(struct ctx *c, const struct cbk_ynode *v)
             size_t mk = cbk_ypath_push(&c->path, "startTime");
             int64_t t;
             double d;
+            /* a number is tried quietly: one message for a bad startTime, not two */
+            struct cbk_diags quiet = CBK_DIAGS_INIT;
+            struct cbk_ycheck qck = c->ck;
+            qck.diags = &quiet;
             if (st->kind == CBK_Y_SCALAR && !st->plain && cbk_parse_iso8601_ms(st->str, &t) == 0)
                 sb->start_ms = t;
             else if (st->kind == CBK_Y_SCALAR && cbk_parse_iso8601_ms(st->str, &t) == 0)
                 sb->start_ms = t;
             else if (st->kind == CBK_Y_SCALAR && st->plain &&
-                     cbk_y_double(&c->ck, st, P(c), &d) == 0 && d > 0)
+                     cbk_y_double(&qck, st, P(c), &d) == 0 && d > 0)
                 sb->start_ms = (int64_t)(d * 1000.0);
             else
                 rc = cbk_y_error(&c->ck, st, P(c),
                                  "startTime is an ISO 8601 UTC time (2026-01-01T10:00:00Z) or "
                                  "epoch seconds");
+            cbk_diags_release(&quiet);
             cbk_ypath_pop(&c->path, mk);
         }
         int64_t num = 0;
@@ -1007,7 +1013,8 @@ static void load_top(struct ctx *c, const struct cbk_ynode *root)
             }
             for (size_t i = 0; i < s->nrules; i++)
                 for (size_t j = 0; j < i; j++)
-                    if (!strcmp(s->rules[i].name, s->rules[j].name)) {
+                    if (s->rules[i].name && s->rules[j].name && /* NULL: not a mapping */
+                        !strcmp(s->rules[i].name, s->rules[j].name)) {
                         size_t mi = cbk_ypath_push_index(&c->path, i);
                         cbk_y_error(&c->ck, rules->items[i], P(c), "rule name '%s' is used twice",
                                     s->rules[i].name);

@@ -2,10 +2,10 @@
  * httpd.c - cbkit's HTTP server (see httpd.h): libmicrohttpd (epoll and a thread pool, or a
  * thread per connection) in front of a request handler. Each request's state lives in one
  * struct conn allocated on the first callback and freed in the completion callback; its
- * arena holds everything the answer points to. Delays (latency faults, stalls, dribbled bodies) suspend the connection and a
- * timer thread resumes it, so no worker ever sleeps. Transport faults are made at the socket:
- * a reset is a TCP RST (connect(AF_UNSPEC) aborts the connection), a truncated body is a
- * response whose reader fails part-way.
+ * arena holds everything the answer points to. Delays (latency faults, stalls, dribbled bodies)
+ * suspend the connection and a timer thread resumes it, so no worker ever sleeps. Transport faults
+ * are made at the socket: a reset is a TCP RST (connect(AF_UNSPEC) aborts the connection), a
+ * truncated body is a response whose reader fails part-way.
  */
 #include "core/setup.h"
 #include "server/httpd.h"
@@ -345,8 +345,7 @@ enum cbk_code cbk_httpd_start(const struct cbk_httpd_config *cfg, struct cbk_htt
     unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     unsigned threads = cfg->threads;
     if (cfg->thread_per_connection) {
-        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                 MHD_USE_POLL;
+        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
         threads = 0;
     } else {
         flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
@@ -360,13 +359,20 @@ enum cbk_code cbk_httpd_start(const struct cbk_httpd_config *cfg, struct cbk_htt
     pthread_mutex_lock(&m->log_mu);
     m->log_capture = true;
     pthread_mutex_unlock(&m->log_mu);
+    struct MHD_OptionItem opts[12];
+    size_t no = 0;
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr};
+    if (threads > 1)
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
+    opts[no++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->client_timeout, NULL};
+    opts[no++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->connection_limit, NULL};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     m->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, ahc, m, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->client_timeout, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->connection_limit, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_EXTERNAL_LOGGER, logger, m,
-        MHD_OPTION_END);
+        flags, (uint16_t)cfg->port, NULL, NULL, ahc, m, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
+        MHD_OPTION_EXTERNAL_LOGGER, logger, m, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     int err = errno;
     freeaddrinfo(ai);
     pthread_mutex_lock(&m->log_mu);

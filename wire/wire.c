@@ -105,7 +105,7 @@ static const struct cbk_wire_common_error common[] = {
      "The request processing has failed because of an unknown error, exception or failure."},
     {"InvalidAction", 400, "The action or operation requested is invalid."},
     {"InvalidClientTokenId", 403, "The security token included in the request is invalid."},
-    {"InvalidSignatureException", 403,
+    {"InvalidSignatureException", 400,
      "The request signature we calculated does not match the signature you provided."},
     {"MissingAuthenticationToken", 403, "Missing Authentication Token"},
     {"NotAuthorized", 400, "You do not have permission to perform this action."},

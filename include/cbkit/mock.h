@@ -51,12 +51,15 @@ struct cbk_mock_config {
     bool virtual_clock;        /* the clock starts at clock_start_ms and moves only when told */
     int64_t clock_start_ms;    /* epoch milliseconds (virtual clock) */
     enum cbk_world world;
-    size_t state_cap; /* builds/batches remembered (default 100000) */
+    size_t state_cap;              /* builds/batches remembered (default 10000) */
+    bool sigv4;                    /* check request signatures (docs/mock.md, "Signatures") */
+    const char *const *sigv4_keys; /* accepted credentials "AKID:SECRET" or "AKID:SECRET:TOKEN" */
+    size_t nsigv4_keys;
 };
 #define CBK_MOCK_CONFIG_INIT                                                                       \
     {                                                                                              \
         NULL, NULL, 0, NULL, NULL, false, 0, 0, 0, 0, 0, 0, 0, NULL, false, false, 0,              \
-            CBK_WORLD_OPEN, 0                                                                      \
+            CBK_WORLD_OPEN, 0, false, NULL, 0                                                      \
     }
 
 struct cbk_mock;
@@ -92,6 +95,29 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
                      struct cbk_http_answer *ans, struct cbk_arena *arena);
 /* Tell the journal what was finally sent for entry 'id' (status 0: nothing was sent). */
 void cbk_mock_complete(struct cbk_mock *m, uint64_t id, int status_sent, int64_t latency_us);
+
+/* ---- replaying and recording ------------------------------------------------------------- */
+
+struct cbk_cassette;
+
+/*
+ * Answer recorded requests from cassette 'c' (the mock owns it from now on): after the
+ * scenarios, before the mock's own answers. A request the cassette lacks gets
+ * 404 UnmatchedRequestException with the closest recorded request in the message and the
+ * journal, unless cbk_mock_record_missing() was called. With 'replay_latency' the recorded
+ * latency is reproduced.
+ */
+void cbk_mock_set_cassette_take(struct cbk_mock *m, struct cbk_cassette *c, bool replay_latency);
+
+/*
+ * Forward the requests the cassette lacks to 'upstream' (re-signed with the credentials)
+ * and append what it answers to the cassette file 'path' (and to the loaded cassette).
+ * Returns CBK_OK, or an error with the reason in 'diags'.
+ */
+enum cbk_code cbk_mock_record_missing(struct cbk_mock *m, const char *upstream, const char *path,
+                                      const char *region, const char *access_key,
+                                      const char *secret_key, const char *session_token,
+                                      struct cbk_diags *diags);
 
 /* ---- journal, reports --------------------------------------------------------------------- */
 

@@ -108,6 +108,7 @@ class Mock:
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=self._stderr, env=env, cwd=cwd)
         self.returncode = None
+        self._clients = []
         try:
             line = self._first_line()
         except Exception:
@@ -145,6 +146,7 @@ class Mock:
         """Send 'sig' to the mock, wait at most 'timeout' s; kill and fail if it hangs.
         Checks the exit status ('expect', None for any) and stderr for sanitizer reports."""
         if self.returncode is None:
+            self.close_clients()
             if self.proc.poll() is None:
                 self.proc.send_signal(sig)
             try:
@@ -161,7 +163,15 @@ class Mock:
                             % (self.returncode, expect, self.stderr()))
         return self.returncode
 
+    def close_clients(self):
+        for c in self._clients:
+            close = getattr(c, "close", None)
+            if close:
+                close()
+        self._clients = []
+
     def kill(self):
+        self.close_clients()
         if self.proc.poll() is None:
             self.proc.kill()
             try:
@@ -175,6 +185,7 @@ class Mock:
     def cleanup(self):
         """Stop without checks (tearDown paths), then delete the stderr file."""
         self.kill()
+        self._stderr.close()
         try:
             os.unlink(self._stderr.name)
         except OSError:
@@ -250,6 +261,21 @@ class Mock:
     def requests(self, **query):
         return self.get("requests", query=query or None)
 
+    def settled_requests(self, timeout=STOP_TIMEOUT, **query):
+        """The journal once every listed entry is complete (its answer sent: latencyMicros set).
+        The completion is recorded after the last byte is written, so a client that has read
+        its answer may see the entry before that; this waits (bounded) instead of racing."""
+        deadline = time.monotonic() + timeout
+        while True:
+            doc = self.requests(**query)
+            if all(e["latencyMicros"] is not None for e in doc["requests"]):
+                return doc
+            if time.monotonic() > deadline:
+                raise MockError("journal entries still incomplete after %.0f s: %r"
+                                % (timeout, [e["id"] for e in doc["requests"]
+                                             if e["latencyMicros"] is None]))
+            time.sleep(0.02)
+
     def reset(self, what=None):
         return self.post("reset", query={"what": what} if what else None)
 
@@ -265,8 +291,10 @@ class Mock:
         if config is not None:
             base = base.merge(config)
         session = boto3.session.Session()
-        return session.client("codebuild", endpoint_url=self.url, region_name="us-east-1",
-                              config=base)
+        client = session.client("codebuild", endpoint_url=self.url, region_name="us-east-1",
+                                config=base)
+        self._clients.append(client)
+        return client
 
     def aws(self, *args, timeout=CLI_TIMEOUT, output="json"):
         """Run /usr/bin/aws ARGS against this mock; returns the CompletedProcess (text)."""

@@ -21,7 +21,6 @@ import xml.etree.ElementTree as ET
 import cbkit_e2e as e2e
 from cbkit_e2e import CT, UUID_RE, MockTestCase
 
-e2e.require_debian_python()
 e2e.use_client_env()
 
 import botocore  # noqa: E402  (after the environment is set)
@@ -31,6 +30,10 @@ from botocore.exceptions import ClientError  # noqa: E402
 ACCOUNT = "123456789012"
 BUILD_ID_RE = r"^%s:" + UUID_RE + "$"
 NO_VALIDATION = botocore.config.Config(parameter_validation=False)
+
+
+def setUpModule():
+    e2e.require_debian_python()
 
 
 def build_id_re(project):
@@ -58,6 +61,7 @@ class SharedMock(MockTestCase):
         self.assertEqual(self.mock.health()["requests"], 0)
 
     def tearDown(self):
+        self.mock.close_clients()
         self.mock.assert_clean_stderr()
 
     def client(self, validation=True):
@@ -67,14 +71,16 @@ class SharedMock(MockTestCase):
         return c
 
     def _capture(self, request, **kwargs):
-        self.sent.append({"body": request.body if isinstance(request.body, bytes)
-                          else (request.body or b"").encode() if isinstance(request.body, str)
-                          else b"", "headers": {k.lower(): (v.decode() if isinstance(v, bytes)
-                                                           else v)
-                                                for k, v in request.headers.items()}})
+        """botocore's before-send hook: what goes on the wire."""
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        headers = {k.lower(): v.decode() if isinstance(v, bytes) else v
+                   for k, v in request.headers.items()}
+        self.sent.append({"body": body, "headers": headers})
 
     def last_entry(self):
-        doc = self.mock.requests(limit=1)
+        doc = self.mock.settled_requests(limit=1)
         self.assertEqual(len(doc["requests"]), 1)
         return doc["requests"][0]
 
@@ -411,6 +417,17 @@ class Wire(SharedMock):
         entries = self.mock.requests()["requests"]
         self.assertEqual({e["verdict"] for e in entries}, {"rejected"})
         self.assertEqual({e["answeredBy"] for e in entries}, {"protocol"})
+        # bytes that are not UTF-8 are journaled as U+FFFD: the journal stays JSON
+        self.assertEqual(entries[-1]["body"], "\ufffd\ufffd{}")
+
+    def test_journal_of_bytes_that_are_not_utf8(self):
+        st, _, _ = self.mock.raw(b'{"id":"u:1"}', target="StopBuild",
+                                 headers={"User-Agent": b"agent\xff/1", "amz-sdk-request": b"\xc3"})
+        self.assertEqual(st, 200)
+        e = self.last_entry()
+        self.assertEqual(e["userAgent"], "agent\ufffd/1")
+        self.assertEqual(e["sdkRequest"], "\ufffd")
+        self.assertEqual(e["body"], '{"id":"u:1"}')
 
     def test_unknown_and_missing_target(self):
         for target, needle in (("CodeBuild_20161006.NoSuchOp", "Unknown operation"),
@@ -575,7 +592,7 @@ class Journal(SharedMock):
                 c.start_build_batch(**kwargs)
         self.mock.raw(b"{", target="RetryBuild")  # one rejected, not from boto3
 
-        doc = self.mock.requests()
+        doc = self.mock.settled_requests()
         self.assertEqual(doc["total"], 6)
         self.assertEqual(doc["dropped"], 0)
         entries = doc["requests"]
@@ -699,6 +716,9 @@ class Reports(MockTestCase):
         if send_rejected:
             st, _, _ = m.raw(b"{", target="StopBuild")
             expected.append(("StopBuild", "rejected", st))
+        # every answer's completion recorded before the stop (see settled_requests; a stop
+        # racing the completion of a fully sent answer would record it as not completed)
+        self.assertEqual(len(m.settled_requests()["requests"]), len(expected))
         return m, report, junit, expected
 
     def check_reports(self, report, junit, expected):
@@ -712,6 +732,9 @@ class Reports(MockTestCase):
                          sum(1 for e in expected if e[1] == "rejected"))
         self.assertEqual([(r["operation"], r["verdict"], r["status"]) for r in rep["requests"]],
                          expected)
+        for r in rep["requests"]:  # at exit every answer is complete
+            self.assertEqual(r["statusSent"], r["status"])
+            self.assertIsInstance(r["latencyMicros"], int)
         self.assertGreaterEqual(rep["finished"], rep["started"])
 
         root = ET.parse(junit).getroot()

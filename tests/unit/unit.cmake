@@ -8,3 +8,6 @@ cbk_unit_test(validate)
 # The mock pipeline without sockets, and cbk_wire_parse_error against the botocore vectors
 cbk_unit_test(mock_route)
 cbk_unit_test(wire)
+cbk_unit_test(sigv4)
+# Scenarios: matchers, schedules, latency, the loader's located errors, the run-time
+cbk_unit_test(scenario)

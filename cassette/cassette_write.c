@@ -1,0 +1,317 @@
+/*
+ * cassette_write.c - write cassettes append-only: every exchange is one YAML document,
+ * written whole and made durable (fdatasync) before the caller answers its client, so a
+ * crash loses at most the exchange being written, and a cassette is never rewritten.
+ */
+#include "core/setup.h"
+#include "cassette/cassette_internal.h"
+#include "cbkit/cbkit.h"
+#include "core/alloc.h"
+#include "core/jsonscan.h"
+#include "core/timefmt.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+struct cbk_cassette_writer {
+    pthread_mutex_t mu;
+    int fd;
+    char *path;
+    size_t count; /* exchanges in the file */
+};
+
+/* A YAML double-quoted scalar: JSON string escapes are a subset of YAML's. */
+static void qstr(struct cbk_buf *b, const char *s, size_t n)
+{
+    cbk_buf_add_json_str(b, s, n);
+}
+
+static void qstrz(struct cbk_buf *b, const char *s)
+{
+    qstr(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* Can 'body' be written as a YAML literal block and read back byte for byte? */
+static bool literal_safe(const char *s, size_t n)
+{
+    if (n == 0 || s[0] == ' ' || s[0] == '\t' || s[0] == '\n')
+        return false;
+    if (n >= 2 && s[n - 1] == '\n' && s[n - 2] == '\n')
+        return false;
+    if (!cbk_utf8_valid(s, n))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 && c != '\n' && c != '\t')
+            return false;
+        if (c == 0x7f)
+            return false;
+        if (c == '\n' && i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+            return false; /* trailing blanks */
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0x85)
+            return false; /* NEL */
+        if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+            ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9))
+            return false; /* LS, PS */
+        if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBB &&
+            (unsigned char)s[i + 2] == 0xBF)
+            return false; /* BOM */
+    }
+    if (s[n - 1] == ' ' || s[n - 1] == '\t')
+        return false;
+    return true;
+}
+
+static void base64(struct cbk_buf *b, const unsigned char *s, size_t n)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)s[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)s[i + 1] << 8;
+        if (i + 2 < n)
+            v |= s[i + 2];
+        char o[4] = {a[(v >> 18) & 63], a[(v >> 12) & 63], i + 1 < n ? a[(v >> 6) & 63] : '=',
+                     i + 2 < n ? a[v & 63] : '='};
+        cbk_buf_add(b, o, 4);
+    }
+}
+
+/* "  body: ..." at 'indent' spaces, in the most readable form that keeps the bytes. */
+static void body(struct cbk_buf *b, int indent, const char *s, size_t n)
+{
+    if (literal_safe(s, n)) {
+        bool nl = s[n - 1] == '\n';
+        cbk_buf_addf(b, "%*sbody: |%s\n", indent, "", nl ? "" : "-");
+        size_t i = 0;
+        while (i < n) {
+            const char *e = memchr(s + i, '\n', n - i);
+            size_t ll = e ? (size_t)(e - (s + i)) : n - i;
+            if (ll)
+                cbk_buf_addf(b, "%*s", indent + 2, "");
+            cbk_buf_add(b, s + i, ll);
+            cbk_buf_addc(b, '\n');
+            i += ll + 1;
+        }
+        return;
+    }
+    if (cbk_utf8_valid(s, n) && !memchr(s, '\0', n)) {
+        cbk_buf_addf(b, "%*sbody: ", indent, "");
+        qstr(b, s, n);
+        cbk_buf_addc(b, '\n');
+        return;
+    }
+    cbk_buf_addf(b, "%*sbodyBase64: \"", indent, "");
+    base64(b, (const unsigned char *)s, n);
+    cbk_buf_adds(b, "\"\n");
+}
+
+static void headers(struct cbk_buf *b, int indent, const struct cbk_http_header *h, size_t n)
+{
+    if (!n)
+        return;
+    cbk_buf_addf(b, "%*sheaders:\n", indent, "");
+    for (size_t i = 0; i < n; i++) {
+        cbk_buf_addf(b, "%*s", indent + 2, "");
+        qstrz(b, h[i].name);
+        cbk_buf_adds(b, ": ");
+        qstrz(b, h[i].value);
+        cbk_buf_addc(b, '\n');
+    }
+}
+
+static void findings(struct cbk_buf *b, const char *which, bool checked, bool valid,
+                     const struct cbk_cassette_finding *f, size_t n)
+{
+    if (!checked)
+        return;
+    if (valid && !n) {
+        cbk_buf_addf(b, "  %s: valid\n", which);
+        return;
+    }
+    cbk_buf_addf(b, "  %s:\n    valid: %s\n    findings:\n", which, valid ? "true" : "false");
+    for (size_t i = 0; i < n; i++) {
+        cbk_buf_adds(b, "      - {path: ");
+        qstrz(b, f[i].path);
+        cbk_buf_adds(b, ", rule: ");
+        qstrz(b, f[i].rule);
+        cbk_buf_adds(b, ", message: ");
+        qstrz(b, f[i].message);
+        if (f[i].warning)
+            cbk_buf_adds(b, ", warning: true");
+        cbk_buf_adds(b, "}\n");
+    }
+}
+
+void cbk_cassette_format_exchange(const struct cbk_exchange *x, struct cbk_buf *b)
+{
+    char ts[32];
+    cbk_iso8601_ms(x->recorded_ms, ts);
+    cbk_buf_addf(b, "---\nexchange: %zu\noperation: ", x->index);
+    qstrz(b, x->operation);
+    cbk_buf_addf(b, "\nrecorded: \"%s\"\nlatencyMs: %" PRId64 "\nrequest:\n", ts, x->latency_ms);
+    headers(b, 2, x->req_headers, x->nreq_headers);
+    body(b, 2, x->req_body ? x->req_body : "", x->req_body_len);
+    cbk_buf_addf(b, "response:\n  status: %d\n", x->status);
+    headers(b, 2, x->resp_headers, x->nresp_headers);
+    body(b, 2, x->resp_body ? x->resp_body : "", x->resp_body_len);
+    if (x->req_checked || x->resp_checked) {
+        cbk_buf_adds(b, "validation:\n");
+        findings(b, "request", x->req_checked, x->req_valid, x->req_findings, x->nreq_findings);
+        findings(b, "response", x->resp_checked, x->resp_valid, x->resp_findings,
+                 x->nresp_findings);
+    }
+    cbk_buf_adds(b, "...\n");
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static void header(struct cbk_buf *b, const struct cbk_spec *spec, const char *upstream)
+{
+    char ts[32];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    cbk_iso8601_ms((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, ts);
+    const struct cbk_metadata *md = cbk_spec_metadata(spec);
+    cbk_buf_adds(b, "# cbkit cassette: recorded AWS JSON exchanges, one YAML document each, "
+                    "appended as they happen (docs/cassettes.md)\n---\ncbkit-cassette: 1\ncbkit: ");
+    qstrz(b, cbk_version());
+    cbk_buf_adds(b, "\nspec: ");
+    char spec_id[256];
+    snprintf(spec_id, sizeof spec_id, "%s %s", md->target_prefix, md->api_version);
+    qstrz(b, spec_id);
+    cbk_buf_addf(b, "\ncreated: \"%s\"\nupstream: ", ts);
+    qstrz(b, upstream ? upstream : "");
+    cbk_buf_adds(b, "\n...\n");
+}
+
+enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode mode,
+                                       const struct cbk_spec *spec, const char *upstream,
+                                       struct cbk_cassette_writer **out, struct cbk_diags *diags)
+{
+    *out = NULL;
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+    if (mode == CBK_CASSETTE_CREATE)
+        flags |= O_EXCL;
+    else if (mode == CBK_CASSETTE_OVERWRITE)
+        flags |= O_TRUNC;
+    else
+        flags |= O_APPEND;
+    size_t existing = 0;
+    bool cut_tail = false, need_nl = false, empty = true;
+    if (mode == CBK_CASSETTE_APPEND) {
+        struct stat st;
+        if (stat(path, &st) == 0 && st.st_size > 0) {
+            empty = false;
+            struct cbk_cassette *c = NULL;
+            struct cbk_diags d = CBK_DIAGS_INIT;
+            enum cbk_code rc = cbk_cassette_load_file(spec, path, &c, &d);
+            if (rc != CBK_OK) {
+                for (size_t i = 0; i < d.nr; i++)
+                    cbk_diags_addf(diags, d.v[i].code, d.v[i].severity, d.v[i].file, d.v[i].line,
+                                   d.v[i].column, d.v[i].path, "%s", d.v[i].message);
+                cbk_diags_addf(diags, CBK_E_CASSETTE, CBK_SEV_ERROR, path, 0, 0, NULL,
+                               "cannot append to '%s': it is not a cassette that loads", path);
+                cbk_diags_release(&d);
+                return rc == CBK_E_IO ? CBK_E_IO : CBK_E_CASSETTE;
+            }
+            for (size_t i = 0; i < d.nr; i++)
+                if (strstr(d.v[i].message, "cut short, probably by a crash"))
+                    cut_tail = true;
+            existing = cbk_cassette_count(c);
+            if (existing)
+                existing = cbk_cassette_at(c, existing - 1)->index;
+            cbk_cassette_free(c);
+            cbk_diags_release(&d);
+            /* does the file end with a newline? */
+            FILE *f = fopen(path, "rb");
+            if (f) {
+                if (fseek(f, -1, SEEK_END) == 0 && fgetc(f) != '\n')
+                    need_nl = true;
+                fclose(f);
+            }
+        }
+    }
+    int fd = open(path, flags, 0644);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL,
+                           "cassette '%s' already exists (append to it or overwrite it, "
+                           "explicitly)",
+                           path);
+        else
+            cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL,
+                           "cannot open '%s' for writing: %s", path, strerror(errno));
+        return CBK_E_IO;
+    }
+    struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 20);
+    if (need_nl)
+        cbk_buf_addc(&b, '\n');
+    if (cut_tail)
+        cbk_buf_adds(&b, CBK_CASSETTE_INCOMPLETE_MARK "\n");
+    if (mode != CBK_CASSETTE_APPEND || empty)
+        header(&b, spec, upstream);
+    if (b.len && (write_all(fd, b.ptr, b.len) != 0 || fdatasync(fd) != 0)) {
+        int err = errno;
+        cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL, "cannot write '%s': %s",
+                       path, strerror(err));
+        cbk_buf_release(&b);
+        close(fd);
+        return CBK_E_IO;
+    }
+    cbk_buf_release(&b);
+    struct cbk_cassette_writer *w = cbk_xcalloc(1, sizeof(*w));
+    pthread_mutex_init(&w->mu, NULL);
+    w->fd = fd;
+    w->path = cbk_xstrdup(path);
+    w->count = existing;
+    *out = w;
+    return CBK_OK;
+}
+
+enum cbk_code cbk_cassette_append(struct cbk_cassette_writer *w, struct cbk_exchange *x)
+{
+    struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 31);
+    pthread_mutex_lock(&w->mu);
+    x->index = w->count + 1;
+    cbk_cassette_format_exchange(x, &b);
+    enum cbk_code rc = CBK_OK;
+    if (write_all(w->fd, b.ptr, b.len) != 0 || fdatasync(w->fd) != 0)
+        rc = CBK_E_IO;
+    else
+        w->count++;
+    pthread_mutex_unlock(&w->mu);
+    cbk_buf_release(&b);
+    return rc;
+}
+
+size_t cbk_cassette_writer_count(struct cbk_cassette_writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    size_t n = w->count;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+void cbk_cassette_writer_close(struct cbk_cassette_writer *w)
+{
+    if (!w)
+        return;
+    close(w->fd);
+    pthread_mutex_destroy(&w->mu);
+    free(w->path);
+    free(w);
+}

@@ -1,0 +1,31 @@
+# tests/e2e/e2e.cmake - end-to-end tests of `cbkit mock` with real clients over real sockets
+# (included by tests/CMakeLists.txt; `ctest -L e2e`). Each tests/e2e/test_<name>.py becomes test
+# `e2e.<name>`, run by Debian's Python (/usr/bin/python3, whose boto3/botocore 1.29 and the AWS
+# CLI v2 at /usr/bin/aws are the clients under test). CBKIT in ${CBK_TEST_ENV} names the binary.
+set(CBK_E2E_PYTHON /usr/bin/python3)
+set(CBK_E2E_DIR ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
+if(NOT EXISTS ${CBK_E2E_PYTHON})
+  message(WARNING "tests/e2e: ${CBK_E2E_PYTHON} not found: the e2e tests are not registered "
+                  "(CI installs python3-boto3 and awscli from Debian)")
+  return()
+endif()
+execute_process(COMMAND ${CBK_E2E_PYTHON} -c "import boto3, botocore"
+                RESULT_VARIABLE cbk_e2e_boto3 OUTPUT_QUIET ERROR_QUIET)
+if(NOT cbk_e2e_boto3 EQUAL 0)
+  message(WARNING "tests/e2e: ${CBK_E2E_PYTHON} cannot import boto3: the e2e tests are not "
+                  "registered (CI installs python3-boto3 and awscli from Debian)")
+  return()
+endif()
+if(NOT EXISTS /usr/bin/aws)
+  message(WARNING "tests/e2e: /usr/bin/aws not found: the AWS CLI cases will be skipped")
+endif()
+
+file(GLOB cbk_e2e_tests CONFIGURE_DEPENDS ${CBK_E2E_DIR}/test_*.py)
+foreach(file ${cbk_e2e_tests})
+  get_filename_component(module ${file} NAME_WE)
+  string(REGEX REPLACE "^test_" "" name ${module})
+  add_test(NAME e2e.${name} COMMAND ${CBK_E2E_PYTHON} -m unittest -v ${module}
+           WORKING_DIRECTORY ${CBK_E2E_DIR})
+  set_tests_properties(e2e.${name} PROPERTIES LABELS e2e TIMEOUT 300
+                       ENVIRONMENT "${CBK_TEST_ENV};PYTHONDONTWRITEBYTECODE=1")
+endforeach()
