@@ -43,7 +43,7 @@ static enum cbk_code reserve(struct cbk_buf *b, size_t extra)
     return CBK_OK;
 }
 
-enum cbk_code cbk_buf_add(struct cbk_buf *b, const void *data, size_t len)
+enum cbk_code cbk_buf_add_slow(struct cbk_buf *b, const void *data, size_t len)
 {
     if (reserve(b, len) != CBK_OK)
         return CBK_E_LIMIT;
@@ -57,11 +57,6 @@ enum cbk_code cbk_buf_add(struct cbk_buf *b, const void *data, size_t len)
 enum cbk_code cbk_buf_adds(struct cbk_buf *b, const char *s)
 {
     return cbk_buf_add(b, s, strlen(s));
-}
-
-enum cbk_code cbk_buf_addc(struct cbk_buf *b, char c)
-{
-    return cbk_buf_add(b, &c, 1);
 }
 
 enum cbk_code cbk_buf_vaddf(struct cbk_buf *b, const char *fmt, va_list ap)

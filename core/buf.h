@@ -27,9 +27,24 @@ void cbk_buf_release(struct cbk_buf *b);
 /* Forget the contents but keep the allocation. */
 void cbk_buf_reset(struct cbk_buf *b);
 /* Append; CBK_OK, or CBK_E_LIMIT (buffer unchanged) if the result would exceed max. */
-enum cbk_code cbk_buf_add(struct cbk_buf *b, const void *data, size_t len);
+enum cbk_code cbk_buf_add_slow(struct cbk_buf *b, const void *data, size_t len);
+static inline enum cbk_code cbk_buf_add(struct cbk_buf *b, const void *data, size_t len)
+{
+    /* the common case inline: room enough and within the maximum */
+    if (b->ptr && len < b->cap - b->len && len <= b->max - b->len) {
+        if (len)
+            memcpy(b->ptr + b->len, data, len);
+        b->len += len;
+        b->ptr[b->len] = '\0';
+        return CBK_OK;
+    }
+    return cbk_buf_add_slow(b, data, len);
+}
 enum cbk_code cbk_buf_adds(struct cbk_buf *b, const char *s);
-enum cbk_code cbk_buf_addc(struct cbk_buf *b, char c);
+static inline enum cbk_code cbk_buf_addc(struct cbk_buf *b, char c)
+{
+    return cbk_buf_add(b, &c, 1);
+}
 enum cbk_code cbk_buf_addf(struct cbk_buf *b, const char *fmt, ...) CBK_PRINTF(2, 3);
 enum cbk_code cbk_buf_vaddf(struct cbk_buf *b, const char *fmt, va_list ap) CBK_PRINTF(2, 0);
 /* Shorten to 'len' bytes (len <= b->len). */

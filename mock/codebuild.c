@@ -733,14 +733,34 @@ static void render_phases(const struct item *it, struct cbk_jsonw *w)
     cbk_jsonw_end_arr(w);
 }
 
+/* Join strings (NULL-terminated argument list) into buf; cheaper than snprintf on the hot path. */
+static const char *cat(char *buf, size_t cap, ...)
+{
+    va_list ap;
+    va_start(ap, cap);
+    size_t n = 0;
+    const char *part;
+    while ((part = va_arg(ap, const char *)) != NULL) {
+        size_t l = strlen(part);
+        if (n + l >= cap)
+            l = cap - n - 1;
+        memcpy(buf + n, part, l);
+        n += l;
+    }
+    va_end(ap);
+    buf[n] = '\0';
+    return buf;
+}
+
 static void render_build(struct cbk_cb *cb, const struct item *it, struct cbk_jsonw *w)
 {
     char buf[1024];
     const char *bare = it->id;
     cbk_jsonw_obj(w);
     cbk_jsonw_kstr(w, "id", it->id);
-    snprintf(buf, sizeof buf, "arn:aws:codebuild:%s:%s:build/%s", cb->region, cb->account, bare);
-    cbk_jsonw_kstr(w, "arn", buf);
+    cbk_jsonw_kstr(w, "arn",
+                   cat(buf, sizeof buf, "arn:aws:codebuild:", cb->region, ":", cb->account,
+                       ":build/", bare, (char *)NULL));
     cbk_jsonw_kint(w, "buildNumber", it->number);
     cbk_jsonw_kepoch_ms(w, "startTime", it->start_ms);
     bool complete = it->status != ST_IN_PROGRESS;
@@ -765,17 +785,17 @@ static void render_build(struct cbk_cb *cb, const struct item *it, struct cbk_js
     const char *stream = colon ? colon + 1 : it->id;
     cbk_jsonw_key(w, "logs");
     cbk_jsonw_obj(w);
-    snprintf(buf, sizeof buf, "/aws/codebuild/%s", it->project);
-    cbk_jsonw_kstr(w, "groupName", buf);
+    cbk_jsonw_kstr(w, "groupName",
+                   cat(buf, sizeof buf, "/aws/codebuild/", it->project, (char *)NULL));
     cbk_jsonw_kstr(w, "streamName", stream);
-    snprintf(buf, sizeof buf,
-             "https://console.aws.amazon.com/cloudwatch/home?region=%s#logEvent:group=/aws/"
-             "codebuild/%s;stream=%s",
-             cb->region, it->project, stream);
-    cbk_jsonw_kstr(w, "deepLink", buf);
-    snprintf(buf, sizeof buf, "arn:aws:logs:%s:%s:log-group:/aws/codebuild/%s:log-stream:%s",
-             cb->region, cb->account, it->project, stream);
-    cbk_jsonw_kstr(w, "cloudWatchLogsArn", buf);
+    cbk_jsonw_kstr(
+        w, "deepLink",
+        cat(buf, sizeof buf, "https://console.aws.amazon.com/cloudwatch/home?region=", cb->region,
+            "#logEvent:group=/aws/codebuild/", it->project, ";stream=", stream, (char *)NULL));
+    cbk_jsonw_kstr(w, "cloudWatchLogsArn",
+                   cat(buf, sizeof buf, "arn:aws:logs:", cb->region, ":", cb->account,
+                       ":log-group:/aws/codebuild/", it->project, ":log-stream:", stream,
+                       (char *)NULL));
     cbk_jsonw_key(w, "cloudWatchLogs");
     cbk_jsonw_obj(w);
     cbk_jsonw_kstr(w, "status", "ENABLED");

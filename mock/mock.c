@@ -62,9 +62,20 @@ bool cbk__mock_clock_is_virtual(struct cbk_mock *m)
 
 /* ---- life cycle --------------------------------------------------------------------------- */
 
-static void free_report(void *p)
+/* What each worker thread keeps between requests: a validation report and a JSON parser. */
+struct tls {
+    struct cbk_report *report;
+    struct json_tokener *tok;
+};
+
+static void free_tls(void *p)
 {
-    cbk_report_free(p);
+    struct tls *t = p;
+    if (!t)
+        return;
+    cbk_report_free(t->report);
+    json_tokener_free(t->tok);
+    free(t);
 }
 
 static char *dup_or(const char *s, const char *def)
@@ -149,7 +160,7 @@ enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **
     atomic_init(&m->clock.offset_ms, 0);
     m->seed = cfg->has_seed ? cfg->seed : cbk_random_seed();
     atomic_init(&m->seq, 0);
-    pthread_key_create(&m->tls_report, free_report);
+    pthread_key_create(&m->tls_report, free_tls);
     pthread_mutex_init(&m->scen_mu, NULL);
     m->started_ms = cbk__mock_now_ms(m);
     if (cfg->sigv4 && parse_keys(m, cfg, diags) != 0) {
@@ -169,9 +180,8 @@ void cbk_mock_free(struct cbk_mock *m)
     cbk__scenario_detach_all(m);
     cbk_journal_release(&m->journal);
     cbk_cb_free(m->cb);
-    /* this thread's report (other threads' reports go with their threads) */
-    struct cbk_report *r = pthread_getspecific(m->tls_report);
-    cbk_report_free(r);
+    /* this thread's state (other threads' state goes with their threads) */
+    free_tls(pthread_getspecific(m->tls_report));
     pthread_setspecific(m->tls_report, NULL);
     pthread_key_delete(m->tls_report);
     pthread_mutex_destroy(&m->scen_mu);
@@ -252,14 +262,35 @@ void cbk__answer_aws_error(struct cbk_mock *m, struct cbk_http_answer *ans, stru
     cbk__answer_header(ans, "Content-Type", cbk_spec_metadata(m->spec)->content_type);
 }
 
+static struct tls *thread_state(struct cbk_mock *m)
+{
+    struct tls *t = pthread_getspecific(m->tls_report);
+    if (!t) {
+        t = cbk_xcalloc(1, sizeof(*t));
+        t->report = cbk_report_new();
+        t->tok = json_tokener_new();
+        pthread_setspecific(m->tls_report, t);
+    }
+    return t;
+}
+
 static struct cbk_report *thread_report(struct cbk_mock *m)
 {
-    struct cbk_report *r = pthread_getspecific(m->tls_report);
-    if (!r) {
-        r = cbk_report_new();
-        pthread_setspecific(m->tls_report, r);
+    return thread_state(m)->report;
+}
+
+/* Parse a body already known to be valid JSON, with this thread's parser. */
+static struct json_object *parse_valid(struct cbk_mock *m, const char *body, size_t len)
+{
+    struct json_tokener *tok = thread_state(m)->tok;
+    json_tokener_reset(tok);
+    struct json_object *doc = json_tokener_parse_ex(tok, body, (int)CBK_MIN(len, (size_t)INT_MAX));
+    if (json_tokener_get_error(tok) != json_tokener_success) {
+        if (doc)
+            json_object_put(doc);
+        doc = NULL;
     }
-    return r;
+    return doc;
 }
 
 /* ---- the request pipeline -------------------------------------------------------------------- */
@@ -555,7 +586,7 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
     }
     /* 8. the model or the generator */
     if (!doc)
-        doc = json_tokener_parse(body);
+        doc = parse_valid(m, body, blen);
     answer_generated(&p, op, doc);
     json_object_put(doc);
 done:

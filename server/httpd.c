@@ -369,6 +369,9 @@ enum cbk_code cbk_httpd_start(const struct cbk_httpd_config *cfg, struct cbk_htt
     opts[no++] =
         (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->connection_limit, NULL};
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+    /* per-connection memory (headers and I/O buffers; bodies go to our own buffer): MHD
+     * clears it for every request, so it is kept small */
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 16384, NULL};
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     m->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, ahc, m, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
