@@ -575,3 +575,54 @@ int cbk_json_scan(const char *buf, size_t len, size_t max_depth, struct cbk_buf 
         st = S_AFTER;
     }
 }
+
+struct top_ctx {
+    const char *key;
+    size_t klen;
+    int depth;
+    bool want, found;
+    struct cbk_buf *out;
+};
+
+static int top_cb(void *ctx, const struct cbk_jevent *ev)
+{
+    struct top_ctx *t = ctx;
+    switch (ev->type) {
+    case CBK_JEV_OBJ_START:
+    case CBK_JEV_ARR_START:
+        if (t->depth == 0 && ev->type == CBK_JEV_ARR_START)
+            return 1; /* not an object */
+        t->depth++;
+        t->want = false;
+        return 0;
+    case CBK_JEV_OBJ_END:
+    case CBK_JEV_ARR_END:
+        t->depth--;
+        return 0;
+    case CBK_JEV_KEY:
+        t->want = t->depth == 1 && ev->len == t->klen && memcmp(ev->str, t->key, t->klen) == 0;
+        return 0;
+    case CBK_JEV_STRING:
+        if (t->want) {
+            cbk_buf_add(t->out, ev->str, ev->len);
+            t->found = true;
+            return 1;
+        }
+        return 0;
+    default:
+        if (t->want)
+            return 1; /* the member is not a string */
+        return 0;
+    }
+}
+
+bool cbk_json_top_string(const char *buf, size_t len, const char *key, struct cbk_buf *out)
+{
+    struct top_ctx t = {key, strlen(key), 0, false, false, out};
+    struct cbk_buf scratch = CBK_BUF_INIT((size_t)16 << 20);
+    struct cbk_json_error err;
+    cbk_buf_reset(out);
+    (void)cbk_json_scan(buf, len, 64, &scratch, top_cb, &t, &err);
+    cbk_buf_release(&scratch);
+    return t.found;
+}

@@ -54,6 +54,13 @@ struct cbk_json_error {
 int cbk_json_scan(const char *buf, size_t len, size_t max_depth, struct cbk_buf *scratch,
                   cbk_json_cb cb, void *ctx, struct cbk_json_error *err);
 
+/*
+ * The string value of top-level member 'key' of the JSON object text buf[0..len), decoded,
+ * into 'out' (reset first). False when the text is not an object, has no such member, or its
+ * value is not a string. Cheaper than building a document for one or two members.
+ */
+bool cbk_json_top_string(const char *buf, size_t len, const char *key, struct cbk_buf *out);
+
 /* 1-based character column of 'offset' on the line starting at 'line_start'. */
 int cbk_json_column(const char *buf, size_t line_start, size_t offset);
 

@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/hmap.h"
 #include "core/jsoncanon.h"
+#include "core/jsonscan.h"
 #include "core/jsonw.h"
 
 #include <json-c/json.h>
@@ -57,8 +58,11 @@ static const char *const batch_phase_names[] = {
     "STOPPED"};
 
 /* A configuration fragment, shared by the builds that have it (refs change under cb->mu). */
+struct tmpl;
+
 struct config {
     size_t refs, len;
+    struct tmpl *fresh; /* how a just-queued build with this configuration renders (lazy) */
     char s[];
 };
 
@@ -67,6 +71,7 @@ static struct config *config_new(const char *s, size_t len)
     struct config *c = cbk_xmalloc(sizeof(*c) + len + 1);
     c->refs = 1;
     c->len = len;
+    c->fresh = NULL;
     memcpy(c->s, s, len);
     c->s[len] = '\0';
     return c;
@@ -79,11 +84,15 @@ static struct config *config_ref(struct config *c)
     return c;
 }
 
+static void tmpl_free(struct tmpl *t);
+
 static void config_unref(void *p)
 {
     struct config *c = p;
-    if (c && --c->refs == 0)
+    if (c && --c->refs == 0) {
+        tmpl_free(c->fresh);
         free(c);
+    }
 }
 
 struct item {
@@ -307,6 +316,22 @@ static const char *get_str(struct json_object *o, const char *key)
 {
     struct json_object *v = get(o, key);
     return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/* The request as a document, parsed on first use (the caller's, if it had one). */
+static struct json_object *call_doc(struct cbk_cb_call *c)
+{
+    if (!c->req)
+        c->req = c->body_len ? json_tokener_parse(c->body) : json_object_new_object();
+    return c->req;
+}
+
+/* A top-level string member of the request, without building a document. */
+static const char *top_str(const struct cbk_cb_call *c, const char *key, struct cbk_buf *b)
+{
+    if (c->req)
+        return get_str(c->req, key);
+    return cbk_json_top_string(c->body, c->body_len, key, b) ? cbk_buf_str(b) : NULL;
 }
 
 /*
@@ -850,7 +875,165 @@ static void render_batch(struct cbk_cb *cb, const struct item *it, struct cbk_js
     cbk_jsonw_end_obj(w);
 }
 
+/*
+ * The fast path for the most common answer, a build just queued by RetryBuild: its JSON is
+ * the same for every build of one configuration except for the uuid, the build number and
+ * the start time. The first such build is rendered with sentinel values, the text is cut at
+ * the sentinels, and later builds are the pieces with their own values in between.
+ */
+enum hole { HOLE_UUID, HOLE_NUMBER, HOLE_TIME, HOLE_END };
+
+struct tmpl {
+    size_t n;
+    struct piece {
+        const char *text;
+        size_t len;
+        enum hole hole; /* what follows the text */
+    } * p;
+    char *buf;
+};
+
+#define SENTINEL_UUID        "f0f0f0f0-f0f0-4f0f-bf0f-f0f0f0f0f0f0"
+#define SENTINEL_NUMBER      9007199254740993LL
+#define SENTINEL_NUMBER_TEXT "9007199254740993"
+#define SENTINEL_MS          1999999999999LL
+#define SENTINEL_TIME_TEXT   "1999999999.999"
+
+static void tmpl_free(struct tmpl *t)
+{
+    if (!t)
+        return;
+    free(t->p);
+    free(t->buf);
+    free(t);
+}
+
+static bool fresh_build(const struct item *it)
+{
+    return !it->batch && it->status == ST_IN_PROGRESS && it->phase == PH_QUEUED &&
+           !it->source_version && !it->initiator && it->config;
+}
+
+static void render_output_slow(struct cbk_cb *cb, const struct item *it, struct cbk_buf *out);
+
+static struct tmpl *tmpl_make(struct cbk_cb *cb, const struct item *it)
+{
+    struct item s = *it;
+    size_t pl = strlen(it->project);
+    s.id = cbk_xmalloc(pl + 1 + sizeof SENTINEL_UUID);
+    memcpy(s.id, it->project, pl);
+    s.id[pl] = ':';
+    memcpy(s.id + pl + 1, SENTINEL_UUID, sizeof SENTINEL_UUID);
+    s.number = SENTINEL_NUMBER;
+    s.start_ms = SENTINEL_MS;
+    struct cbk_buf b = CBK_BUF_INIT((size_t)16 << 20);
+    render_output_slow(cb, &s, &b);
+    free(s.id);
+    struct tmpl *t = cbk_xcalloc(1, sizeof(*t));
+    t->buf = cbk_buf_detach(&b, NULL);
+    size_t alloc = 0;
+    const char *p = t->buf;
+    for (;;) {
+        const char *u = strstr(p, SENTINEL_UUID), *nu = strstr(p, SENTINEL_NUMBER_TEXT),
+                   *ti = strstr(p, SENTINEL_TIME_TEXT);
+        const char *next = NULL;
+        enum hole h = HOLE_END;
+        size_t skip = 0;
+        if (u && (!next || u < next)) {
+            next = u;
+            h = HOLE_UUID;
+            skip = sizeof SENTINEL_UUID - 1;
+        }
+        if (nu && (!next || nu < next)) {
+            next = nu;
+            h = HOLE_NUMBER;
+            skip = sizeof SENTINEL_NUMBER_TEXT - 1;
+        }
+        if (ti && (!next || ti < next)) {
+            next = ti;
+            h = HOLE_TIME;
+            skip = sizeof SENTINEL_TIME_TEXT - 1;
+        }
+        CBK_GROW(t->p, t->n + 1, alloc);
+        t->p[t->n].text = p;
+        t->p[t->n].len = next ? (size_t)(next - p) : strlen(p);
+        t->p[t->n].hole = h;
+        t->n++;
+        if (!next)
+            break;
+        p = next + skip;
+    }
+    return t;
+}
+
+static void tmpl_render(const struct tmpl *t, const struct item *it, struct cbk_buf *out)
+{
+    const char *colon = strrchr(it->id, ':');
+    const char *uuid = colon ? colon + 1 : it->id;
+    for (size_t i = 0; i < t->n; i++) {
+        cbk_buf_add(out, t->p[i].text, t->p[i].len);
+        char tmp[32];
+        switch (t->p[i].hole) {
+        case HOLE_UUID:
+            cbk_buf_adds(out, uuid);
+            break;
+        case HOLE_NUMBER: {
+            char *e = tmp + sizeof tmp, *q = e;
+            uint64_t v = (uint64_t)it->number;
+            do {
+                *--q = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            cbk_buf_add(out, q, (size_t)(e - q));
+            break;
+        }
+        case HOLE_TIME: {
+            char *e = tmp + sizeof tmp, *q = e;
+            uint64_t v = (uint64_t)it->start_ms;
+            for (int k = 0; k < 3; k++) {
+                *--q = (char)('0' + v % 10);
+                v /= 10;
+            }
+            *--q = '.';
+            do {
+                *--q = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            cbk_buf_add(out, q, (size_t)(e - q));
+            break;
+        }
+        case HOLE_END:
+            break;
+        }
+    }
+}
+
 static void render_output(struct cbk_cb *cb, const struct item *it, struct cbk_buf *out)
+{
+    /* a uuid-shaped id, a positive number and time: what the template was cut for */
+    const char *colon = strrchr(it->id, ':');
+    if (fresh_build(it) && colon && strlen(colon + 1) == 36 && it->number > 0 &&
+        it->start_ms >= 0) {
+        if (!it->config->fresh)
+            it->config->fresh = tmpl_make(cb, it); /* under cb->mu, like every render */
+#ifndef NDEBUG
+        size_t start = out->len;
+#endif
+        tmpl_render(it->config->fresh, it, out);
+#ifndef NDEBUG
+        /* debug builds (the sanitizer test run) check the fast path against the slow one */
+        struct cbk_buf check = CBK_BUF_INIT((size_t)16 << 20);
+        render_output_slow(cb, it, &check);
+        assert(check.len == out->len - start &&
+               memcmp(check.ptr, out->ptr + start, check.len) == 0);
+        cbk_buf_release(&check);
+#endif
+        return;
+    }
+    render_output_slow(cb, it, out);
+}
+
+static void render_output_slow(struct cbk_cb *cb, const struct item *it, struct cbk_buf *out)
 {
     struct cbk_jsonw w;
     cbk_jsonw_init(&w, out);
@@ -967,28 +1150,32 @@ static struct item *new_item(bool batch, const char *project, struct cbk_rng *rn
     return it;
 }
 
-static void retry_build(struct cbk_cb *cb, const struct cbk_cb_call *c, struct cbk_cb_result *res)
+static void retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
-    const char *id = get_str(c->req, "id");
-    if (!id) {
-        result_error(res, "InvalidInputException", "Build ID is required");
-        return;
-    }
+    struct cbk_buf idb = CBK_BUF_INIT(1 << 20), tokb = CBK_BUF_INIT(1 << 20);
+    const char *id = top_str(c, "id", &idb);
     char project[256];
     const char *bare = NULL;
+    struct cbk_buf params = CBK_BUF_INIT(1 << 22), key = CBK_BUF_INIT(1 << 20);
+    const char *token = NULL;
+    bool locked = false;
+    if (!id) {
+        result_error(res, "InvalidInputException", "Build ID is required");
+        goto out;
+    }
     if (!parse_build_id(id, project, sizeof project, &bare)) {
         result_error(res, "InvalidInputException", "Invalid build ID provided");
-        return;
+        goto out;
     }
-    const char *token = get_str(c->req, "idempotencyToken");
-    struct cbk_buf params = CBK_BUF_INIT(1 << 22), key = CBK_BUF_INIT(1 << 20);
+    token = top_str(c, "idempotencyToken", &tokb);
     if (token) {
-        cbk_json_canonical(c->req, &params, skip_token, NULL);
+        cbk_json_canonical(call_doc(c), &params, skip_token, NULL);
         cbk_buf_adds(&key, "RetryBuild");
         cbk_buf_addc(&key, '\0');
         cbk_buf_adds(&key, token);
     }
     pthread_mutex_lock(&cb->mu);
+    locked = true;
     if (token) {
         const char *prev = NULL;
         int tc = token_check(cb, key.ptr, key.len, cbk_buf_str(&params), c->now_ms, &prev);
@@ -1037,18 +1224,23 @@ static void retry_build(struct cbk_cb *cb, const struct cbk_cb_call *c, struct c
     render_output(cb, it, c->out);
     res->status = 200;
 out:
-    pthread_mutex_unlock(&cb->mu);
+    if (locked)
+        pthread_mutex_unlock(&cb->mu);
     cbk_buf_release(&params);
     cbk_buf_release(&key);
+    cbk_buf_release(&idb);
+    cbk_buf_release(&tokb);
 }
 
-static void stop_build(struct cbk_cb *cb, const struct cbk_cb_call *c, struct cbk_cb_result *res)
+static void stop_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
-    const char *id = get_str(c->req, "id");
+    struct cbk_buf idb = CBK_BUF_INIT(1 << 20);
+    const char *id = top_str(c, "id", &idb);
     char project[256];
     const char *bare = NULL;
     if (!id || !parse_build_id(id, project, sizeof project, &bare)) {
         result_error(res, "InvalidInputException", "Invalid build ID provided");
+        cbk_buf_release(&idb);
         return;
     }
     pthread_mutex_lock(&cb->mu);
@@ -1061,6 +1253,7 @@ static void stop_build(struct cbk_cb *cb, const struct cbk_cb_call *c, struct cb
             res->error_type = "ResourceNotFoundException";
             snprintf(res->message, sizeof res->message, "Build %.300s does not exist", id);
             pthread_mutex_unlock(&cb->mu);
+            cbk_buf_release(&idb);
             return;
         }
         /* open world: the build existed, running; it is now stopped */
@@ -1093,11 +1286,12 @@ static void stop_build(struct cbk_cb *cb, const struct cbk_cb_call *c, struct cb
     render_output(cb, it, c->out);
     res->status = 200;
     pthread_mutex_unlock(&cb->mu);
+    cbk_buf_release(&idb);
 }
 
-static void start_build_batch(struct cbk_cb *cb, const struct cbk_cb_call *c,
-                              struct cbk_cb_result *res)
+static void start_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
+    call_doc(c);
     const char *project = get_str(c->req, "projectName");
     if (!project || !*project) {
         result_error(res, "InvalidInputException", "Project name is required");
@@ -1176,14 +1370,17 @@ void cbk_cb_call(struct cbk_cb *cb, const char *op, const struct cbk_cb_call *ca
 {
     memset(res, 0, sizeof(*res));
     res->answered_by = "generated";
+    struct cbk_cb_call c = *call; /* its document may be parsed here */
     if (strcmp(op, "RetryBuild") == 0)
-        retry_build(cb, call, res);
+        retry_build(cb, &c, res);
     else if (strcmp(op, "StopBuild") == 0)
-        stop_build(cb, call, res);
+        stop_build(cb, &c, res);
     else if (strcmp(op, "StartBuildBatch") == 0)
-        start_build_batch(cb, call, res);
+        start_build_batch(cb, &c, res);
     else
         result_error(res, "InternalFailure", "operation %s is not modelled", op);
+    if (c.req && c.req != call->req)
+        json_object_put(c.req);
 }
 
 /* ---- seeding and dumping ------------------------------------------------------------------ */

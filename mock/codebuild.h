@@ -34,8 +34,10 @@ enum cbk_world cbk_cb_world(struct cbk_cb *cb);
 struct cbk_cb_call {
     struct cbk_rng *rng;     /* per-request generator (deterministic under --seed) */
     int64_t now_ms;          /* the mock clock */
-    struct json_object *req; /* the (valid) request body */
+    struct json_object *req; /* the (valid) request body parsed, or NULL: parsed when needed */
     struct cbk_buf *out;     /* success body goes here */
+    const char *body;        /* the (valid) request body as text */
+    size_t body_len;
 };
 
 /* Outcome of one call: status 200 and a body in call->out, or an error. */

@@ -304,6 +304,8 @@ struct pipeline {
     struct cbk_rng rng;
     char request_id[37];
     const char *scen_label; /* a scenario rule that fired (it may keep the mock's answer) */
+    const char *body;       /* the request body ("{}" when empty) */
+    size_t body_len;
 };
 
 static void reject(struct pipeline *p, int status, const char *type, const char *message)
@@ -367,7 +369,7 @@ static void answer_generated(struct pipeline *p, const struct cbk_operation *op,
     struct cbk_buf out = CBK_BUF_INIT((size_t)16 << 20);
     int64_t now = cbk__mock_now_ms(m);
     if (m->codebuild && cbk_cb_handles(op->name)) {
-        struct cbk_cb_call call = {&p->rng, now, doc, &out};
+        struct cbk_cb_call call = {&p->rng, now, doc, &out, p->body, p->body_len};
         struct cbk_cb_result res;
         cbk_cb_call(m->cb, op->name, &call, &res);
         p->e.answered_by = res.answered_by;
@@ -585,8 +587,10 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
         goto done;
     }
     /* 8. the model or the generator */
-    if (!doc)
-        doc = parse_valid(m, body, blen);
+    p.body = body;
+    p.body_len = blen;
+    if (!doc && !(m->codebuild && cbk_cb_handles(op->name)))
+        doc = parse_valid(m, body, blen); /* the CodeBuild model parses only what it needs */
     answer_generated(&p, op, doc);
     json_object_put(doc);
 done:
