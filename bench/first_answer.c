@@ -111,8 +111,8 @@ int main(int argc, char **argv)
         }
     }
     qsort(v, (size_t)runs, sizeof(double), cmp);
-    printf("start to first answer: median %.2f ms (min %.2f, max %.2f, %d runs)\n",
-           v[runs / 2], v[0], v[runs - 1], runs);
+    printf("start to first answer: median %.2f ms (min %.2f, max %.2f, %d runs)\n", v[runs / 2],
+           v[0], v[runs - 1], runs);
     free(v);
     return 0;
 }

@@ -25,7 +25,8 @@ struct cbk_ignore_set {
 
 /* Exchanges recorded for one request key, replayed in order. */
 struct cbk_seq {
-    size_t *idx; /* indices into the exchange array */
+    struct cbk_exchange *one;   /* the first recording (most requests have only one) */
+    struct cbk_exchange **more; /* all recordings, once there is more than one */
     size_t n, alloc, next;
 };
 
