@@ -121,6 +121,15 @@ static bool line_is(const char *p, size_t n, const char *word)
     return n == wl || p[wl] == ' ' || p[wl] == '\t' || p[wl] == '\r';
 }
 
+/* Is the line more than blanks, a comment or a directive (which belongs to the next '---')? */
+static bool has_content(const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+        i++;
+    return i < n && p[i] != '#' && p[i] != '%';
+}
+
 /* Split the text into documents. The first one (the header) may lack a '---'. */
 static size_t split(const char *buf, size_t len, struct doc **out)
 {
@@ -149,8 +158,10 @@ static size_t split(const char *buf, size_t len, struct doc **out)
                 size_t ml = strlen(CBK_CASSETTE_INCOMPLETE_MARK);
                 cur->ignored = ll >= ml && memcmp(p, CBK_CASSETTE_INCOMPLETE_MARK, ml) == 0;
             }
-        } else if (!cur && ll && p[0] != '#') {
-            /* content before any '---': a header without a start marker */
+        } else if ((!cur || cur->closed) && has_content(p, ll)) {
+            /* content before any '---' (a header without a start marker) or after a '...'
+             * (a bare document: YAML allows it; a lost '---' must not lose an exchange, and a
+             * '---' cut short by a crash is a cut tail) */
             CBK_GROW(docs, n + 1, alloc);
             cur = &docs[n++];
             memset(cur, 0, sizeof(*cur));
@@ -657,11 +668,32 @@ static bool request_key(struct cbk_cassette *c, const struct cbk_operation *op, 
     return true;
 }
 
+/* Sequences point at their exchanges directly: a lookup touches as little memory as it can. */
+static void seq_add(struct cbk_seq *s, struct cbk_exchange *x)
+{
+    if (s->n == 0) {
+        s->one = x;
+    } else {
+        if (s->n == 1) {
+            CBK_GROW(s->more, 2, s->alloc);
+            s->more[0] = s->one;
+        }
+        CBK_GROW(s->more, s->n + 1, s->alloc);
+        s->more[s->n] = x;
+    }
+    s->n++;
+}
+
+static struct cbk_exchange *seq_at(const struct cbk_seq *s, size_t i)
+{
+    return s->n == 1 ? s->one : s->more[i];
+}
+
 static void free_seq(void *p)
 {
     struct cbk_seq *s = p;
     if (s) {
-        free(s->idx);
+        free(s->more);
         free(s);
     }
 }
@@ -682,8 +714,7 @@ static void build_index(struct cbk_cassette *c)
             s = cbk_xcalloc(1, sizeof(*s));
             cbk_hmap_put(&c->index, key.ptr, key.len, s);
         }
-        CBK_GROW(s->idx, s->n + 1, s->alloc);
-        s->idx[s->n++] = i;
+        seq_add(s, c->x[i]);
     }
     cbk_buf_release(&key);
     c->indexed = true;
@@ -823,9 +854,9 @@ const struct cbk_exchange *cbk_cassette_lookup(struct cbk_cassette *c,
         struct cbk_seq *s = cbk_hmap_get(&c->index, key.ptr, key.len);
         if (s && s->n) {
             if (s->next < s->n)
-                found = c->x[s->idx[s->next++]];
+                found = seq_at(s, s->next++);
             else if (c->repeat_last)
-                found = c->x[s->idx[s->n - 1]];
+                found = seq_at(s, s->n - 1);
         }
         if (!found && near_miss)
             *near_miss = near_miss_report(c, op, doc);
@@ -874,8 +905,7 @@ void cbk__cassette_add(struct cbk_cassette *c, const struct cbk_exchange *src, b
                 sq = cbk_xcalloc(1, sizeof(*sq));
                 cbk_hmap_put(&c->index, key.ptr, key.len, sq);
             }
-            CBK_GROW(sq->idx, sq->n + 1, sq->alloc);
-            sq->idx[sq->n++] = c->n - 1;
+            seq_add(sq, x);
             if (used && sq->next == sq->n - 1)
                 sq->next = sq->n;
         }
