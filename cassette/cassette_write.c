@@ -20,10 +20,43 @@ struct cbk_cassette_writer {
     size_t count; /* exchanges in the file */
 };
 
-/* A YAML double-quoted scalar: JSON string escapes are a subset of YAML's. */
+/* JSON string escapes of s[0..n) without the quotes. */
+static void qstr_part(struct cbk_buf *b, const char *s, size_t n)
+{
+    size_t at = b->len;
+    cbk_buf_add_json_str(b, s, n);
+    if (b->len >= at + 2) {
+        memmove(b->ptr + at, b->ptr + at + 1, b->len - at - 2);
+        cbk_buf_truncate(b, b->len - 2);
+    }
+}
+
+/*
+ * A YAML double-quoted scalar: JSON string escapes are a subset of YAML's. YAML text is
+ * UTF-8 without DEL, so DEL is escaped too, and so is each byte that is not UTF-8 (a header
+ * value can hold any byte; it reads back as the character U+00XX, but the cassette loads).
+ */
 static void qstr(struct cbk_buf *b, const char *s, size_t n)
 {
-    cbk_buf_add_json_str(b, s, n);
+    if (cbk_utf8_valid(s, n) && !memchr(s, 0x7f, n)) {
+        cbk_buf_add_json_str(b, s, n);
+        return;
+    }
+    cbk_buf_addc(b, '"');
+    size_t i = 0, start = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t l = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (c != 0x7f && l <= n - i && cbk_utf8_valid(s + i, l)) {
+            i += l;
+            continue;
+        }
+        qstr_part(b, s + start, i - start);
+        cbk_buf_addf(b, "\\x%02X", c);
+        start = ++i;
+    }
+    qstr_part(b, s + start, n - start);
+    cbk_buf_addc(b, '"');
 }
 
 static void qstrz(struct cbk_buf *b, const char *s)
@@ -228,9 +261,13 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
                 cbk_diags_release(&d);
                 return rc == CBK_E_IO ? CBK_E_IO : CBK_E_CASSETTE;
             }
-            for (size_t i = 0; i < d.nr; i++)
+            for (size_t i = 0; i < d.nr; i++) {
                 if (strstr(d.v[i].message, "cut short, probably by a crash"))
                     cut_tail = true;
+                /* the caller tells the user (a cut tail about to be marked, for one) */
+                cbk_diags_addf(diags, d.v[i].code, d.v[i].severity, d.v[i].file, d.v[i].line,
+                               d.v[i].column, d.v[i].path, "%s", d.v[i].message);
+            }
             existing = cbk_cassette_count(c);
             if (existing)
                 existing = cbk_cassette_at(c, existing - 1)->index;

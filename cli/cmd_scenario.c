@@ -59,7 +59,7 @@ static int lint(int argc, char **argv)
             any_io = true;
         } else {
             size_t n = cbk_diags_error_count(&d);
-            printf("%s: %zu error%s\n", argv[i], n, n == 1 ? "" : "s");
+            fprintf(stderr, "%s: %zu error%s\n", argv[i], n, n == 1 ? "" : "s");
             any_bad = true;
         }
         cbk_scenario_free(s);

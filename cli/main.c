@@ -13,6 +13,7 @@ static const struct cli_cmd commands[] = {
     {"help", cmd_help, "show help for cbkit or one of its commands"},
     {"mock", cmd_mock, "serve the spec as a validating AWS endpoint with faults and a journal"},
     {"record", cmd_record, "record real traffic into a cassette through a reverse proxy"},
+    {"replay", cmd_replay, "send a cassette's requests to a live endpoint and compare answers"},
     {"scenario", cmd_scenario, "check scenario files (lint)"},
     {"spec", cmd_spec, "check a spec (lint) or show its operations and shapes"},
     {"validate", cmd_validate, "validate JSON requests or responses against the spec"},

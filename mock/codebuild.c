@@ -1180,6 +1180,7 @@ static void retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_
         const char *prev = NULL;
         int tc = token_check(cb, key.ptr, key.len, cbk_buf_str(&params), c->now_ms, &prev);
         if (tc < 0) {
+            res->answered_by = "state";
             result_error(res, CBK_CB_MISMATCH_ERROR,
                          "The idempotency token '%.200s' was already used within the last 5 "
                          "minutes with different parameters",
@@ -1202,6 +1203,7 @@ static void retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_
     if (!orig && cb->world == CBK_WORLD_STRICT) {
         res->status = 400;
         res->error_type = "ResourceNotFoundException";
+        res->answered_by = "state";
         snprintf(res->message, sizeof res->message, "Build %.300s does not exist", id);
         goto out;
     }
@@ -1251,6 +1253,8 @@ static void stop_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_r
         if (cb->world == CBK_WORLD_STRICT) {
             res->status = 400;
             res->error_type = "ResourceNotFoundException";
+            res->answered_by = "state";
+            res->answered_by = "state";
             snprintf(res->message, sizeof res->message, "Build %.300s does not exist", id);
             pthread_mutex_unlock(&cb->mu);
             cbk_buf_release(&idb);
@@ -1315,6 +1319,7 @@ static void start_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct c
         const char *prev = NULL;
         int tc = token_check(cb, key.ptr, key.len, cbk_buf_str(&params), c->now_ms, &prev);
         if (tc < 0) {
+            res->answered_by = "state";
             result_error(res, CBK_CB_MISMATCH_ERROR,
                          "The idempotency token '%.200s' was already used within the last 5 "
                          "minutes with different parameters",
@@ -1334,6 +1339,7 @@ static void start_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct c
     if (cb->world == CBK_WORLD_STRICT && !cbk_hmap_get(&cb->projects, project, strlen(project))) {
         res->status = 400;
         res->error_type = "ResourceNotFoundException";
+        res->answered_by = "state";
         snprintf(res->message, sizeof res->message,
                  "Project cannot be found: arn:aws:codebuild:%s:%s:project/%.255s", cb->region,
                  cb->account, project);

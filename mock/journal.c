@@ -237,6 +237,7 @@ void cbk_journal_entry_json(const struct cbk_jentry *e, struct cbk_buf *out)
     kstr_received(&w, "userAgent", e->user_agent, strlen(e->user_agent));
     kstr_received(&w, "body", e->body, e->body_len);
     cbk_jsonw_kbool(&w, "bodyTruncated", e->body_truncated);
+    cbk_jsonw_kstr(&w, "note", e->note ? e->note : ""); /* docs/cassettes.md: the near miss */
     cbk_jsonw_end_obj(&w);
 }
 

@@ -6,17 +6,8 @@
 #include "cbkit/validate.h"
 #include "core/alloc.h"
 #include "core/buf.h"
-#include "server/timer.h"
+#include "recorder/upstream.h"
 #include "wire/wire.h"
-
-#include <curl/curl.h>
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static void free_handle(void *p)
 {
@@ -31,7 +22,6 @@ static char *dup0(const char *s)
 void cbk_forwarder_init(struct cbk_forwarder *f, const struct cbk_forwarder_config *cfg,
                         struct cbk_cassette_writer *writer, struct cbk_redactor *redactor)
 {
-    pthread_once(&curl_once, curl_init);
     memset(f, 0, sizeof(*f));
     f->cfg = *cfg;
     /* keep our own copies, without a trailing '/' on the upstream */
@@ -78,86 +68,6 @@ void cbk_forwarder_release(struct cbk_forwarder *f)
     free((char *)f->cfg.access_key);
     free((char *)f->cfg.secret_key);
     free((char *)f->cfg.session_token);
-}
-
-/* Headers the proxy does not pass on: hop-by-hop, re-computed, or re-signed. */
-static bool skip_request_header(const char *name)
-{
-    static const char *const skip[] = {
-        "host",
-        "authorization",
-        "x-amz-date",
-        "x-amz-security-token",
-        "x-amz-content-sha256",
-        "content-length",
-        "connection",
-        "keep-alive",
-        "transfer-encoding",
-        "te",
-        "upgrade",
-        "proxy-authorization",
-        "proxy-connection",
-        "expect",
-    };
-    for (size_t i = 0; i < CBK_ARRAY_SIZE(skip); i++)
-        if (strcasecmp(name, skip[i]) == 0)
-            return true;
-    return false;
-}
-
-static bool skip_response_header(const char *name)
-{
-    static const char *const skip[] = {"content-length",    "connection", "keep-alive",
-                                       "transfer-encoding", "upgrade",    "proxy-connection"};
-    for (size_t i = 0; i < CBK_ARRAY_SIZE(skip); i++)
-        if (strcasecmp(name, skip[i]) == 0)
-            return true;
-    return false;
-}
-
-struct resp {
-    struct cbk_arena *a;
-    struct cbk_http_header h[CBK_ANSWER_MAX_HEADERS];
-    size_t nh;
-    struct cbk_buf body;
-    bool too_large;
-};
-
-static size_t on_header(char *data, size_t size, size_t n, void *ctx)
-{
-    struct resp *r = ctx;
-    size_t len = size * n;
-    const char *colon = memchr(data, ':', len);
-    if (!colon || strncmp(data, "HTTP/", 5) == 0)
-        return len;
-    if (strncmp(data, "HTTP/", 5) == 0 || len < 3)
-        return len;
-    size_t nl = (size_t)(colon - data);
-    const char *v = colon + 1;
-    size_t vl = len - nl - 1;
-    while (vl && (*v == ' ' || *v == '\t')) {
-        v++;
-        vl--;
-    }
-    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-        vl--;
-    char *name = cbk_arena_strndup(r->a, data, nl);
-    if (skip_response_header(name) || r->nh >= CBK_ANSWER_MAX_HEADERS - 2)
-        return len;
-    r->h[r->nh].name = name;
-    r->h[r->nh].value = cbk_arena_strndup(r->a, v, vl);
-    r->nh++;
-    return len;
-}
-
-static size_t on_body(char *data, size_t size, size_t n, void *ctx)
-{
-    struct resp *r = ctx;
-    if (cbk_buf_add(&r->body, data, size * n) != CBK_OK) {
-        r->too_large = true;
-        return 0; /* abort the transfer */
-    }
-    return size * n;
 }
 
 static void logf_(struct cbk_forwarder *f, const char *fmt, ...) CBK_PRINTF(2, 3);
@@ -271,91 +181,38 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
         *recorded = NULL;
     CURL *h = pthread_getspecific(f->curl_key);
     if (!h) {
-        h = curl_easy_init();
+        h = cbk__upstream_handle();
         pthread_setspecific(f->curl_key, h);
-    } else {
-        curl_easy_reset(h);
     }
-    char *url = cbk_arena_printf(a, "%s%s%s%s", f->cfg.upstream, req->path, req->query ? "?" : "",
-                                 req->query ? req->query : "");
-    struct curl_slist *hl = NULL;
-    for (size_t i = 0; i < req->nheaders; i++) {
-        if (skip_request_header(req->headers[i].name))
-            continue;
-        char *line = cbk_arena_printf(a, "%s: %s", req->headers[i].name, req->headers[i].value);
-        hl = curl_slist_append(hl, line);
-    }
-    hl = curl_slist_append(hl, "Expect:"); /* no 100-continue round trip */
-    if (f->cfg.session_token)
-        hl = curl_slist_append(
-            hl, cbk_arena_printf(a, "X-Amz-Security-Token: %s", f->cfg.session_token));
-    struct resp r;
-    memset(&r, 0, sizeof r);
-    r.a = a;
-    cbk_buf_init(&r.body, f->cfg.max_response);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    if (strcmp(req->method, "POST") == 0) {
-        curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body_len ? req->body : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-    } else {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
-        if (req->body_len) {
-            curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
-            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-        }
-    }
-    if (f->cfg.access_key && f->cfg.secret_key) {
-        char *prov =
-            cbk_arena_printf(a, "aws:amz:%s:%s", f->cfg.region ? f->cfg.region : "us-east-1",
-                             cbk_spec_metadata(f->cfg.spec)->signing_name
-                                 ? cbk_spec_metadata(f->cfg.spec)->signing_name
-                                 : "codebuild");
-        curl_easy_setopt(h, CURLOPT_AWS_SIGV4, prov);
-        curl_easy_setopt(h, CURLOPT_USERNAME, f->cfg.access_key);
-        curl_easy_setopt(h, CURLOPT_PASSWORD, f->cfg.secret_key);
-    }
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)f->cfg.connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)f->cfg.timeout_ms);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL); /* bodies exactly as sent */
-    char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-
-    int64_t t0 = cbk_mono_us();
-    CURLcode cc = curl_easy_perform(h);
-    int64_t t1 = cbk_mono_us();
-    curl_slist_free_all(hl);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    if (cc != CURLE_OK || status == 0) {
-        const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
-        if (r.too_large)
-            why = "the answer is larger than the limit";
-        bool timeout = cc == CURLE_OPERATION_TIMEDOUT;
+    const struct cbk_metadata *md = cbk_spec_metadata(f->cfg.spec);
+    struct cbk_upstream u = {
+        .base = f->cfg.upstream,
+        .region = f->cfg.region,
+        .service = md->signing_name ? md->signing_name : "codebuild",
+        .access_key = f->cfg.access_key,
+        .secret_key = f->cfg.secret_key,
+        .session_token = f->cfg.session_token,
+        .connect_timeout_ms = f->cfg.connect_timeout_ms,
+        .timeout_ms = f->cfg.timeout_ms,
+        .max_response = f->cfg.max_response,
+    };
+    char reason[CURL_ERROR_SIZE + 64] = "libcurl cannot create a handle";
+    int64_t elapsed_us = 0;
+    enum cbk_upstream_status st = CBK_UPSTREAM_FAILED;
+    if (h)
+        st = cbk__upstream_send(h, &u, req, ans, a, reason, sizeof reason, &elapsed_us);
+    if (st != CBK_UPSTREAM_ANSWERED) {
+        bool timeout = st == CBK_UPSTREAM_TIMEOUT;
         gateway_error(f, ans, a, timeout ? 504 : 502,
-                      timeout ? "GatewayTimeoutException" : "BadGatewayException", why);
+                      timeout ? "GatewayTimeoutException" : "BadGatewayException", reason);
         pthread_mutex_lock(&f->mu);
         f->upstream_failures++;
         pthread_mutex_unlock(&f->mu);
         logf_(f, "upstream %s failed for %s: %s (answered %d)", f->cfg.upstream,
-              op ? op->name : req->path, why, ans->status);
-        cbk_buf_release(&r.body);
+              op ? op->name : req->path, reason, ans->status);
         return;
     }
-    /* the upstream's answer, unchanged */
-    ans->status = (int)status;
-    ans->body = cbk_arena_strndup(a, cbk_buf_str(&r.body), r.body.len);
-    ans->body_len = r.body.len;
-    memcpy(ans->headers, r.h, r.nh * sizeof(r.h[0]));
-    ans->nheaders = r.nh;
-    cbk_buf_release(&r.body);
-
+    /* the upstream's answer, unchanged (cbk__upstream_send filled 'ans') */
     if (!f->writer)
         return;
     struct cbk_exchange x;
@@ -364,7 +221,7 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     x.recorded_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-    x.latency_ms = (t1 - t0) / 1000;
+    x.latency_ms = elapsed_us / 1000;
     check(f, op, false, req->body, req->body_len, &x, a);
     if (ans->status >= 200 && ans->status < 300)
         check(f, op, true, ans->body, ans->body_len, &x, a);

@@ -99,8 +99,9 @@ enum cbk_code cbk_redactor_new(const struct cbk_spec *spec, const struct cbk_red
     for (size_t i = 0; i < rules->npatterns; i++) {
         int err;
         PCRE2_SIZE off;
+        /* bodies and headers need not be UTF-8: a secret next to a stray byte still counts */
         pcre2_code *re = pcre2_compile((PCRE2_SPTR)rules->patterns[i], PCRE2_ZERO_TERMINATED,
-                                       PCRE2_UTF, &err, &off, NULL);
+                                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
         if (!re) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(err, msg, sizeof msg);
@@ -264,6 +265,7 @@ static int on_event(void *ctx, const struct cbk_jevent *ev)
         f->index = 0;
         f->array = ev->type == CBK_JEV_ARR_START;
         f->start = ev->offset;
+        f->redact_all = false; /* the slot may still hold a closed sibling's flag */
         f->redact_all = !inside_redacted(w) && w->ptr.len && pointer_redacted(w);
         w->have_key = false;
         return 0;

@@ -151,6 +151,8 @@ unsigned cbk__scen_latency_ms(const struct cbk_latency *l, struct cbk_rng *rng);
 void cbk__scen_render_template(struct json_object *tmpl, struct json_object *req,
                                struct cbk_rng *rng, int64_t now_ms, uint64_t count, uint64_t seq,
                                const char *region, const char *account, struct cbk_buf *out);
+/* Does the template use a placeholder that does not exist? Its text goes to 'name'. */
+bool cbk__scen_template_unknown(struct json_object *tmpl, struct cbk_buf *name);
 /* Reset a scenario's run-time state: initial state, zero counts, generators reseeded. */
 void cbk__scen_reset(struct cbk_scenario *s, uint64_t mock_seed);
 

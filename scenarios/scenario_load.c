@@ -753,6 +753,13 @@ static int load_respond(struct ctx *c, const struct cbk_ynode *v, struct cbk_sce
             rs->status = 200;
         size_t m = cbk_ypath_push(&c->path, "template");
         rs->tmpl = cbk_yaml_to_json(tmpl);
+        struct cbk_buf unknown = CBK_BUF_INIT(1 << 12);
+        if (cbk__scen_template_unknown(rs->tmpl, &unknown))
+            rc = cbk_y_error(&c->ck, tmpl, P(c),
+                             "unknown placeholder %s (known: {{request./POINTER}}, {{uuid}}, "
+                             "{{now}}, {{count}}, {{seq}}, {{region}}, {{account}})",
+                             cbk_buf_str(&unknown));
+        cbk_buf_release(&unknown);
         if (rs->status >= 200 && rs->status < 300) {
             struct cbk_buf out = CBK_BUF_INIT((size_t)16 << 20);
             struct cbk_rng rng;

@@ -174,6 +174,54 @@ static void render(const struct tctx *t, struct json_object *o, struct cbk_buf *
     }
 }
 
+/* The first placeholder of the template that is not one of the known names, or NULL. */
+static const char *unknown_in(struct json_object *o, struct cbk_buf *name, int depth)
+{
+    if (!o || depth > 64)
+        return NULL;
+    if (json_object_is_type(o, json_type_object)) {
+        json_object_object_foreach(o, k, v)
+        {
+            (void)k;
+            const char *u = unknown_in(v, name, depth + 1);
+            if (u)
+                return u;
+        }
+        return NULL;
+    }
+    if (json_object_is_type(o, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(o); i++) {
+            const char *u = unknown_in(json_object_array_get_idx(o, i), name, depth + 1);
+            if (u)
+                return u;
+        }
+        return NULL;
+    }
+    if (!json_object_is_type(o, json_type_string))
+        return NULL;
+    const char *s = json_object_get_string(o);
+    size_t n = (size_t)json_object_get_string_len(o);
+    for (const char *p = memmem(s, n, "{{", 2); p;
+         p = memmem(p + 2, n - (size_t)(p + 2 - s), "{{", 2)) {
+        const char *close = memmem(p + 2, n - (size_t)(p + 2 - s), "}}", 2);
+        if (!close)
+            break;
+        if (!known_placeholder(p + 2, (size_t)(close - p - 2))) {
+            cbk_buf_reset(name);
+            cbk_buf_add(name, p, (size_t)(close + 2 - p));
+            return cbk_buf_str(name);
+        }
+        if ((size_t)(close + 2 - s) >= n)
+            break;
+    }
+    return NULL;
+}
+
+bool cbk__scen_template_unknown(struct json_object *tmpl, struct cbk_buf *name)
+{
+    return unknown_in(tmpl, name, 0) != NULL;
+}
+
 void cbk__scen_render_template(struct json_object *tmpl, struct json_object *req,
                                struct cbk_rng *rng, int64_t now_ms, uint64_t count, uint64_t seq,
                                const char *region, const char *account, struct cbk_buf *out)
@@ -249,7 +297,10 @@ static enum cbk_scen_outcome fire(struct cbk_mock *m, struct cbk_scenario *s,
     case CBK_R_ERROR: {
         const char *type = decorated(m, rs, a);
         const struct cbk_wire_common_error *ce = cbk_wire_common_error(rs->error);
-        const char *msg = rs->message ? rs->message : ce ? ce->message : "";
+        const char *msg = rs->message ? rs->message
+                          : ce        ? ce->message
+                               : cbk_arena_printf(a, "%s (injected by cbkit scenario %s, rule %s)",
+                                                  rs->error, s->name, r->name);
         cbk__answer_aws_error(m, ans, a, rs->status, type, msg);
         e->error_type = type;
         cbk_buf_addf(&fault, "%serror %s", fault.len ? ", " : "", rs->error);
@@ -263,8 +314,9 @@ static enum cbk_scen_outcome fire(struct cbk_mock *m, struct cbk_scenario *s,
         struct cbk_rng rng;
         cbk_rng_seed(&rng, cbk_mix64(s->run_seed ^ cbk_mix64(r->fired) ^ (uintptr_t)r->name[0]));
         struct json_object *empty = doc ? NULL : json_object_new_object();
-        cbk__scen_render_template(rs->tmpl, doc ? doc : empty, &rng, cbk__mock_now_ms(m), r->fired,
-                                  atomic_load(&m->seq), m->region, m->account, &b);
+        /* {{count}}: this rule's call number, as its schedule counts (docs/scenarios.md) */
+        cbk__scen_render_template(rs->tmpl, doc ? doc : empty, &rng, cbk__mock_now_ms(m),
+                                  r->matched, atomic_load(&m->seq), m->region, m->account, &b);
         if (empty)
             json_object_put(empty);
         bool ok = true;

@@ -77,7 +77,9 @@ class Concurrency(MockTestCase):
         limit = raise_nofile(CONNECTIONS + 200)
         if limit < CONNECTIONS + 50:
             self.skipTest("RLIMIT_NOFILE is %d; %d connections need more" % (limit, CONNECTIONS))
-        m = self.start_mock()
+        # the idle timeout is not under test here (SlowClients is): connections that wait for
+        # the others must not be dropped when the machine (or an ASan build) is slow
+        m = self.start_mock("--client-timeout", "600")
         sel = selectors.DefaultSelector()
         conns = []
         try:
@@ -122,9 +124,12 @@ class Concurrency(MockTestCase):
                 self.assertGreater(left, 0, "%d answers never arrived" % pending)
                 for key, _ in sel.select(min(left, 1.0)):
                     c = key.data
-                    data = c.sock.recv(65536)
-                    self.assertTrue(data, "connection %d closed before a full answer: %r"
-                                    % (c.i, c.inbuf[:200]))
+                    try:
+                        data = c.sock.recv(65536)
+                    except ConnectionResetError:
+                        data = None
+                    self.assertTrue(data, "connection %d closed or reset before a full answer "
+                                    "(%d answers pending): %r" % (c.i, pending, c.inbuf[:200]))
                     c.inbuf += data
                     if c.parse():
                         c.done = True

@@ -11,3 +11,6 @@ cbk_unit_test(wire)
 cbk_unit_test(sigv4)
 # Scenarios: matchers, schedules, latency, the loader's located errors, the run-time
 cbk_unit_test(scenario)
+# Cassettes (writer, loader, index, cut and damaged files) and the recorder's redaction
+cbk_unit_test(cassette)
+cbk_unit_test(redact)

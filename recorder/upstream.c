@@ -1,0 +1,194 @@
+/*
+ * upstream.c - send one request to a live service with libcurl, re-signed with SigV4, and
+ * read its answer unchanged (see upstream.h).
+ */
+#include "core/setup.h"
+#include "recorder/upstream.h"
+#include "core/buf.h"
+#include "server/timer.h"
+
+#include <pthread.h>
+
+#define UPSTREAM_MAX_RESPONSE ((size_t)64 << 20)
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+CURL *cbk__upstream_handle(void)
+{
+    pthread_once(&curl_once, curl_init);
+    return curl_easy_init();
+}
+
+/* Headers not passed on: hop-by-hop, re-computed, or re-signed. */
+static bool skip_request_header(const char *name)
+{
+    static const char *const skip[] = {
+        "host",
+        "authorization",
+        "x-amz-date",
+        "x-amz-security-token",
+        "x-amz-content-sha256",
+        "content-length",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "upgrade",
+        "proxy-authorization",
+        "proxy-connection",
+        "expect",
+    };
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(skip); i++)
+        if (strcasecmp(name, skip[i]) == 0)
+            return true;
+    return false;
+}
+
+static bool skip_response_header(const char *name)
+{
+    static const char *const skip[] = {"content-length",    "connection", "keep-alive",
+                                       "transfer-encoding", "upgrade",    "proxy-connection"};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(skip); i++)
+        if (strcasecmp(name, skip[i]) == 0)
+            return true;
+    return false;
+}
+
+struct resp {
+    struct cbk_arena *a;
+    struct cbk_http_header h[CBK_ANSWER_MAX_HEADERS];
+    size_t nh;
+    struct cbk_buf body;
+    bool too_large;
+};
+
+static size_t on_header(char *data, size_t size, size_t n, void *ctx)
+{
+    struct resp *r = ctx;
+    size_t len = size * n;
+    const char *colon = memchr(data, ':', len);
+    if (!colon || len < 3 || strncmp(data, "HTTP/", 5) == 0)
+        return len;
+    size_t nl = (size_t)(colon - data);
+    const char *v = colon + 1;
+    size_t vl = len - nl - 1;
+    while (vl && (*v == ' ' || *v == '\t')) {
+        v++;
+        vl--;
+    }
+    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+        vl--;
+    char *name = cbk_arena_strndup(r->a, data, nl);
+    if (skip_response_header(name) || r->nh >= CBK_ANSWER_MAX_HEADERS - 2)
+        return len;
+    r->h[r->nh].name = name;
+    r->h[r->nh].value = cbk_arena_strndup(r->a, v, vl);
+    r->nh++;
+    return len;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+    struct resp *r = ctx;
+    if (cbk_buf_add(&r->body, data, size * n) != CBK_OK) {
+        r->too_large = true;
+        return 0; /* abort the transfer */
+    }
+    return size * n;
+}
+
+enum cbk_upstream_status cbk__upstream_send(CURL *h, const struct cbk_upstream *u,
+                                            const struct cbk_http_req *req,
+                                            struct cbk_http_answer *ans, struct cbk_arena *a,
+                                            char *why, size_t why_len, int64_t *elapsed_us)
+{
+    curl_easy_reset(h);
+    char *url = cbk_arena_printf(a, "%s%s%s%s", u->base, req->path ? req->path : "/",
+                                 req->query ? "?" : "", req->query ? req->query : "");
+    struct curl_slist *hl = NULL;
+    for (size_t i = 0; i < req->nheaders; i++) {
+        if (skip_request_header(req->headers[i].name))
+            continue;
+        /* "Name:" would remove a header libcurl adds; "Name;" sends it empty */
+        const char *v = req->headers[i].value ? req->headers[i].value : "";
+        char *line = *v ? cbk_arena_printf(a, "%s: %s", req->headers[i].name, v)
+                        : cbk_arena_printf(a, "%s;", req->headers[i].name);
+        hl = curl_slist_append(hl, line);
+    }
+    hl = curl_slist_append(hl, "Expect:"); /* no 100-continue round trip */
+    if (u->session_token)
+        hl = curl_slist_append(hl,
+                               cbk_arena_printf(a, "X-Amz-Security-Token: %s", u->session_token));
+    struct resp r;
+    memset(&r, 0, sizeof r);
+    r.a = a;
+    cbk_buf_init(&r.body, u->max_response ? u->max_response : UPSTREAM_MAX_RESPONSE);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    if (strcmp(req->method, "POST") == 0) {
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body_len ? req->body : "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    } else {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+        if (req->body_len) {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        }
+    }
+    if (u->access_key && u->secret_key) {
+        char *prov = cbk_arena_printf(a, "aws:amz:%s:%s", u->region ? u->region : "us-east-1",
+                                      u->service ? u->service : "codebuild");
+        curl_easy_setopt(h, CURLOPT_AWS_SIGV4, prov);
+        curl_easy_setopt(h, CURLOPT_USERNAME, u->access_key);
+        curl_easy_setopt(h, CURLOPT_PASSWORD, u->secret_key);
+    }
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+    if (u->connect_timeout_ms)
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)u->connect_timeout_ms);
+    if (u->timeout_ms)
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)u->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL); /* bodies exactly as sent */
+    char errbuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+
+    int64_t t0 = cbk_mono_us();
+    CURLcode cc = curl_easy_perform(h);
+    if (elapsed_us)
+        *elapsed_us = cbk_mono_us() - t0;
+    curl_slist_free_all(hl);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL); /* errbuf goes out of scope */
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (cc != CURLE_OK || status == 0) {
+        enum cbk_upstream_status st = CBK_UPSTREAM_FAILED;
+        const char *reason = errbuf[0] ? errbuf : curl_easy_strerror(cc);
+        if (r.too_large) {
+            st = CBK_UPSTREAM_TOO_LARGE;
+            reason = "the answer is larger than the limit";
+        } else if (cc == CURLE_OPERATION_TIMEDOUT) {
+            st = CBK_UPSTREAM_TIMEOUT;
+        }
+        if (why && why_len)
+            snprintf(why, why_len, "%s", reason);
+        cbk_buf_release(&r.body);
+        return st;
+    }
+    ans->status = (int)status;
+    ans->body = cbk_arena_strndup(a, cbk_buf_str(&r.body), r.body.len);
+    ans->body_len = r.body.len;
+    memcpy(ans->headers, r.h, r.nh * sizeof(r.h[0]));
+    ans->nheaders = r.nh;
+    cbk_buf_release(&r.body);
+    return CBK_UPSTREAM_ANSWERED;
+}

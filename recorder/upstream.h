@@ -1,0 +1,55 @@
+/*
+ * upstream.h - send one request to a live service with libcurl, re-signed with SigV4 for the
+ * service's host (CURLOPT_AWS_SIGV4), and read the answer exactly as it came. Shared by the
+ * forwarder (`cbkit record`, `cbkit mock --record-missing`) and replay (`cbkit replay`).
+ */
+#ifndef CBK_UPSTREAM_H
+#define CBK_UPSTREAM_H
+
+#include "core/setup.h"
+#include "core/arena.h"
+#include "cbkit/http.h"
+
+#include <curl/curl.h>
+
+/* Where and how to send. Strings are borrowed for the duration of one call. */
+struct cbk_upstream {
+    const char *base;    /* "https://host[:port]", no '/' at the end */
+    const char *region;  /* signing region; NULL: us-east-1 */
+    const char *service; /* signing name; NULL: codebuild */
+    const char *access_key, *secret_key, *session_token; /* NULL key or secret: unsigned */
+    unsigned connect_timeout_ms, timeout_ms;             /* 0: no limit (libcurl defaults) */
+    size_t max_response;                                 /* body bytes; 0: 64 MiB */
+};
+
+enum cbk_upstream_status {
+    CBK_UPSTREAM_ANSWERED,  /* an HTTP answer came back (any status) */
+    CBK_UPSTREAM_FAILED,    /* no answer: refused, reset, closed, not resolvable, TLS, ... */
+    CBK_UPSTREAM_TIMEOUT,   /* no answer within the connect or total timeout */
+    CBK_UPSTREAM_TOO_LARGE, /* the answer exceeded max_response and was abandoned */
+};
+
+/*
+ * A libcurl easy handle (libcurl's global state is initialised once, thread-safely). Returns
+ * NULL only if libcurl cannot make one. Free with curl_easy_cleanup(). One handle belongs to
+ * one thread at a time; reusing it keeps the connection to the service open.
+ */
+CURL *cbk__upstream_handle(void);
+
+/*
+ * Send 'req' to u->base + req->path (+ '?' + query) on handle 'h' (reset first). The request
+ * headers are passed on except the hop-by-hop ones and those re-computed or re-signed (Host,
+ * Authorization, X-Amz-Date, X-Amz-Security-Token, X-Amz-Content-Sha256, Content-Length, ...);
+ * with credentials the request is signed for u->base's host, with the session token as
+ * X-Amz-Security-Token. On CBK_UPSTREAM_ANSWERED, ans->status, ans->headers (hop-by-hop ones
+ * left out, at most CBK_ANSWER_MAX_HEADERS - 2) and ans->body (arena 'a', exact bytes, never
+ * decompressed) are set and the other fields of 'ans' are untouched. Otherwise 'ans' is
+ * untouched and 'why' gets libcurl's reason. '*elapsed_us' (if not NULL) gets the time spent
+ * in either case. Never fails in any other way (out of memory aborts).
+ */
+enum cbk_upstream_status cbk__upstream_send(CURL *h, const struct cbk_upstream *u,
+                                            const struct cbk_http_req *req,
+                                            struct cbk_http_answer *ans, struct cbk_arena *a,
+                                            char *why, size_t why_len, int64_t *elapsed_us);
+
+#endif
