@@ -123,6 +123,42 @@ static void close_container(struct builder *b)
     attach(b, n);
 }
 
+/*
+ * The text of a scalar token, copied into 'a'. Read with libfyaml's chunk iterator rather than
+ * fy_token_get_text(): in 0.7.12 the latter over-counts some block scalars (a literal block
+ * whose later lines are more indented than its first, under a key that is not more indented
+ * than them), returning a length that includes bytes it never wrote (uninitialised heap) and
+ * missing the last lines; the iterator yields the whole text (regression input:
+ * fuzz/corpus/fuzz_cassette/regress-libfyaml-block-scalar-overcount.yaml).
+ */
+static const char *scalar_text(struct fy_token *t, struct cbk_arena *a, size_t *len)
+{
+    struct fy_token_iter *it = fy_token_iter_create(t);
+    if (it) {
+        struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 31);
+        const struct fy_iter_chunk *c = NULL;
+        int err = 0;
+        while ((c = fy_token_iter_chunk_next(it, c, &err)) != NULL)
+            cbk_buf_add(&b, c->str, c->len);
+        fy_token_iter_destroy(it);
+        if (err == 0) {
+            const char *s = cbk_arena_strndup(a, b.ptr ? b.ptr : "", b.len);
+            *len = b.len;
+            cbk_buf_release(&b);
+            return s;
+        }
+        cbk_buf_release(&b);
+    }
+    size_t sl = 0;
+    const char *s = fy_token_get_text(t, &sl);
+    if (!s) {
+        s = "";
+        sl = 0;
+    }
+    *len = sl;
+    return cbk_arena_strndup(a, s, sl);
+}
+
 static void quiet_output(struct fy_diag *diag, void *user, const char *buf, size_t len)
 {
     CBK_UNUSED(diag);
@@ -252,14 +288,7 @@ enum cbk_code cbk_yaml_parse(const char *buf, size_t len, const char *file, size
             break;
         case FYET_SCALAR: {
             struct cbk_ynode *n = new_node(&b, CBK_Y_SCALAR, m);
-            size_t sl = 0;
-            const char *s = fy_token_get_text(ev->scalar.value, &sl);
-            if (!s) {
-                s = "";
-                sl = 0;
-            }
-            n->str = cbk_arena_strndup(&doc->arena, s, sl);
-            n->len = sl;
+            n->str = scalar_text(ev->scalar.value, &doc->arena, &n->len);
             enum fy_scalar_style style = fy_token_scalar_style(ev->scalar.value);
             n->plain = style == FYSS_PLAIN;
             /* libfyaml marks quoted scalars at their content: step back to the quote */

@@ -126,7 +126,8 @@ uint64_t cbk_journal_add(struct cbk_journal *j, const struct cbk_jentry *e)
         j->stats.invalid++;
     else
         j->stats.rejected++;
-    j->stats.violations += n.viol_total;
+    if (n.verdict == CBK_VERDICT_INVALID) /* contract violations, not malformed JSON */
+        j->stats.violations += n.viol_total;
     pthread_mutex_unlock(&j->mu);
     free(old);
     return n.id;
@@ -299,6 +300,8 @@ struct viol_ctx {
 static void viol_cb(const struct cbk_jentry *e, void *arg)
 {
     struct viol_ctx *c = arg;
+    if (e->verdict != CBK_VERDICT_INVALID)
+        return; /* contract violations only (a malformed body's finding stays in its entry) */
     for (size_t i = 0; i < e->nviol; i++) {
         if (c->n++)
             cbk_buf_addc(c->out, ',');

@@ -70,8 +70,11 @@ static void junit_case(const struct cbk_jentry *e, void *arg)
     char cls[160], name[256], ts[32];
     snprintf(cls, sizeof cls, "cbkit.mock.%s", e->op[0] ? e->op : "unknown");
     cbk_iso8601_ms(e->time_ms, ts);
-    snprintf(name, sizeof name, "#%" PRIu64 " %s %s -> %d", e->id, e->op[0] ? e->op : e->target, ts,
-             e->status);
+    snprintf(name, sizeof name, "#%" PRIu64 " %s %s -> %d", e->id,
+             e->op[0]       ? e->op
+             : e->target[0] ? e->target
+                            : "(no operation)",
+             ts, e->status);
     double secs = e->latency_us > 0 ? (double)e->latency_us / 1e6 : 0.0;
     cbk_junit_case_begin(c->b, cls, name, secs);
     if (e->verdict == CBK_VERDICT_INVALID) {

@@ -176,10 +176,20 @@ void cbk_wire_parse_error(enum cbk_wire_dialect dialect, int status, const char 
         json_tokener_free(tok);
     }
     bool is_obj = doc && json_object_is_type(doc, json_type_object);
-    /* botocore: a 5xx with an empty or <html> body reads as the status code */
+    /* botocore: a 5xx with an empty or <html> body reads as the status code, and the
+     * message is the status's reason phrase (http.client.responses) */
     if (dialect == CBK_WIRE_BOTOCORE && status >= 500 &&
         (len == 0 || (len >= 6 && strncmp(body, "<html>", 6) == 0))) {
         cbk_buf_addf(code, "%d", status);
+        static const struct {
+            int status;
+            const char *reason;
+        } reasons[] = {{500, "Internal Server Error"}, {501, "Not Implemented"},
+                       {502, "Bad Gateway"},           {503, "Service Unavailable"},
+                       {504, "Gateway Timeout"},       {505, "HTTP Version Not Supported"}};
+        for (size_t i = 0; i < CBK_ARRAY_SIZE(reasons); i++)
+            if (reasons[i].status == status)
+                cbk_buf_adds(message, reasons[i].reason);
         if (doc)
             json_object_put(doc);
         return;

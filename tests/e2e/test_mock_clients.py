@@ -506,6 +506,87 @@ class Wire(SharedMock):
         self.assertEqual(len(ids), 20)
 
 
+def read_answers(sock, n):
+    """Read 'n' HTTP/1.x answers (Content-Length framed) from a blocking socket."""
+    buf, answers = b"", []
+    while len(answers) < n:
+        head, sep, rest = buf.partition(b"\r\n\r\n")
+        if sep:
+            lines = head.decode("latin-1").split("\r\n")
+            hdr = {k.strip().lower(): v.strip()
+                   for k, _, v in (line.partition(":") for line in lines[1:])}
+            length = int(hdr.get("content-length", "0"))
+            if len(rest) >= length:
+                answers.append((int(lines[0].split()[1]), hdr, rest[:length]))
+                buf = rest[length:]
+                continue
+        data = sock.recv(65536)
+        if not data:
+            break
+        buf += data
+    return answers
+
+
+def api_request(op, body, extra=b"", version=b"HTTP/1.1"):
+    return (b"POST / " + version + b"\r\nHost: 127.0.0.1\r\nContent-Type: " + CT.encode() +
+            b"\r\nX-Amz-Target: CodeBuild_20161006." + op.encode() + b"\r\n" + extra +
+            b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+
+class Transport(SharedMock):
+    """HTTP framing variants a server must handle; AWS SDKs use few of them, proxies more."""
+
+    def connect(self):
+        s = socket.create_connection(("127.0.0.1", self.mock.port), timeout=e2e.HTTP_TIMEOUT)
+        self.addCleanup(s.close)
+        return s
+
+    def test_pipelined_requests(self):
+        s = self.connect()
+        s.sendall(api_request("StopBuild", b'{"id":"pipe:1"}') +
+                  api_request("StopBuild", b'{"id":"pipe:2"}'))
+        answers = read_answers(s, 2)
+        self.assertEqual([a[0] for a in answers], [200, 200])
+        self.assertEqual([json.loads(a[2])["build"]["id"] for a in answers],
+                         ["pipe:1", "pipe:2"])
+
+    def test_chunked_body(self):
+        s = self.connect()
+        body = b'{"id":"chunk:1"}'
+        s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + CT.encode() +
+                  b"\r\nX-Amz-Target: CodeBuild_20161006.StopBuild\r\n"
+                  b"Transfer-Encoding: chunked\r\n\r\n" +
+                  b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 5]), body[i:i + 5])
+                           for i in range(0, len(body), 5)) + b"0\r\n\r\n")
+        [(st, _, b)] = read_answers(s, 1)
+        self.assertEqual(st, 200, b)
+        self.assertEqual(json.loads(b)["build"]["id"], "chunk:1")
+        self.assertEqual(self.last_entry()["body"], body.decode())
+
+    def test_http_1_0(self):
+        s = self.connect()
+        s.sendall(api_request("StopBuild", b'{"id":"h10:1"}', version=b"HTTP/1.0"))
+        [(st, h, b)] = read_answers(s, 1)
+        self.assertEqual(st, 200, b)
+        self.assertEqual(json.loads(b)["build"]["id"], "h10:1")
+        self.assertEqual(s.recv(1), b"")  # HTTP/1.0 without keep-alive: closed after the answer
+
+    def test_expect_100_continue(self):
+        s = self.connect()
+        req = api_request("StopBuild", b'{"id":"cont:1"}', extra=b"Expect: 100-continue\r\n")
+        head, _, body = req.partition(b"\r\n\r\n")
+        s.sendall(head + b"\r\n\r\n")
+        self.assertTrue(s.recv(64).startswith(b"HTTP/1.1 100"))
+        s.sendall(body)
+        [(st, _, b)] = read_answers(s, 1)
+        self.assertEqual(st, 200, b)
+        self.assertEqual(json.loads(b)["build"]["id"], "cont:1")
+
+    def test_query_string_on_the_api_path(self):
+        st, _, b = self.mock.raw(b'{"id":"q:1"}', target="StopBuild", path="/?x=1")
+        self.assertEqual(st, 200, b)
+
+
 class BodyLimit(MockTestCase):
 
     def test_max_body(self):
@@ -522,10 +603,24 @@ class BodyLimit(MockTestCase):
                     doc = self.assertAwsError(st, h, b, "RequestEntityTooLargeException",
                                               http_status=413)
                     self.assertIn("%d bytes" % n, doc["message"])
+            # a chunked body has no Content-Length: the limit applies as it arrives
+            s = socket.create_connection(("127.0.0.1", m.port), timeout=e2e.HTTP_TIMEOUT)
+            try:
+                body = body_of(3000)
+                s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " +
+                          CT.encode() + b"\r\nX-Amz-Target: CodeBuild_20161006.RetryBuild\r\n"
+                          b"Transfer-Encoding: chunked\r\n\r\n" +
+                          b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 500]), body[i:i + 500])
+                                   for i in range(0, len(body), 500)) + b"0\r\n\r\n")
+                [(st, h, b)] = read_answers(s, 1)
+            finally:
+                s.close()
+            doc = self.assertAwsError(st, h, b, "RequestEntityTooLargeException", http_status=413)
+            self.assertIn("3000 bytes", doc["message"])
             doc = m.get("requests")
-            self.assertEqual([e["status"] for e in doc["requests"]], [200, 200, 413, 413])
+            self.assertEqual([e["status"] for e in doc["requests"]], [200, 200, 413, 413, 413])
             self.assertEqual([e["verdict"] for e in doc["requests"]],
-                             ["valid", "valid", "rejected", "rejected"])
+                             ["valid", "valid", "rejected", "rejected", "rejected"])
             self.assertTrue(doc["requests"][3]["bodyTruncated"])
             self.assertEqual(doc["requests"][3]["body"], "")
 

@@ -458,6 +458,40 @@ static void hand_written_forms(void **state)
     cbk_diags_release(&d);
 }
 
+/* A literal block whose later lines are more indented than its first, under a key as indented
+ * as they are: libfyaml 0.7.12's fy_token_get_text() over-counts it (uninitialised bytes, last
+ * line lost). Found by fuzz/fuzz_cassette; the text must be the four lines, nothing else. */
+static void block_scalar_text_is_whole(void **state)
+{
+    (void)state;
+    const char *text = "cbkit-cassette: 1\n"
+                       "...\n"
+                       "---\n"
+                       "operation: StopBuild\n"
+                       "request:\n"
+                       "  headers:\n"
+                       "   x-block: |\n"
+                       "   \"X-Amz-Target\": \"CodeBuild_20161006.StopBuild\"\n"
+                       "    \"Content-Type\": \"application/x-amz-json-1.1\"\n"
+                       "    \"X-Amz-Date\": \"20261121T185106Z\"\n"
+                       "    \"Authorization\": \"[REDACTED]\"\n"
+                       "  body: '{}'\n"
+                       "response: {status: 200}\n"
+                       "...\n";
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_cassette *c = load_ok(text, strlen(text), &d);
+    const struct cbk_exchange *x = cbk_cassette_at(c, 0);
+    assert_int_equal(x->nreq_headers, 1);
+    assert_string_equal(x->req_headers[0].name, "x-block");
+    assert_string_equal(x->req_headers[0].value,
+                        "\"X-Amz-Target\": \"CodeBuild_20161006.StopBuild\"\n"
+                        " \"Content-Type\": \"application/x-amz-json-1.1\"\n"
+                        " \"X-Amz-Date\": \"20261121T185106Z\"\n"
+                        " \"Authorization\": \"[REDACTED]\"\n");
+    cbk_cassette_free(c);
+    cbk_diags_release(&d);
+}
+
 /* ---- index and lookup ------------------------------------------------------------------------ */
 
 static struct cbk_cassette *lookup_cassette(struct cbk_buf *b)
@@ -1281,6 +1315,7 @@ int main(void)
         cmocka_unit_test(roundtrip_headers_and_findings),
         cmocka_unit_test(odd_header_bytes_still_load),
         cmocka_unit_test(hand_written_forms),
+        cmocka_unit_test(block_scalar_text_is_whole),
         cmocka_unit_test(lookup_json_equality),
         cmocka_unit_test(lookup_repeated_and_volatile),
         cmocka_unit_test(lookup_user_ignore),
