@@ -46,6 +46,14 @@ void *cbk_hmap_get(const struct cbk_hmap *m, const char *key, size_t klen)
     return *p ? (*p)->value : NULL;
 }
 
+const char *cbk_hmap_key(const struct cbk_hmap *m, const char *key, size_t klen)
+{
+    if (!m->nbuckets)
+        return NULL;
+    struct cbk_hmap_entry **p = slot(m, key, klen, cbk_hash(key, klen));
+    return *p ? (*p)->key : NULL;
+}
+
 static void grow(struct cbk_hmap *m)
 {
     size_t nb = m->nbuckets ? m->nbuckets * 2 : 16;

@@ -29,6 +29,8 @@ void cbk_hmap_init(struct cbk_hmap *m);
 /* Free every entry (calling free_value on each value when not NULL) and the table. */
 void cbk_hmap_release(struct cbk_hmap *m, void (*free_value)(void *value));
 void *cbk_hmap_get(const struct cbk_hmap *m, const char *key, size_t klen);
+/* The map's own copy of 'key' (stable until the entry is deleted), or NULL when absent. */
+const char *cbk_hmap_key(const struct cbk_hmap *m, const char *key, size_t klen);
 /* Insert or replace; returns the previous value (or NULL). */
 void *cbk_hmap_put(struct cbk_hmap *m, const char *key, size_t klen, void *value);
 /* Remove; returns the value (or NULL when absent). */

@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/hmap.h"
 #include "core/jsoncanon.h"
+#include "core/strtab.h"
 #include "core/jsonscan.h"
 #include "core/jsonw.h"
 
@@ -97,7 +98,10 @@ static void config_unref(void *p)
 
 struct item {
     bool batch;
-    char *id, *project, *source_version, *initiator;
+    uint32_t hash;       /* of the id, for the index */
+    char *id;            /* in the same allocation as the item */
+    const char *project; /* the projects map's key */
+    char *source_version, *initiator;
     int64_t number;
     int status;    /* ST_* */
     int phase;     /* builds: PH_* current; batches: BP_* current */
@@ -123,7 +127,9 @@ struct cbk_cb {
     char *region, *account;
     enum cbk_world world;
     size_t cap;
-    struct cbk_hmap items; /* id -> struct item */
+    /* id -> item: open addressing over item pointers (the ids live in the items) */
+    struct item **slots;
+    size_t mask, nitems;
     struct item *oldest, *newest;
     struct cbk_hmap tokens;   /* op NUL token -> struct token */
     struct cbk_hmap projects; /* name -> struct project */
@@ -137,8 +143,6 @@ static void free_item(void *p)
     struct item *it = p;
     if (!it)
         return;
-    free(it->id);
-    free(it->project);
     free(it->source_version);
     free(it->initiator);
     config_unref(it->config);
@@ -163,7 +167,6 @@ struct cbk_cb *cbk_cb_new(const char *region, const char *account, enum cbk_worl
     cb->account = cbk_xstrdup(account);
     cb->world = world;
     cb->cap = cap ? cap : 10000;
-    cbk_hmap_init(&cb->items);
     cbk_hmap_init(&cb->tokens);
     cbk_hmap_init(&cb->projects);
     cbk_hmap_init(&cb->defaults);
@@ -172,7 +175,15 @@ struct cbk_cb *cbk_cb_new(const char *region, const char *account, enum cbk_worl
 
 static void clear(struct cbk_cb *cb)
 {
-    cbk_hmap_release(&cb->items, free_item);
+    for (struct item *it = cb->oldest; it;) {
+        struct item *n = it->newer;
+        free_item(it);
+        it = n;
+    }
+    free(cb->slots);
+    cb->slots = NULL;
+    cb->mask = 0;
+    cb->nitems = 0;
     cbk_hmap_release(&cb->tokens, free_token);
     cbk_hmap_release(&cb->projects, free);
     cbk_hmap_release(&cb->defaults, config_unref);
@@ -215,7 +226,7 @@ enum cbk_world cbk_cb_world(struct cbk_cb *cb)
 size_t cbk_cb_build_count(struct cbk_cb *cb)
 {
     pthread_mutex_lock(&cb->mu);
-    size_t n = cb->items.n;
+    size_t n = cb->nitems;
     pthread_mutex_unlock(&cb->mu);
     return n;
 }
@@ -230,6 +241,12 @@ static struct project *project_get(struct cbk_cb *cb, const char *name)
     return p;
 }
 
+static const char *project_name(struct cbk_cb *cb, const char *name)
+{
+    project_get(cb, name);
+    return cbk_hmap_key(&cb->projects, name, strlen(name));
+}
+
 void cbk_cb_seed_project(struct cbk_cb *cb, const char *project)
 {
     pthread_mutex_lock(&cb->mu);
@@ -237,11 +254,92 @@ void cbk_cb_seed_project(struct cbk_cb *cb, const char *project)
     pthread_mutex_unlock(&cb->mu);
 }
 
+/* ---- the item index: open addressing, linear probing, no tombstones ---------------------- */
+
+static struct item *item_find_hashed(const struct cbk_cb *cb, const char *id, size_t len,
+                                     uint32_t h)
+{
+    if (!cb->slots)
+        return NULL;
+    for (size_t i = h & cb->mask;; i = (i + 1) & cb->mask) {
+        struct item *it = cb->slots[i];
+        if (!it)
+            return NULL;
+        if (it->hash == h && strncmp(it->id, id, len) == 0 && it->id[len] == '\0')
+            return it;
+    }
+}
+
+static struct item *item_find(const struct cbk_cb *cb, const char *id, size_t len)
+{
+    return item_find_hashed(cb, id, len, cbk_hash(id, len));
+}
+
+static void slot_put(struct item **slots, size_t mask, struct item *it)
+{
+    size_t i = it->hash & mask;
+    while (slots[i])
+        i = (i + 1) & mask;
+    slots[i] = it;
+}
+
+static void item_index_add(struct cbk_cb *cb, struct item *it)
+{
+    if ((cb->nitems + 1) * 2 > (cb->slots ? cb->mask + 1 : 0)) {
+        size_t n = cb->slots ? (cb->mask + 1) * 2 : 64;
+        struct item **slots = cbk_xcalloc(n, sizeof(*slots));
+        for (size_t i = 0; cb->slots && i <= cb->mask; i++)
+            if (cb->slots[i])
+                slot_put(slots, n - 1, cb->slots[i]);
+        free(cb->slots);
+        cb->slots = slots;
+        cb->mask = n - 1;
+    }
+    slot_put(cb->slots, cb->mask, it);
+    cb->nitems++;
+}
+
+/* Remove by shifting the rest of the probe run back (keeps lookups correct without
+ * tombstones). */
+static void item_index_del(struct cbk_cb *cb, struct item *it)
+{
+    size_t i = it->hash & cb->mask;
+    while (cb->slots[i] != it)
+        i = (i + 1) & cb->mask;
+    cb->slots[i] = NULL;
+    for (size_t j = (i + 1) & cb->mask; cb->slots[j]; j = (j + 1) & cb->mask) {
+        size_t home = cb->slots[j]->hash & cb->mask;
+        /* move slots[j] into the hole when its home is not within (i, j] */
+        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            cb->slots[i] = cb->slots[j];
+            cb->slots[j] = NULL;
+            i = j;
+        }
+    }
+    cb->nitems--;
+}
+
+/* A new item with its id (copied into the same allocation). */
+static struct item *item_alloc(const char *id, size_t len)
+{
+    struct item *it = cbk_xcalloc(1, sizeof(*it) + len + 1);
+    it->id = (char *)(it + 1);
+    memcpy(it->id, id, len);
+    it->id[len] = '\0';
+    it->hash = cbk_hash(id, len);
+    return it;
+}
+
 /* Link a new item as the newest; evict the oldest past the cap. Caller holds the lock. */
+static struct item *item_find_hashed(const struct cbk_cb *cb, const char *id, size_t len,
+                                     uint32_t h);
+
 static void store(struct cbk_cb *cb, struct item *it)
 {
-    struct item *old = cbk_hmap_put(&cb->items, it->id, strlen(it->id), it);
+    struct item *old = item_find_hashed(cb, it->id, strlen(it->id), it->hash);
     if (old) {
+        item_index_del(cb, old);
         if (old->older)
             old->older->newer = old->newer;
         else
@@ -252,6 +350,7 @@ static void store(struct cbk_cb *cb, struct item *it)
             cb->newest = old->older;
         free_item(old);
     }
+    item_index_add(cb, it);
     it->older = cb->newest;
     it->newer = NULL;
     if (cb->newest)
@@ -259,17 +358,20 @@ static void store(struct cbk_cb *cb, struct item *it)
     cb->newest = it;
     if (!cb->oldest)
         cb->oldest = it;
-    while (cb->items.n > cb->cap && cb->oldest) {
+    while (cb->nitems > cb->cap && cb->oldest) {
         struct item *ev = cb->oldest;
         cb->oldest = ev->newer;
         if (cb->oldest)
             cb->oldest->older = NULL;
         else
             cb->newest = NULL;
-        cbk_hmap_del(&cb->items, ev->id, strlen(ev->id));
+        item_index_del(cb, ev);
         free_item(ev);
     }
 }
+
+/* The projects map's copy of 'name' (the project is created if new). */
+static const char *project_name(struct cbk_cb *cb, const char *name);
 
 /* ---- ids ---------------------------------------------------------------------------------- */
 
@@ -1133,16 +1235,17 @@ static void result_error(struct cbk_cb_result *res, const char *type, const char
     va_end(ap);
 }
 
-static struct item *new_item(bool batch, const char *project, struct cbk_rng *rng, int64_t now)
+/* A new running build or batch of 'project', with a fresh id. Caller holds cb->mu. */
+static struct item *new_item(struct cbk_cb *cb, bool batch, const char *project,
+                             struct cbk_rng *rng, int64_t now)
 {
-    struct item *it = cbk_xcalloc(1, sizeof(*it));
     char uuid[37];
     new_uuid(rng, uuid);
-    size_t n = strlen(project) + 1 + 36 + 1;
-    it->id = cbk_xmalloc(n);
-    snprintf(it->id, n, "%s:%s", project, uuid);
+    char id[512];
+    int n = snprintf(id, sizeof id, "%s:%s", project, uuid);
+    struct item *it = item_alloc(id, (size_t)n);
     it->batch = batch;
-    it->project = cbk_xstrdup(project);
+    it->project = project_name(cb, project);
     it->status = ST_IN_PROGRESS;
     it->phase = batch ? BP_DOWNLOAD_BATCHSPEC : PH_QUEUED;
     it->start_ms = now;
@@ -1188,7 +1291,7 @@ static void retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_
             goto out;
         }
         if (tc > 0) {
-            struct item *it = cbk_hmap_get(&cb->items, prev, strlen(prev));
+            struct item *it = item_find(cb, prev, strlen(prev));
             if (it) {
                 render_output(cb, it, c->out);
                 res->status = 200;
@@ -1197,7 +1300,7 @@ static void retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_
             }
         }
     }
-    struct item *orig = cbk_hmap_get(&cb->items, bare, strlen(bare));
+    struct item *orig = item_find(cb, bare, strlen(bare));
     if (orig && orig->batch)
         orig = NULL;
     if (!orig && cb->world == CBK_WORLD_STRICT) {
@@ -1208,7 +1311,7 @@ static void retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_
         goto out;
     }
     struct project *p = project_get(cb, project);
-    struct item *it = new_item(false, project, c->rng, c->now_ms);
+    struct item *it = new_item(cb, false, project, c->rng, c->now_ms);
     it->number = ++p->builds;
     if (orig) {
         if (orig->number >= it->number)
@@ -1246,7 +1349,7 @@ static void stop_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_r
         return;
     }
     pthread_mutex_lock(&cb->mu);
-    struct item *it = cbk_hmap_get(&cb->items, bare, strlen(bare));
+    struct item *it = item_find(cb, bare, strlen(bare));
     if (it && it->batch)
         it = NULL;
     if (!it) {
@@ -1261,9 +1364,8 @@ static void stop_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_r
             return;
         }
         /* open world: the build existed, running; it is now stopped */
-        it = cbk_xcalloc(1, sizeof(*it));
-        it->id = cbk_xstrdup(bare);
-        it->project = cbk_xstrdup(project);
+        it = item_alloc(bare, strlen(bare));
+        it->project = project_name(cb, project);
         struct project *p = project_get(cb, project);
         it->number = ++p->builds;
         it->seed = cbk_rng_next(c->rng);
@@ -1327,7 +1429,7 @@ static void start_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct c
             goto out;
         }
         if (tc > 0) {
-            struct item *it = cbk_hmap_get(&cb->items, prev, strlen(prev));
+            struct item *it = item_find(cb, prev, strlen(prev));
             if (it) {
                 render_output(cb, it, c->out);
                 res->status = 200;
@@ -1346,7 +1448,7 @@ static void start_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct c
         goto out;
     }
     struct project *p = project_get(cb, project);
-    struct item *it = new_item(true, project, c->rng, c->now_ms);
+    struct item *it = new_item(cb, true, project, c->rng, c->now_ms);
     it->number = ++p->batches;
     it->config = config_new(config, strlen(config));
     const char *sv = get_str(c->req, "sourceVersion");
@@ -1448,9 +1550,7 @@ int cbk_cb_seed_build(struct cbk_cb *cb, const struct cbk_cb_seed_build *sb, str
     }
     if (status == ST_SUCCEEDED)
         phase = PH_FINALIZING;
-    struct item *it = cbk_xcalloc(1, sizeof(*it));
-    it->id = cbk_xstrdup(bare);
-    it->project = cbk_xstrdup(project);
+    struct item *it = item_alloc(bare, strlen(bare));
     it->status = status;
     it->seed = cbk_rng_next(rng);
     it->start_ms = sb->start_ms ? sb->start_ms : now_ms;
@@ -1469,6 +1569,7 @@ int cbk_cb_seed_build(struct cbk_cb *cb, const struct cbk_cb_seed_build *sb, str
         it->end_ms = t;
     }
     pthread_mutex_lock(&cb->mu);
+    it->project = project_name(cb, project);
     struct project *p = project_get(cb, project);
     if (sb->number > 0) {
         it->number = sb->number;
