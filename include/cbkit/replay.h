@@ -137,10 +137,12 @@ struct cbk_replay;
 enum cbk_code cbk_replay_run(const struct cbk_spec *spec, const struct cbk_cassette *cassette,
                              const struct cbk_replay_opts *opts, struct cbk_replay **out,
                              struct cbk_diags *diags);
+/* Free a replay and every result and difference it holds. Accepts NULL. */
 void cbk_replay_free(struct cbk_replay *r);
 
-/* The results, in cassette order. */
+/* The number of results (one per exchange of the cassette, in cassette order). */
 size_t cbk_replay_count(const struct cbk_replay *r);
+/* Result 'i' (borrowed: valid until cbk_replay_free()), or NULL when i >= the count. */
 const struct cbk_replay_result *cbk_replay_at(const struct cbk_replay *r, size_t i);
 
 struct cbk_replay_summary {
@@ -151,6 +153,7 @@ struct cbk_replay_summary {
     size_t notes;      /* notes over all exchanges */
     double seconds;    /* the whole replay */
 };
+/* Fill '*out' with the counts over every result. Never fails. */
 void cbk_replay_summary(const struct cbk_replay *r, struct cbk_replay_summary *out);
 
 enum cbk_replay_format {

@@ -14,3 +14,4 @@ cbk_unit_test(scenario)
 # Cassettes (writer, loader, index, cut and damaged files) and the recorder's redaction
 cbk_unit_test(cassette)
 cbk_unit_test(redact)
+cbk_unit_test(replay)
