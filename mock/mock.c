@@ -5,6 +5,7 @@
  * No sockets here: mock/http.c serves this over libmicrohttpd.
  */
 #include "core/setup.h"
+#include <ctype.h>
 #include "mock/mock_internal.h"
 #include "core/alloc.h"
 #include "core/jsonw.h"
@@ -62,11 +63,15 @@ bool cbk__mock_clock_is_virtual(struct cbk_mock *m)
 
 /* ---- life cycle --------------------------------------------------------------------------- */
 
-/* What each worker thread keeps between requests: a validation report and a JSON parser. */
+/* What each worker thread keeps between requests: a validation report, a JSON parser and the
+ * buffer answers are rendered into (kept unless it grew past TLS_KEEP_OUT). */
 struct tls {
     struct cbk_report *report;
     struct json_tokener *tok;
+    struct cbk_buf out;
 };
+
+#define TLS_KEEP_OUT ((size_t)256 << 10)
 
 static void free_tls(void *p)
 {
@@ -75,6 +80,7 @@ static void free_tls(void *p)
         return;
     cbk_report_free(t->report);
     json_tokener_free(t->tok);
+    cbk_buf_release(&t->out);
     free(t);
 }
 
@@ -205,9 +211,13 @@ void cbk_mock_free(struct cbk_mock *m)
 
 const char *cbk__http_header(const struct cbk_http_req *req, const char *name)
 {
-    for (size_t i = 0; i < req->nheaders; i++)
-        if (strcasecmp(req->headers[i].name, name) == 0)
+    unsigned char first = (unsigned char)tolower((unsigned char)name[0]);
+    for (size_t i = 0; i < req->nheaders; i++) {
+        const char *h = req->headers[i].name;
+        /* the first letter rules out most headers before the full comparison */
+        if ((unsigned char)tolower((unsigned char)h[0]) == first && strcasecmp(h, name) == 0)
             return req->headers[i].value;
+    }
     return NULL;
 }
 
@@ -269,6 +279,7 @@ static struct tls *thread_state(struct cbk_mock *m)
         t = cbk_xcalloc(1, sizeof(*t));
         t->report = cbk_report_new();
         t->tok = json_tokener_new();
+        cbk_buf_init(&t->out, (size_t)16 << 20);
         pthread_setspecific(m->tls_report, t);
     }
     return t;
@@ -362,36 +373,44 @@ static void finish(struct pipeline *p)
 }
 
 /* Answer a valid request from the model or the generator. */
+/* After an answer: keep the thread's render buffer unless one huge answer blew it up. */
+static void release_out(struct cbk_buf *out)
+{
+    if (out->cap > TLS_KEEP_OUT)
+        cbk_buf_release(out);
+}
+
 static void answer_generated(struct pipeline *p, const struct cbk_operation *op,
                              struct json_object *doc)
 {
     struct cbk_mock *m = p->m;
-    struct cbk_buf out = CBK_BUF_INIT((size_t)16 << 20);
+    struct cbk_buf *outp = &thread_state(m)->out;
+    cbk_buf_reset(outp);
     int64_t now = cbk__mock_now_ms(m);
     if (m->codebuild && cbk_cb_handles(op->name)) {
-        struct cbk_cb_call call = {&p->rng, now, doc, &out, p->body, p->body_len};
+        struct cbk_cb_call call = {&p->rng, now, doc, outp, p->body, p->body_len};
         struct cbk_cb_result res;
         cbk_cb_call(m->cb, op->name, &call, &res);
         p->e.answered_by = res.answered_by;
         if (res.error_type) {
             p->e.error_type = res.error_type;
             cbk__answer_aws_error(m, p->ans, p->a, res.status, res.error_type, res.message);
-            cbk_buf_release(&out);
+            release_out(outp);
             return;
         }
     } else {
         struct cbk_gen g = {&p->rng, now, m->region, m->account, NULL};
         struct cbk_jsonw w;
-        cbk_jsonw_init(&w, &out);
+        cbk_jsonw_init(&w, outp);
         cbk_gen_shape(&g, op->output, &w);
         cbk_gen_release(&g);
         p->e.answered_by = "generated";
     }
     p->ans->status = 200;
-    p->ans->body = cbk_arena_strndup(p->a, cbk_buf_str(&out), out.len);
-    p->ans->body_len = out.len;
+    p->ans->body = cbk_arena_strndup(p->a, cbk_buf_str(outp), outp->len);
+    p->ans->body_len = outp->len;
     cbk__answer_header(p->ans, "Content-Type", cbk_spec_metadata(m->spec)->content_type);
-    cbk_buf_release(&out);
+    release_out(outp);
 }
 
 static bool skip_replayed_header(const char *name)

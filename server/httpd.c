@@ -1,8 +1,10 @@
 /*
  * httpd.c - cbkit's HTTP server (see httpd.h): libmicrohttpd (epoll and a thread pool, or a
  * thread per connection) in front of a request handler. Each request's state lives in one
- * struct conn allocated on the first callback and freed in the completion callback; its
- * arena holds everything the answer points to. Delays (latency faults, stalls, dribbled bodies)
+ * struct conn taken on the first callback and given back in the completion callback; its
+ * arena holds everything the answer points to. Given-back states wait in a small per-thread
+ * cache, so a keep-alive stream of requests reuses one state (its arena chunk and body buffer)
+ * instead of allocating them for every request. Delays (latency faults, stalls, dribbled bodies)
  * suspend the connection and a timer thread resumes it, so no worker ever sleeps. Transport faults
  * are made at the socket: a reset is a TCP RST (connect(AF_UNSPEC) aborts the connection), a
  * truncated body is a response whose reader fails part-way.
@@ -46,6 +48,89 @@ struct conn {
     /* dribble */
     int64_t dribble_start_ms;
 };
+
+/* ---- request states: a per-thread cache ------------------------------------------------------ */
+
+#define CONN_CACHE_MAX 16
+#define CONN_KEEP_BODY ((size_t)64 << 10) /* larger body buffers are freed, not kept */
+
+struct conn_cache {
+    struct conn *free[CONN_CACHE_MAX];
+    size_t n;
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void conn_free(struct conn *st)
+{
+    cbk_arena_release(&st->arena);
+    cbk_buf_release(&st->body);
+    free(st);
+}
+
+/* Thread exit: free what the thread's cache holds. */
+static void cache_destroy(void *p)
+{
+    struct conn_cache *cc = p;
+    for (size_t i = 0; i < cc->n; i++)
+        conn_free(cc->free[i]);
+    free(cc);
+}
+
+static void cache_key_init(void)
+{
+    if (pthread_key_create(&cache_key, cache_destroy) != 0)
+        abort(); /* only when the process is out of keys: nothing sensible to do */
+}
+
+/* A zeroed request state for connection 'c', from this thread's cache or new. Never fails
+ * (allocation failure aborts). The caller gives it back with conn_put(). */
+static struct conn *conn_get(struct cbk_httpd *m, struct MHD_Connection *c)
+{
+    pthread_once(&cache_once, cache_key_init);
+    struct conn_cache *cc = pthread_getspecific(cache_key);
+    struct conn *st;
+    if (cc && cc->n) {
+        st = cc->free[--cc->n];
+        struct cbk_arena arena = st->arena; /* already reset by conn_put() */
+        struct cbk_buf body = st->body;
+        memset(st, 0, sizeof(*st));
+        st->arena = arena;
+        st->body = body;
+        st->body.max = m->cfg.max_body;
+    } else {
+        st = cbk_xcalloc(1, sizeof(*st));
+        cbk_arena_init(&st->arena, 8192);
+        cbk_buf_init(&st->body, m->cfg.max_body);
+    }
+    st->m = m;
+    st->c = c;
+    return st;
+}
+
+/* Give a finished request state back: everything its answer pointed to is invalid from here. */
+static void conn_put(struct conn *st)
+{
+    cbk_arena_reset(&st->arena);
+    if (st->body.cap > CONN_KEEP_BODY)
+        cbk_buf_release(&st->body);
+    else
+        cbk_buf_reset(&st->body);
+    struct conn_cache *cc = pthread_getspecific(cache_key);
+    if (!cc) {
+        cc = cbk_xcalloc(1, sizeof(*cc));
+        if (pthread_setspecific(cache_key, cc) != 0) {
+            free(cc);
+            conn_free(st);
+            return;
+        }
+    }
+    if (cc->n < CONN_CACHE_MAX)
+        cc->free[cc->n++] = st;
+    else
+        conn_free(st);
+}
 
 static void resume_cb(void *arg)
 {
@@ -237,12 +322,8 @@ static enum MHD_Result ahc(void *cls, struct MHD_Connection *connection, const c
     struct cbk_httpd *m = cls;
     struct conn *st = *req_cls;
     if (!st) {
-        st = cbk_xcalloc(1, sizeof(*st));
-        st->m = m;
-        st->c = connection;
+        st = conn_get(m, connection);
         st->t0_us = cbk_mono_us();
-        cbk_arena_init(&st->arena, 8192);
-        cbk_buf_init(&st->body, m->cfg.max_body);
         *req_cls = st;
         return MHD_YES;
     }
@@ -285,9 +366,7 @@ static void completed(void *cls, struct MHD_Connection *connection, void **req_c
         sent = -sent; /* started but not completed: the client went away */
     if (m->cfg.complete && st->phase > 0)
         m->cfg.complete(m->cfg.ctx, &st->ans, sent, cbk_mono_us() - st->t0_us);
-    cbk_arena_release(&st->arena);
-    cbk_buf_release(&st->body);
-    free(st);
+    conn_put(st);
     *req_cls = NULL;
 }
 
