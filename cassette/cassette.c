@@ -16,6 +16,7 @@
 #include "cassette/cassette_internal.h"
 #include "core/alloc.h"
 #include "core/jsoncanon.h"
+#include "core/jsonptr.h"
 #include "core/jsonq.h"
 #include "core/timefmt.h"
 #include "core/yaml.h"
@@ -71,7 +72,7 @@ static void collect(struct cbk_ignore_set *set, const struct cbk_shape *sh, stru
             const struct cbk_member *m = &sh->members[i];
             size_t mark = path->len;
             cbk_buf_addc(path, '/');
-            cbk_buf_adds(path, m->name);
+            cbk_ptr_escape(path, m->name, strlen(m->name));
             if ((vol && m->is_volatile) || m->sensitive)
                 cbk__ignore_add(set, cbk_buf_str(path));
             else
@@ -752,7 +753,7 @@ static void diff(struct diff_ctx *d, struct json_object *a, struct json_object *
         {
             size_t mark = ptr->len;
             cbk_buf_addc(ptr, '/');
-            cbk_buf_adds(ptr, k);
+            cbk_ptr_escape(ptr, k, strlen(k));
             struct json_object *vb = NULL;
             json_object_object_get_ex(b, k, &vb);
             diff(d, va, vb, ptr, depth + 1);
@@ -765,7 +766,7 @@ static void diff(struct diff_ctx *d, struct json_object *a, struct json_object *
                 continue;
             size_t mark = ptr->len;
             cbk_buf_addc(ptr, '/');
-            cbk_buf_adds(ptr, k2);
+            cbk_ptr_escape(ptr, k2, strlen(k2));
             diff(d, NULL, vb2, ptr, depth + 1);
             cbk_buf_truncate(ptr, mark);
         }

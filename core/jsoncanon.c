@@ -42,7 +42,8 @@ static void emit(struct canon *c, struct json_object *o, int depth)
         return;
     case json_type_double: {
         double d = json_object_get_double(o);
-        if (d == (double)(int64_t)d && d > -9e15 && d < 9e15) {
+        /* range first: converting a double outside int64_t is undefined */
+        if (d > -9e15 && d < 9e15 && d == (double)(int64_t)d) {
             cbk_buf_addf(c->out, "%" PRId64, (int64_t)d); /* 5.0 == 5 */
         } else {
             struct cbk_jsonw w;

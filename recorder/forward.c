@@ -167,6 +167,18 @@ static void gateway_error(const struct cbk_forwarder *f, struct cbk_http_answer 
     ans->nheaders = 2;
 }
 
+/* Request headers worth keeping in a cassette: not the hop-by-hop ones, not Content-Length
+ * (the body says it) and not Host (the recorder's own address, meaningless on replay). */
+static bool keep_request_header(const char *name)
+{
+    static const char *const skip[] = {"content-length",    "connection", "host", "keep-alive",
+                                       "transfer-encoding", "expect",     "te",   "upgrade"};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(skip); i++)
+        if (strcasecmp(name, skip[i]) == 0)
+            return false;
+    return true;
+}
+
 void cbk_forward(struct cbk_forwarder *f, const struct cbk_operation *op,
                  const struct cbk_http_req *req, struct cbk_http_answer *ans, struct cbk_arena *a)
 {
@@ -230,7 +242,7 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
     size_t nrh = 0;
     for (size_t i = 0; i < req->nheaders; i++) {
         const char *n = req->headers[i].name;
-        if (strcasecmp(n, "content-length") == 0 || strcasecmp(n, "connection") == 0)
+        if (!keep_request_header(n))
             continue;
         rh[nrh].name = n;
         rh[nrh].value = cbk_redact_header(f->redactor, n, req->headers[i].value, a);

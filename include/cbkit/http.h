@@ -40,7 +40,9 @@ enum cbk_fault_kind {
     CBK_FAULT_DRIBBLE,  /* send the body in 'chunks' pieces spread over 'dribble_ms' */
 };
 
-#define CBK_ANSWER_MAX_HEADERS 12
+/* Headers an answer can carry: the mock sets at most 4 of its own; a forwarded or replayed
+ * answer keeps up to CBK_ANSWER_MAX_HEADERS - 2 of the upstream's (AWS sends about 6). */
+#define CBK_ANSWER_MAX_HEADERS 40
 
 /* What to send back. Strings live in the arena given to cbk_mock_handle(). */
 struct cbk_http_answer {

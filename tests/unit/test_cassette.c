@@ -101,8 +101,7 @@ static int nth_line(const char *text, const char *what, int n)
     return -1;
 }
 
-static struct cbk_exchange ex(const char *operation, const char *req, int status,
-                              const char *resp)
+static struct cbk_exchange ex(const char *operation, const char *req, int status, const char *resp)
 {
     struct cbk_exchange x;
     memset(&x, 0, sizeof x);
@@ -176,7 +175,10 @@ struct body_case {
     const char *form; /* "body: |-", "body: |", "body: \"", "bodyBase64: " */
 };
 
-#define BC(name, lit, form) {name, lit, sizeof(lit) - 1, form}
+#define BC(name, lit, form)                                                                        \
+    {                                                                                              \
+        name, lit, sizeof(lit) - 1, form                                                           \
+    }
 
 static const struct body_case bodies[] = {
     BC("ordinary JSON", "{\"id\":\"my-app:11111111-2222-4333-8444-555555555555\"}", "body: |-"),
@@ -199,12 +201,27 @@ static const struct body_case bodies[] = {
     BC("leading newline", "\n{\"a\":1}", "body: \""),
     BC("only a newline", "\n", "body: \""),
     BC("only spaces", "   ", "body: \""),
-    BC("NEL", "a\xc2\x85" "b", "body: \""),
-    BC("LINE SEPARATOR", "{\"s\":\"a\xe2\x80\xa8" "b\"}", "body: \""),
-    BC("PARAGRAPH SEPARATOR", "a\xe2\x80\xa9" "b", "body: \""),
+    BC("NEL",
+       "a\xc2\x85"
+       "b",
+       "body: \""),
+    BC("LINE SEPARATOR",
+       "{\"s\":\"a\xe2\x80\xa8"
+       "b\"}",
+       "body: \""),
+    BC("PARAGRAPH SEPARATOR",
+       "a\xe2\x80\xa9"
+       "b",
+       "body: \""),
     BC("BOM", "\xef\xbb\xbf{\"a\":1}", "body: \""),
-    BC("C1 control", "a\xc2\x80" "b\xc2\x9f", NULL),
-    BC("DEL", "a\x7f" "b", "body: \""),
+    BC("C1 control",
+       "a\xc2\x80"
+       "b\xc2\x9f",
+       NULL),
+    BC("DEL",
+       "a\x7f"
+       "b",
+       "body: \""),
     BC("control characters", "a\x01\x02\x1b[0m", "body: \""),
     BC("two trailing newlines", "{\"a\":1}\n\n", "body: \""),
     BC("three trailing newlines", "x\n\n\n", "body: \""),
@@ -216,7 +233,10 @@ static const struct body_case bodies[] = {
     BC("NUL byte", "a\0b", "bodyBase64: "),
     BC("one byte 0xff", "\xff", "bodyBase64: "),
     BC("two bytes", "\xff\xff", "bodyBase64: "),
-    BC("noncharacter U+FFFE", "a\xef\xbf\xbe" "b", NULL),
+    BC("noncharacter U+FFFE",
+       "a\xef\xbf\xbe"
+       "b",
+       NULL),
 };
 
 static void roundtrip_bodies(void **state)
@@ -398,8 +418,10 @@ static void odd_header_bytes_still_load(void **state)
     (void)state;
     static const struct cbk_http_header rs[] = {
         {"X-Latin1", "caf\xe9"},
-        {"X-Del", "a\x7f" "b"},
-        {"X-C1", "a\xc2\x80" "b"},
+        {"X-Del", "a\x7f"
+                  "b"},
+        {"X-C1", "a\xc2\x80"
+                 "b"},
     };
     struct cbk_exchange x = ex("StopBuild", "{}", 200, "{}");
     x.resp_headers = rs;
@@ -413,8 +435,10 @@ static void odd_header_bytes_still_load(void **state)
     /* a byte that is not UTF-8 reads back as the character of that number */
     assert_string_equal(y->resp_headers[0].value, "caf\xc3\xa9");
     /* what can be kept is kept exactly */
-    assert_string_equal(y->resp_headers[1].value, "a\x7f" "b");
-    assert_string_equal(y->resp_headers[2].value, "a\xc2\x80" "b");
+    assert_string_equal(y->resp_headers[1].value, "a\x7f"
+                                                  "b");
+    assert_string_equal(y->resp_headers[2].value, "a\xc2\x80"
+                                                  "b");
     cbk_cassette_free(c);
     cbk_diags_release(&d);
     cbk_buf_release(&b);
@@ -445,7 +469,8 @@ static void hand_written_forms(void **state)
     assert_int_equal(cbk_cassette_count(c), 2);
     const struct cbk_exchange *y = cbk_cassette_at(c, 0);
     assert_string_equal(y->req_body, "{\"id\":\"my-app:1\",\"n\":5}");
-    assert_string_equal(y->resp_body, "{\"build\":{\"id\":\"my-app:1\",\"buildStatus\":\"STOPPED\"}}");
+    assert_string_equal(y->resp_body,
+                        "{\"build\":{\"id\":\"my-app:1\",\"buildStatus\":\"STOPPED\"}}");
     y = cbk_cassette_at(c, 1);
     assert_string_equal(y->req_body, "{\"id\":\"b:2\"}");
     assert_int_equal(y->resp_body_len, 0);
@@ -576,6 +601,19 @@ static void lookup_json_equality(void **state)
     /* an empty body and {} are the same */
     assert_int_equal(n_of(lookup(c, "StopBuild", "{}", NULL)), 9);
     assert_int_equal(n_of(lookup(c, "StopBuild", "", NULL)), 9);
+    /* numbers beyond int64_t (no undefined conversion on the way: UBSan build) */
+    struct cbk_exchange big =
+        ex("StopBuild", "{\"id\":\"n\",\"x\":1.5e69,\"y\":-9e18}", 200, "{\"n\":10}");
+    struct cbk_buf bb = CBK_BUF_INIT(1 << 20);
+    text_of(&bb, &big, 1);
+    struct cbk_diags bd = CBK_DIAGS_INIT;
+    struct cbk_cassette *bc = load_ok(bb.ptr, bb.len, &bd);
+    assert_int_equal(
+        n_of(lookup(bc, "StopBuild", "{\"y\":-9.0e18,\"x\":15e68,\"id\":\"n\"}", NULL)), 10);
+    assert_null(lookup(bc, "StopBuild", "{\"y\":-9e18,\"x\":1.5e68,\"id\":\"n\"}", NULL));
+    cbk_cassette_free(bc);
+    cbk_diags_release(&bd);
+    cbk_buf_release(&bb);
     /* arrays keep their order */
     assert_null(lookup(c, "StartBuildBatch",
                        "{\"projectName\":\"q\",\"sourceVersion\":\"main\","
@@ -598,13 +636,11 @@ static void lookup_repeated_and_volatile(void **state)
     struct cbk_buf b = CBK_BUF_INIT(1 << 20);
     struct cbk_cassette *c = lookup_cassette(&b);
     /* the idempotency token is volatile: any token, or none, matches; answers come in order */
-    assert_int_equal(n_of(lookup(c, "RetryBuild", "{\"id\":\"a:1\",\"idempotencyToken\":\"new\"}",
-                                 NULL)),
-                     3);
+    assert_int_equal(
+        n_of(lookup(c, "RetryBuild", "{\"id\":\"a:1\",\"idempotencyToken\":\"new\"}", NULL)), 3);
     assert_int_equal(n_of(lookup(c, "RetryBuild", "{\"id\":\"a:1\"}", NULL)), 4);
-    assert_int_equal(n_of(lookup(c, "RetryBuild", "{\"idempotencyToken\":\"t-1\",\"id\":\"a:1\"}",
-                                 NULL)),
-                     5);
+    assert_int_equal(
+        n_of(lookup(c, "RetryBuild", "{\"idempotencyToken\":\"t-1\",\"id\":\"a:1\"}", NULL)), 5);
     /* run out: the last one repeats */
     assert_int_equal(n_of(lookup(c, "RetryBuild", "{\"id\":\"a:1\"}", NULL)), 5);
     assert_int_equal(n_of(lookup(c, "RetryBuild", "{\"id\":\"a:1\"}", NULL)), 5);
@@ -643,8 +679,10 @@ static void lookup_user_ignore(void **state)
     assert_non_null(near);
     assert_non_null(strstr(near, "closest recorded StartBuildBatch: exchange 8"));
     assert_non_null(strstr(near, "/sourceVersion: \"main\" recorded, \"dev\" now"));
-    assert_non_null(strstr(near, "/environmentVariablesOverride/0/name: \"A\" recorded, \"X\" now"));
-    assert_non_null(strstr(near, "/environmentVariablesOverride/1/name: \"B\" recorded, \"Y\" now"));
+    assert_non_null(
+        strstr(near, "/environmentVariablesOverride/0/name: \"A\" recorded, \"X\" now"));
+    assert_non_null(
+        strstr(near, "/environmentVariablesOverride/1/name: \"B\" recorded, \"Y\" now"));
     /* the sensitive values are never named as differences */
     assert_null(strstr(near, "/value"));
     free(near);
@@ -654,9 +692,9 @@ static void lookup_user_ignore(void **state)
     cbk_cassette_ignore(c, "/sourceVersion"); /* twice is once */
     assert_int_equal(n_of(lookup(c, "StartBuildBatch", other_names, NULL)), 8);
     /* '*' is one token, not a prefix: the list's length still counts */
-    assert_null(lookup(c, "StartBuildBatch",
-                       "{\"projectName\":\"q\",\"environmentVariablesOverride\":[{\"name\":\"X\"}]}",
-                       NULL));
+    assert_null(lookup(
+        c, "StartBuildBatch",
+        "{\"projectName\":\"q\",\"environmentVariablesOverride\":[{\"name\":\"X\"}]}", NULL));
     /* and a member that is not ignored still counts */
     assert_null(lookup(c, "StartBuildBatch",
                        "{\"projectName\":\"r\",\"sourceVersion\":\"main\","
@@ -1038,8 +1076,7 @@ static void writer_modes(void **state)
     /* CREATE refuses */
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_cassette_writer *w = (struct cbk_cassette_writer *)1;
-    assert_int_equal(cbk_cassette_writer_open(p, CBK_CASSETTE_CREATE, spec, "u", &w, &d),
-                     CBK_E_IO);
+    assert_int_equal(cbk_cassette_writer_open(p, CBK_CASSETTE_CREATE, spec, "u", &w, &d), CBK_E_IO);
     assert_null(w);
     assert_int_equal(d.nr, 1);
     assert_non_null(strstr(d.v[0].message, "already exists"));
@@ -1085,8 +1122,7 @@ static void writer_modes(void **state)
     const char *r = path_in_tmp("damaged.yaml");
     FILE *f = fopen(r, "wb");
     assert_non_null(f);
-    fputs("cbkit-cassette: 1\n...\n---\noperation: StopBuild\n---\noperation: StopBuild\n...\n",
-          f);
+    fputs("cbkit-cassette: 1\n...\n---\noperation: StopBuild\n---\noperation: StopBuild\n...\n", f);
     fclose(f);
     size_t dl0, dl1;
     char *d0 = slurp(r, &dl0);
@@ -1276,8 +1312,9 @@ static void big_cassette(size_t n)
     if (n <= 1000) {
         cbk_cassette_rewind(c);
         for (size_t i = 0; i < n; i++) {
-            const char *opn =
-                i % 3 == 0 ? "StopBuild" : i % 3 == 1 ? "RetryBuild" : "StartBuildBatch";
+            const char *opn = i % 3 == 0   ? "StopBuild"
+                              : i % 3 == 1 ? "RetryBuild"
+                                           : "StartBuildBatch";
             const char *key = i % 3 == 2 ? "projectName" : "id";
             char body[128];
             snprintf(body, sizeof body, "{\"%s\":\"p:%zu\"}", key, i);
