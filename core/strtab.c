@@ -5,22 +5,13 @@
 #include "core/strtab.h"
 #include "core/alloc.h"
 
-uint32_t cbk_hash(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 /*
- * The tables' own hash: 8 bytes per multiply instead of FNV-1a's one, since every member name
- * and enum value of every validated document is looked up here. Tables are built and probed
- * in the same process, so only its quality matters, not its values.
+ * The hash of tables and maps: 8 bytes per multiply instead of FNV-1a's one, since every member
+ * name and enum value of every validated document, and every build id the mock keeps, is looked
+ * up with it. Tables are built and probed in the same process, so only its quality matters,
+ * not its values (they are not stable across versions and never stored).
  */
-static uint32_t tab_hash(const char *s, size_t len)
+uint32_t cbk_hash(const char *s, size_t len)
 {
     const uint64_t k = 0x9E3779B97F4A7C15ull;
     uint64_t h = (uint64_t)len * k;
@@ -99,7 +90,7 @@ int cbk_strtab_build(struct cbk_strtab *t, const char *const *keys, size_t n, si
         }
         t->keys[i] = keys[i];
         t->lens[i] = (uint32_t)len;
-        uint32_t h = tab_hash(keys[i], len) & t->mask;
+        uint32_t h = cbk_hash(keys[i], len) & t->mask;
         while (t->slots[h])
             h = (h + 1) & t->mask;
         t->slots[h] = (uint32_t)i + 1;
@@ -121,7 +112,7 @@ long cbk_strtab_find(const struct cbk_strtab *t, const char *key, size_t len)
 {
     if (!t->slots)
         return -1;
-    uint32_t h = tab_hash(key, len) & t->mask;
+    uint32_t h = cbk_hash(key, len) & t->mask;
     for (;;) {
         uint32_t e = t->slots[h];
         if (!e)

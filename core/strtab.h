@@ -16,6 +16,7 @@ struct cbk_strtab {
     uint32_t n;
 };
 
+/* A fast 32-bit hash of len bytes (word at a time); values are not stable across versions. */
 uint32_t cbk_hash(const char *s, size_t len);
 /*
  * Build a table over keys[0..n-1] (borrowed; must outlive the table). Returns -1 and leaves

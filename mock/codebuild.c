@@ -1242,8 +1242,11 @@ static struct item *new_item(struct cbk_cb *cb, bool batch, const char *project,
     char uuid[37];
     new_uuid(rng, uuid);
     char id[512];
-    int n = snprintf(id, sizeof id, "%s:%s", project, uuid);
-    struct item *it = item_alloc(id, (size_t)n);
+    size_t pl = CBK_MIN(strlen(project), sizeof id - sizeof uuid - 1);
+    memcpy(id, project, pl);
+    id[pl] = ':';
+    memcpy(id + pl + 1, uuid, sizeof uuid); /* with its NUL */
+    struct item *it = item_alloc(id, pl + sizeof uuid);
     it->batch = batch;
     it->project = project_name(cb, project);
     it->status = ST_IN_PROGRESS;

@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include <pthread.h>
 #include "core/alloc.h"
+#include "core/timefmt.h"
 #include "server/timer.h"
 
 #include <arpa/inet.h>
@@ -199,6 +200,23 @@ static void reset_connection(struct MHD_Connection *c)
     (void)connect(ci->connect_fd, &sa, sizeof sa);
 }
 
+/*
+ * The Date header, formatted once a second per thread (libmicrohttpd's own costs a gmtime_r,
+ * which takes glibc's time zone lock, on every response; it is switched off).
+ */
+static const char *http_date(void)
+{
+    static _Thread_local int64_t cached_sec = -1;
+    static _Thread_local char cached[32];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if ((int64_t)ts.tv_sec != cached_sec) {
+        cached_sec = (int64_t)ts.tv_sec;
+        cbk_http_date(cached_sec, cached);
+    }
+    return cached;
+}
+
 static enum MHD_Result send_answer(struct conn *st)
 {
     struct cbk_http_answer *ans = &st->ans;
@@ -224,8 +242,13 @@ static enum MHD_Result send_answer(struct conn *st)
     }
     if (!r)
         return MHD_NO;
-    for (size_t i = 0; i < ans->nheaders; i++)
+    bool dated = false;
+    for (size_t i = 0; i < ans->nheaders; i++) {
         MHD_add_response_header(r, ans->headers[i].name, ans->headers[i].value);
+        dated = dated || strcasecmp(ans->headers[i].name, MHD_HTTP_HEADER_DATE) == 0;
+    }
+    if (!dated) /* a forwarded answer keeps the upstream's */
+        MHD_add_response_header(r, MHD_HTTP_HEADER_DATE, http_date());
     enum MHD_Result ret = MHD_queue_response(st->c, (unsigned)ans->status, r);
     MHD_destroy_response(r);
     if (ret == MHD_YES)
@@ -421,7 +444,8 @@ enum cbk_code cbk_httpd_start(const struct cbk_httpd_config *cfg, struct cbk_htt
         cbk_httpd_stop(m);
         return CBK_E_HTTP;
     }
-    unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    /* no Date from libmicrohttpd: send_answer() adds a cheaper one */
+    unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
     unsigned threads = cfg->threads;
     if (cfg->thread_per_connection) {
         flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;

@@ -12,6 +12,7 @@
 #include "core/buf.h"
 #include "core/jsonptr.h"
 #include "core/strtab.h"
+#include "core/timefmt.h"
 #include "cbkit/error.h"
 
 /* ---- core/buf ----------------------------------------------------------------------------- */
@@ -373,11 +374,62 @@ static void strtab_10k_keys(void **state)
 static void strtab_hash(void **state)
 {
     (void)state;
-    /* FNV-1a 32-bit reference values */
-    assert_int_equal(cbk_hash("", 0), 2166136261u);
-    assert_int_equal(cbk_hash("a", 1), 0xe40c292cu);
-    assert_int_equal(cbk_hash("foobar", 6), 0xbf9cf968u);
+    /* deterministic, and sensitive to every byte, order and length at each size class */
+    assert_int_equal(cbk_hash("foobar", 6), cbk_hash("foobar", 6));
     assert_int_not_equal(cbk_hash("ab", 2), cbk_hash("ba", 2));
+    assert_int_not_equal(cbk_hash("", 0), cbk_hash("\0", 1));
+    assert_int_not_equal(cbk_hash("abcd", 4), cbk_hash("abce", 4));
+    assert_int_not_equal(cbk_hash("abcdefgh", 8), cbk_hash("abcdefgi", 8));
+    const char *id = "project:0e2f7a52-3b6c-4f1e-9d7a-1c2b3d4e5f60";
+    char other[64];
+    size_t n = strlen(id);
+    /* one bit flipped anywhere changes the hash; so does a length change */
+    for (size_t i = 0; i < n; i++) {
+        memcpy(other, id, n);
+        other[i] ^= 1;
+        assert_int_not_equal(cbk_hash(id, n), cbk_hash(other, n));
+    }
+    assert_int_not_equal(cbk_hash(id, n), cbk_hash(id, n - 1));
+    /* few collisions over many similar keys (build ids differing in a counter) */
+    uint32_t seen[4096];
+    size_t collisions = 0;
+    for (int i = 0; i < 4096; i++) {
+        snprintf(other, sizeof other, "project:%08d", i);
+        seen[i] = cbk_hash(other, strlen(other));
+        for (int k = 0; k < i; k++)
+            collisions += seen[k] == seen[i];
+    }
+    assert_true(collisions <= 2);
+}
+
+/* ---- core/timefmt ------------------------------------------------------------------------ */
+
+static void timefmt_round_trip(void **state)
+{
+    (void)state;
+    char out[32];
+    cbk_iso8601_ms(1795285800123, out);
+    assert_string_equal(out, "2026-11-21T18:30:00.123Z");
+    int64_t ms = 0;
+    assert_int_equal(cbk_parse_iso8601_ms(out, &ms), 0);
+    assert_true(ms == 1795285800123);
+    assert_int_equal(cbk_parse_iso8601_ms("2026-11-21T18:30:00+00:00", &ms), 0);
+    assert_true(ms == 1795285800000);
+    assert_int_equal(cbk_parse_iso8601_ms("2026-11-21T18:30:00+01:00", &ms), -1);
+    assert_int_equal(cbk_parse_iso8601_ms("2026-13-21T18:30:00Z", &ms), -1);
+    assert_int_equal(cbk_parse_iso8601_ms("2026-11-21T18:30:00.Z", &ms), -1);
+}
+
+static void timefmt_http_date(void **state)
+{
+    (void)state;
+    char out[32];
+    cbk_http_date(1795285800, out); /* a Saturday */
+    assert_string_equal(out, "Sat, 21 Nov 2026 18:30:00 GMT");
+    cbk_http_date(0, out);
+    assert_string_equal(out, "Thu, 01 Jan 1970 00:00:00 GMT");
+    cbk_http_date(951782400, out); /* leap day */
+    assert_string_equal(out, "Tue, 29 Feb 2000 00:00:00 GMT");
 }
 
 /* ---- core/arena --------------------------------------------------------------------------- */
@@ -630,6 +682,8 @@ int main(void)
         cmocka_unit_test(strtab_duplicates),
         cmocka_unit_test(strtab_10k_keys),
         cmocka_unit_test(strtab_hash),
+        cmocka_unit_test(timefmt_round_trip),
+        cmocka_unit_test(timefmt_http_date),
         cmocka_unit_test(arena_alloc_basic),
         cmocka_unit_test(arena_large_blocks),
         cmocka_unit_test(arena_reset_reuses_first_chunk),
