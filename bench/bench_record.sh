@@ -23,7 +23,8 @@ command -v wrk >/dev/null || { echo "bench_record: wrk is missing (scripts/setup
 [ -x "$cbkit" ] || { echo "bench_record: no $cbkit; build first" >&2; exit 2; }
 
 # the cassette goes to the disk the project is on, not to a tmpfs
-work=$(mktemp -d "${TMPDIR:-$PWD/$build}/bench-record.XXXXXX")
+case $build in /*) build_abs=$build ;; *) build_abs=$PWD/$build ;; esac
+work=$(mktemp -d "${TMPDIR:-$build_abs}/bench-record.XXXXXX")
 up_pid="" rec_pid=""
 cleanup() {
     [ -n "$rec_pid" ] && kill "$rec_pid" 2>/dev/null && wait "$rec_pid" 2>/dev/null

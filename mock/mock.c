@@ -262,14 +262,7 @@ void cbk__answer_json(struct cbk_http_answer *ans, struct cbk_arena *a, int stat
 void cbk__answer_aws_error(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a,
                            int status, const char *type, const char *message)
 {
-    struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 24);
-    cbk_wire_error_body(&b, type, message);
-    ans->status = status;
-    ans->body = cbk_arena_strndup(a, cbk_buf_str(&b), b.len);
-    ans->body_len = b.len;
-    cbk_buf_release(&b);
-    cbk__answer_header(ans, "x-amzn-ErrorType", cbk_arena_strdup(a, type));
-    cbk__answer_header(ans, "Content-Type", cbk_spec_metadata(m->spec)->content_type);
+    cbk_wire_error_answer(ans, a, cbk_spec_metadata(m->spec)->content_type, status, type, message);
 }
 
 static struct tls *thread_state(struct cbk_mock *m)
@@ -354,7 +347,12 @@ static void finish(struct pipeline *p)
         p->e.answered_by = cbk_arena_printf(p->a, "%s (%s)", p->scen_label,
                                             p->e.answered_by ? p->e.answered_by : "");
     struct cbk_http_answer *ans = p->ans;
-    cbk__answer_header(ans, "x-amzn-RequestId", cbk_arena_strdup(p->a, p->request_id));
+    const char *upstream_id = NULL; /* a forwarded answer (--record-missing) keeps its own */
+    for (size_t i = 0; i < ans->nheaders && !upstream_id; i++)
+        if (strcasecmp(ans->headers[i].name, "x-amzn-RequestId") == 0)
+            upstream_id = ans->headers[i].value;
+    if (!upstream_id)
+        cbk__answer_header(ans, "x-amzn-RequestId", cbk_arena_strdup(p->a, p->request_id));
     p->e.status = ans->status;
     if (!p->e.error_type)
         p->e.error_type = "";
@@ -366,7 +364,7 @@ static void finish(struct pipeline *p)
         p->e.op = "";
     if (!p->e.note)
         p->e.note = "";
-    p->e.request_id = p->request_id;
+    p->e.request_id = upstream_id ? upstream_id : p->request_id;
     ans->journal_id = cbk_journal_add(&p->m->journal, &p->e);
     if (*p->e.fault)
         cbk_journal_count_fault(&p->m->journal);

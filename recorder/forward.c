@@ -153,18 +153,10 @@ static void add_drift(struct cbk_forwarder *f, const struct cbk_exchange *x)
 static void gateway_error(const struct cbk_forwarder *f, struct cbk_http_answer *ans,
                           struct cbk_arena *a, int status, const char *type, const char *why)
 {
-    struct cbk_buf b = CBK_BUF_INIT(1 << 16);
     char msg[768];
     snprintf(msg, sizeof msg, "cbkit could not get an answer from the upstream %s: %s",
              f->cfg.upstream, why);
-    cbk_wire_error_body(&b, type, msg);
-    ans->status = status;
-    ans->body = cbk_arena_strndup(a, b.ptr, b.len);
-    ans->body_len = b.len;
-    cbk_buf_release(&b);
-    ans->headers[0] = (struct cbk_http_header){"x-amzn-ErrorType", type};
-    ans->headers[1] = (struct cbk_http_header){"Content-Type", "application/x-amz-json-1.1"};
-    ans->nheaders = 2;
+    cbk_wire_error_answer(ans, a, NULL, status, type, msg);
 }
 
 /* Request headers worth keeping in a cassette: not the hop-by-hop ones, not Content-Length
@@ -269,15 +261,7 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
         int err = errno;
         char why[256];
         snprintf(why, sizeof why, "cannot write the cassette: %s", strerror(err));
-        struct cbk_buf b = CBK_BUF_INIT(1 << 12);
-        cbk_wire_error_body(&b, "InternalFailure", why);
-        ans->status = 500;
-        ans->body = cbk_arena_strndup(a, b.ptr, b.len);
-        ans->body_len = b.len;
-        cbk_buf_release(&b);
-        ans->headers[0] = (struct cbk_http_header){"x-amzn-ErrorType", "InternalFailure"};
-        ans->headers[1] = (struct cbk_http_header){"Content-Type", "application/x-amz-json-1.1"};
-        ans->nheaders = 2;
+        cbk_wire_error_answer(ans, a, NULL, 500, "InternalFailure", why);
         logf_(f, "%s", why);
         return;
     }

@@ -28,20 +28,23 @@ static void handle(void *ctx, const struct cbk_http_req *req, struct cbk_http_an
             op = cbk_wire_resolve_target(r->cfg.spec, req->headers[i].value, &why);
         }
     if (req->body_too_large) {
-        struct cbk_buf b = CBK_BUF_INIT(1 << 12);
         char msg[160];
         snprintf(msg, sizeof msg, "Request body of %zu bytes exceeds the recorder's limit",
                  req->body_size);
-        cbk_wire_error_body(&b, "RequestEntityTooLargeException", msg);
-        ans->status = 413;
-        ans->body = cbk_arena_strndup(a, b.ptr, b.len);
-        ans->body_len = b.len;
-        ans->headers[0] = (struct cbk_http_header){"Content-Type", "application/x-amz-json-1.1"};
-        ans->nheaders = 1;
-        cbk_buf_release(&b);
-        return;
+        cbk_wire_error_answer(ans, a, NULL, 413, "RequestEntityTooLargeException", msg);
+    } else {
+        cbk_forward(&r->fwd, op, req, ans, a);
     }
-    cbk_forward(&r->fwd, op, req, ans, a);
+    /* the recorder's own answers (413, 502, 504, 500) get a request id like any AWS answer;
+     * the upstream's keep theirs */
+    for (size_t i = 0; i < ans->nheaders; i++)
+        if (strcasecmp(ans->headers[i].name, "x-amzn-RequestId") == 0)
+            return;
+    if (ans->nheaders < CBK_ANSWER_MAX_HEADERS) {
+        char *id = cbk_arena_alloc(a, 37);
+        cbk_wire_request_id(id);
+        ans->headers[ans->nheaders++] = (struct cbk_http_header){"x-amzn-RequestId", id};
+    }
 }
 
 enum cbk_code cbk_recorder_new(const struct cbk_recorder_config *cfg, struct cbk_recorder **out,

@@ -4,6 +4,7 @@
 #include "core/setup.h"
 #include "wire/wire.h"
 #include "core/alloc.h"
+#include "core/rand.h"
 
 #include <json-c/json.h>
 
@@ -72,6 +73,33 @@ void cbk_wire_error_body(struct cbk_buf *b, const char *type, const char *messag
     cbk_buf_adds(b, ",\"message\":");
     cbk_buf_add_json_str(b, message, strlen(message));
     cbk_buf_addc(b, '}');
+}
+
+void cbk_wire_error_answer(struct cbk_http_answer *ans, struct cbk_arena *a,
+                           const char *content_type, int status, const char *type,
+                           const char *message)
+{
+    struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 24);
+    cbk_wire_error_body(&b, type, message);
+    ans->status = status;
+    ans->body = cbk_arena_strndup(a, cbk_buf_str(&b), b.len);
+    ans->body_len = b.len;
+    cbk_buf_release(&b);
+    ans->headers[0] = (struct cbk_http_header){"x-amzn-ErrorType", cbk_arena_strdup(a, type)};
+    ans->headers[1] = (struct cbk_http_header){
+        "Content-Type", content_type ? content_type : "application/x-amz-json-1.1"};
+    ans->nheaders = 2;
+}
+
+void cbk_wire_request_id(char out[37])
+{
+    static _Thread_local struct cbk_rng rng;
+    static _Thread_local bool seeded;
+    if (!seeded) {
+        cbk_rng_seed(&rng, cbk_random_seed());
+        seeded = true;
+    }
+    cbk_uuid_format(out, cbk_rng_next(&rng), cbk_rng_next(&rng));
 }
 
 void cbk_wire_validation_message(struct cbk_buf *b, const struct cbk_report *r)

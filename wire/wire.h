@@ -11,6 +11,8 @@
 #include "core/buf.h"
 #include "cbkit/spec.h"
 #include "cbkit/validate.h"
+#include "cbkit/http.h"
+#include "core/arena.h"
 
 enum cbk_wire_target_err {
     CBK_WIRE_TARGET_OK,
@@ -37,6 +39,22 @@ bool cbk_wire_content_type_ok(const struct cbk_spec *spec, const char *ct);
 
 /* Append {"__type":"TYPE","message":"MESSAGE"} (compact). */
 void cbk_wire_error_body(struct cbk_buf *b, const char *type, const char *message);
+
+/*
+ * Make 'ans' an AWS error answer: 'status', the body of cbk_wire_error_body() and the headers
+ * x-amzn-ErrorType: TYPE and Content-Type: CONTENT_TYPE (NULL: application/x-amz-json-1.1),
+ * replacing any headers it had. Body and strings are copied into arena 'a'. Other fields of
+ * 'ans' (faults, delays) are untouched. Never fails (out of memory aborts).
+ */
+void cbk_wire_error_answer(struct cbk_http_answer *ans, struct cbk_arena *a,
+                           const char *content_type, int status, const char *type,
+                           const char *message);
+
+/*
+ * A fresh x-amzn-RequestId (a random version-4 UUID) into out[37], for answers that are not
+ * reproducible anyway (the recorder's own errors). Thread-safe; never fails.
+ */
+void cbk_wire_request_id(char out[37]);
 
 /*
  * Append AWS's wording of the error-severity findings of 'r':

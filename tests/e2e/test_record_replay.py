@@ -1014,6 +1014,8 @@ class UpstreamDownTest(MockTestCase):
             self.assertEqual(st, 502, b)
             self.assertEqual(h.get("content-type"), CT)
             self.assertEqual(h.get("x-amzn-errortype"), "BadGatewayException")
+            # like every AWS answer, the recorder's own errors carry a request id
+            self.assertRegex(h.get("x-amzn-requestid", ""), "^%s$" % UUID_RE)
             doc = json.loads(b)
             self.assertEqual(doc["__type"], "BadGatewayException")
             self.assertRegex(doc["message"], r"^cbkit could not get an answer from the upstream "
@@ -1027,6 +1029,7 @@ class UpstreamDownTest(MockTestCase):
             c.stop_build(id="down:2")
         self.assertEqual(cm.exception.response["Error"]["Code"], "BadGatewayException")
         self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 502)
+        self.assertRegex(cm.exception.response["ResponseMetadata"]["RequestId"], "^%s$" % UUID_RE)
         self.assertIn(upstream, cm.exception.response["Error"]["Message"])
         rec.stop(signal.SIGINT, expect=0)
         err = rec.stderr()
@@ -1178,6 +1181,18 @@ class ReplayTest(MockTestCase):
                          ["cassette %s#1" % cassette, "upstream (recorded as #2)",
                           "cassette %s#2" % cassette])
         self.assertIn("differs at /id", j[1].get("note", ""))
+        # a forwarded answer keeps the upstream's request id: one header, the upstream's own
+        conn = http.client.HTTPConnection("127.0.0.1", mock.port, timeout=CLIENT_TIMEOUT)
+        conn.request("POST", "/", body=json.dumps({"id": self.ID1 + "7"}).encode(),
+                     headers={"Content-Type": CT, "X-Amz-Target": e2e.op_target("StopBuild")})
+        r = conn.getresponse()
+        r.read()
+        ids = [v for k, v in r.getheaders() if k.lower() == "x-amzn-requestid"]
+        conn.close()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(len(ids), 1, r.getheaders())
+        self.assertEqual(ids[0], other.settled_requests()["requests"][-1]["requestId"])
+        self.assertEqual(mock.settled_requests()["requests"][-1]["requestId"], ids[0])
         mock.stop()
         other.stop()
         # and a fresh replay has both
