@@ -293,7 +293,10 @@ void cbk_sigv4_verify(const struct cbk_http_req *req, const struct cbk_sigv4_key
         fail(v, 400, "IncompleteSignature", "%sAuthorization=%.200s", msg, auth);
         return;
     }
-    /* Credential=AKID/DATE/REGION/SERVICE/aws4_request */
+    /* Credential=AKID/DATE/REGION/SERVICE/aws4_request: exactly five parts */
+    size_t slashes = 0;
+    for (const char *p = cred; *p; p++)
+        slashes += *p == '/';
     char *parts[5] = {0};
     size_t np = 0;
     char *save = cred;
@@ -307,7 +310,7 @@ void cbk_sigv4_verify(const struct cbk_http_req *req, const struct cbk_sigv4_key
                 break;
         }
     }
-    if (np != 5 || strcmp(parts[4], "aws4_request") != 0 || strlen(parts[1]) != 8) {
+    if (slashes != 4 || np != 5 || strcmp(parts[4], "aws4_request") != 0 || strlen(parts[1]) != 8) {
         fail(v, 400, "IncompleteSignature",
              "Credential should be of the form 'ACCESS_KEY/YYYYMMDD/REGION/SERVICE/aws4_request'");
         return;
@@ -373,8 +376,10 @@ void cbk_sigv4_verify(const struct cbk_http_req *req, const struct cbk_sigv4_key
              "SignedHeaders must be lowercase and include 'host': SignedHeaders=%.200s", signed_h);
         return;
     }
+    /* a key with a session token needs that token; a key without one takes none (a token
+     * the service did not issue for this key is as invalid as a wrong one) */
     const char *token = header(req, "X-Amz-Security-Token");
-    if (key->session_token && (!token || strcmp(token, key->session_token) != 0)) {
+    if (key->session_token ? !token || strcmp(token, key->session_token) != 0 : token != NULL) {
         fail(v, 403, "UnrecognizedClientException",
              "The security token included in the request is invalid.");
         return;

@@ -125,6 +125,23 @@ static void verify_accepts_and_rejects(void **state)
     assert_true(v.ok);
     verify(good, false, token_keys, VECTOR_MS, &v);
     assert_string_equal(v.code, "UnrecognizedClientException");
+    /* ... and refused when the key has none: the service issued no token for it */
+    verify(tok, true, keys, VECTOR_MS, &v);
+    assert_false(v.ok);
+    assert_string_equal(v.code, "UnrecognizedClientException");
+
+    /* a credential scope with more (or fewer) than five parts is malformed */
+    const char *longer = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/codebuild/"
+                         "aws4_request/extra, SignedHeaders=content-type;host;x-amz-date;"
+                         "x-amz-target, Signature=" VECTOR_SIG;
+    verify(longer, false, keys, VECTOR_MS, &v);
+    assert_string_equal(v.code, "IncompleteSignature");
+    assert_non_null(strstr(v.message, "Credential should be of the form"));
+    const char *shorter = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/"
+                          "aws4_request, SignedHeaders=content-type;host;x-amz-date;"
+                          "x-amz-target, Signature=" VECTOR_SIG;
+    verify(shorter, false, keys, VECTOR_MS, &v);
+    assert_string_equal(v.code, "IncompleteSignature");
 }
 
 int main(void)
