@@ -18,7 +18,31 @@ struct cbk_cassette_writer {
     int fd;
     char *path;
     size_t count; /* exchanges in the file */
+    size_t lines; /* newlines in the file: the next document starts on line lines + 1 */
 };
+
+/* Newlines in s[0..n). */
+static size_t count_lines(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (const char *p = s, *e = s + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+        k++;
+    return k;
+}
+
+/* Newlines in the file at 'path' (0 when it cannot be read: line numbers are only shown). */
+static size_t file_lines(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char chunk[65536];
+    size_t n, k = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        k += count_lines(chunk, n);
+    fclose(f);
+    return k;
+}
 
 /* JSON string escapes of s[0..n) without the quotes. */
 static void qstr_part(struct cbk_buf *b, const char *s, size_t n)
@@ -243,7 +267,7 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
         flags |= O_TRUNC;
     else
         flags |= O_APPEND;
-    size_t existing = 0;
+    size_t existing = 0, lines = 0;
     bool cut_tail = false, need_nl = false, empty = true;
     if (mode == CBK_CASSETTE_APPEND) {
         struct stat st;
@@ -273,6 +297,7 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
                 existing = cbk_cassette_at(c, existing - 1)->index;
             cbk_cassette_free(c);
             cbk_diags_release(&d);
+            lines = file_lines(path);
             /* does the file end with a newline? */
             FILE *f = fopen(path, "rb");
             if (f) {
@@ -309,12 +334,13 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
         close(fd);
         return CBK_E_IO;
     }
-    cbk_buf_release(&b);
     struct cbk_cassette_writer *w = cbk_xcalloc(1, sizeof(*w));
     pthread_mutex_init(&w->mu, NULL);
     w->fd = fd;
     w->path = cbk_xstrdup(path);
     w->count = existing;
+    w->lines = lines + count_lines(b.ptr ? b.ptr : "", b.len);
+    cbk_buf_release(&b);
     *out = w;
     return CBK_OK;
 }
@@ -324,12 +350,16 @@ enum cbk_code cbk_cassette_append(struct cbk_cassette_writer *w, struct cbk_exch
     struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 31);
     pthread_mutex_lock(&w->mu);
     x->index = w->count + 1;
+    x->line = (int)CBK_MIN(w->lines + 1, (size_t)INT_MAX); /* the document starts with "---" */
     cbk_cassette_format_exchange(x, &b);
     enum cbk_code rc = CBK_OK;
-    if (write_all(w->fd, b.ptr, b.len) != 0 || fdatasync(w->fd) != 0)
+    if (write_all(w->fd, b.ptr, b.len) != 0 || fdatasync(w->fd) != 0) {
         rc = CBK_E_IO;
-    else
+        x->line = 0;
+    } else {
         w->count++;
+        w->lines += count_lines(b.ptr, b.len);
+    }
     pthread_mutex_unlock(&w->mu);
     cbk_buf_release(&b);
     return rc;

@@ -700,7 +700,15 @@ enum cbk_code cbk_mock_record_missing(struct cbk_mock *m, const char *upstream, 
     if (rc != CBK_OK)
         return rc;
     struct cbk_cassette_writer *w = NULL;
-    rc = cbk_cassette_writer_open(path, CBK_CASSETTE_APPEND, m->spec, upstream, &w, diags);
+    /* the writer re-reads the file it appends to; its warnings (a cut tail) are those of the
+     * load that gave m->cassette, already reported: pass on only its errors */
+    struct cbk_diags wd = CBK_DIAGS_INIT;
+    rc = cbk_cassette_writer_open(path, CBK_CASSETTE_APPEND, m->spec, upstream, &w, &wd);
+    for (size_t i = 0; i < wd.nr; i++)
+        if (wd.v[i].severity == CBK_SEV_ERROR)
+            cbk_diags_addf(diags, wd.v[i].code, wd.v[i].severity, wd.v[i].file, wd.v[i].line,
+                           wd.v[i].column, wd.v[i].path, "%s", wd.v[i].message);
+    cbk_diags_release(&wd);
     if (rc != CBK_OK) {
         cbk_redactor_free(red);
         return rc;

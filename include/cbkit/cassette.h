@@ -107,8 +107,9 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
                                        const struct cbk_spec *spec, const char *upstream,
                                        struct cbk_cassette_writer **out, struct cbk_diags *diags);
 /*
- * Append one exchange (its 'index' is assigned; 'line' ignored) and make it durable
- * (written, then fdatasync) before returning. Thread-safe. CBK_E_IO on failure (errno kept).
+ * Append one exchange and make it durable (written, then fdatasync) before returning; its
+ * 'index' and 'line' (where its "---" is in the file) are assigned. Thread-safe. CBK_E_IO on
+ * failure (errno kept; 'line' is then 0).
  */
 enum cbk_code cbk_cassette_append(struct cbk_cassette_writer *w, struct cbk_exchange *x);
 /* Exchanges written so far (including those already in an appended file). */

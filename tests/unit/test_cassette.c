@@ -1044,16 +1044,31 @@ static void write_n_warn(const char *path, enum cbk_cassette_mode mode, int firs
         assert_true(d.v[0].line > 1);
     }
     size_t before = cbk_cassette_writer_count(w);
+    int lines[16];
+    assert_true(n <= 16);
     for (int i = 0; i < n; i++) {
         char body[64];
         snprintf(body, sizeof body, "{\"id\":\"a:%d\"}", first + i);
         struct cbk_exchange x = ex("StopBuild", body, 200, "{}");
         assert_int_equal(cbk_cassette_append(w, &x), CBK_OK);
         assert_int_equal(x.index, before + (size_t)i + 1);
+        lines[i] = x.line;
     }
     assert_int_equal(cbk_cassette_writer_count(w), before + (size_t)n);
     cbk_cassette_writer_close(w);
     cbk_diags_release(&d);
+    /* the lines the writer gave are those a later load finds (near-miss reports cite them) */
+    struct cbk_cassette *c = NULL;
+    struct cbk_diags ld = CBK_DIAGS_INIT;
+    assert_int_equal(cbk_cassette_load_file(spec, path, &c, &ld), CBK_OK);
+    size_t total = cbk_cassette_count(c);
+    assert_true(total >= (size_t)n);
+    for (int i = 0; i < n; i++) {
+        assert_true(lines[i] > 1);
+        assert_int_equal(cbk_cassette_at(c, total - (size_t)n + (size_t)i)->line, lines[i]);
+    }
+    cbk_cassette_free(c);
+    cbk_diags_release(&ld);
 }
 
 static void write_n(const char *path, enum cbk_cassette_mode mode, int first, int n)
