@@ -483,10 +483,22 @@ enum cbk_scen_outcome cbk__scenario_answer(struct cbk_mock *m, const struct cbk_
 
 /* ---- loading into a mock ------------------------------------------------------------------- */
 
+/*
+ * The world the mock is in: the command line's (--world), unless a loaded scenario says
+ * otherwise; the last loaded one that says wins. Called with scen_mu held whenever the set of
+ * scenarios changes, so removing a strict-world scenario gives the world back.
+ */
+static void settle_world(struct cbk_mock *m)
+{
+    enum cbk_world w = m->cfg.world;
+    for (struct cbk_scenario *s = m->scenarios; s; s = s->next)
+        if (s->has_world)
+            w = s->world;
+    cbk_cb_set_world(m->cb, w);
+}
+
 static void seed_world(struct cbk_mock *m, struct cbk_scenario *s, struct cbk_diags *diags)
 {
-    if (s->has_world)
-        cbk_cb_set_world(m->cb, s->world);
     for (size_t i = 0; i < s->nprojects; i++)
         cbk_cb_seed_project(m->cb, s->projects[i]);
     struct cbk_rng rng;
@@ -531,6 +543,7 @@ enum cbk_code cbk_mock_add_scenario_take(struct cbk_mock *m, struct cbk_scenario
         atomic_fetch_add(&m->nscenarios, 1);
     }
     seed_world(m, s, diags);
+    settle_world(m);
     pthread_mutex_unlock(&m->scen_mu);
     return cbk_diags_error_count(diags) > before ? CBK_E_SCENARIO : CBK_OK;
 }
@@ -549,6 +562,7 @@ enum cbk_code cbk_mock_remove_scenario(struct cbk_mock *m, const char *name)
             break;
         }
     }
+    settle_world(m);
     pthread_mutex_unlock(&m->scen_mu);
     return rc;
 }
@@ -571,6 +585,7 @@ void cbk__scenario_reseed_world(struct cbk_mock *m)
     pthread_mutex_lock(&m->scen_mu);
     for (struct cbk_scenario *s = m->scenarios; s; s = s->next)
         seed_world(m, s, NULL);
+    settle_world(m);
     pthread_mutex_unlock(&m->scen_mu);
 }
 
@@ -585,6 +600,7 @@ void cbk__scenario_detach_all(struct cbk_mock *m)
     }
     m->scenarios = NULL;
     atomic_store(&m->nscenarios, 0);
+    settle_world(m);
     pthread_mutex_unlock(&m->scen_mu);
 }
 

@@ -2626,6 +2626,46 @@ static void rt_idempotency(void **state)
     cbk_mock_free(m);
 }
 
+/* The world is the command line's unless a loaded scenario says otherwise (the last one that
+ * says wins); removing or resetting scenarios settles it again. */
+static void rt_world_follows_scenarios(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(1, CBK_WORLD_OPEN);
+    struct call c;
+    const char *unknown = "{\"id\":\"nowhere:1\"}";
+    api(m, &c, "StopBuild", unknown);
+    expect_success(&c, "/build"); /* open: an unknown id is taken as existing */
+    call_done(&c);
+    add_yaml(m, "scenario: strictly\nworld: strict\nprojects: [known]\n");
+    api(m, &c, "StopBuild", "{\"id\":\"nowhere:4\"}"); /* ids of calls before are known */
+    expect_error(&c, 400, "ResourceNotFoundException", NULL);
+    call_done(&c);
+    add_yaml(m, "scenario: openly\nworld: open\n");
+    api(m, &c, "StopBuild", "{\"id\":\"nowhere:5\"}");
+    expect_success(&c, "/build"); /* the last one loaded wins */
+    call_done(&c);
+    assert_int_equal(cbk_mock_remove_scenario(m, "openly"), CBK_OK);
+    api(m, &c, "StopBuild", "{\"id\":\"nowhere:2\"}");
+    expect_error(&c, 400, "ResourceNotFoundException", NULL);
+    call_done(&c);
+    assert_int_equal(admin(m, &c, "DELETE", "/__cbkit/scenarios/strictly", NULL), 200);
+    call_done(&c);
+    api(m, &c, "StopBuild", "{\"id\":\"nowhere:3\"}");
+    expect_success(&c, "/build"); /* back to the command line's world */
+    call_done(&c);
+    cbk_mock_free(m);
+
+    /* a strict command line stays strict when a scenario without 'world' comes and goes */
+    m = new_mock(1, CBK_WORLD_STRICT);
+    add_yaml(m, "scenario: plain\nrules: []\n");
+    assert_int_equal(cbk_mock_remove_scenario(m, "plain"), CBK_OK);
+    api(m, &c, "StopBuild", unknown);
+    expect_error(&c, 400, "ResourceNotFoundException", NULL);
+    call_done(&c);
+    cbk_mock_free(m);
+}
+
 static void rt_order_and_replace(void **state)
 {
     (void)state;
@@ -2715,6 +2755,7 @@ int main(void)
         cmocka_unit_test(rt_seeded_builds),
         cmocka_unit_test(rt_idempotency),
         cmocka_unit_test(rt_order_and_replace),
+        cmocka_unit_test(rt_world_follows_scenarios),
     };
     return cmocka_run_group_tests(tests, load_spec, free_spec);
 }
