@@ -27,8 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
     } while (0)
 
 /* Work per input stays bounded: lookups and the round trip on the first exchanges only. */
-#define MAX_LOOKUPS    32
-#define MAX_ROUNDTRIP  64
+#define MAX_LOOKUPS   32
+#define MAX_ROUNDTRIP 64
 
 /* Loaded once and kept for the whole run (reachable, so LeakSanitizer ignores it). */
 static struct cbk_spec *spec;
@@ -110,8 +110,8 @@ static void lookups(struct cbk_cassette *c)
             CHECK(near != NULL && near[0]);
         free(near);
         /* a request that was never recorded: no match or a match, a report when none */
-        static const char *const others[] = {"{\"id\":\"fuzz:never-recorded\",\"x\":[1,{}]}",
-                                             "{}", "[", "null", ""};
+        static const char *const others[] = {"{\"id\":\"fuzz:never-recorded\",\"x\":[1,{}]}", "{}",
+                                             "[", "null", ""};
         const char *o = others[i % CBK_ARRAY_SIZE(others)];
         near = NULL;
         y = cbk_cassette_lookup(c, op, o, strlen(o), &near);
@@ -153,8 +153,7 @@ static void roundtrip(const struct cbk_cassette *c)
     enum cbk_code rc = cbk_cassette_load_buffer(spec, b.ptr, b.len, "again.yaml", &c2, &d);
     if (rc != CBK_OK) {
         for (size_t i = 0; i < d.nr; i++)
-            fprintf(stderr, "again.yaml:%d:%d: %s\n", d.v[i].line, d.v[i].column,
-                    d.v[i].message);
+            fprintf(stderr, "again.yaml:%d:%d: %s\n", d.v[i].line, d.v[i].column, d.v[i].message);
         fprintf(stderr, "%s\n", cbk_buf_str(&b));
     }
     CHECK(rc == CBK_OK);

@@ -499,9 +499,9 @@ static int load_constraints(struct ctx *c, const struct cbk_ynode *map, enum cbk
                 int err = 0;
                 PCRE2_SIZE off = 0;
                 /* DOLLAR_ENDONLY: '$' is the end of the value, not also before a final '\n' */
-                pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, v->len,
-                                               PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &err,
-                                               &off, NULL);
+                pcre2_code *re =
+                    pcre2_compile((PCRE2_SPTR)pat, v->len,
+                                  PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &err, &off, NULL);
                 if (!re) {
                     PCRE2_UCHAR msg[256];
                     pcre2_get_error_message(err, msg, sizeof(msg));

@@ -53,9 +53,8 @@ static const struct cbk_operation *op(const char *name)
 }
 
 /* A redactor with the recorder's credentials and the given rules. */
-static struct cbk_redactor *make(const char *const *headers, size_t nh,
-                                 const char *const *pointers, size_t np,
-                                 const char *const *patterns, size_t npat)
+static struct cbk_redactor *make(const char *const *headers, size_t nh, const char *const *pointers,
+                                 size_t np, const char *const *patterns, size_t npat)
 {
     static const char *const secrets[] = {SECRET, TOKEN};
     struct cbk_redact_rules rules = {headers, nh, pointers, np, patterns, npat, secrets, 2};
@@ -82,12 +81,12 @@ static void check_body(const struct cbk_redactor *r, const char *opname, bool re
 {
     size_t out_len = 12345;
     bool red = true;
-    const char *out = cbk_redact_body(r, opname ? op(opname) : NULL, response, in, in_len,
-                                      &out_len, &arena, &red);
+    const char *out = cbk_redact_body(r, opname ? op(opname) : NULL, response, in, in_len, &out_len,
+                                      &arena, &red);
     if (out_len != want_len || memcmp(out, want, want_len) != 0)
         fail_msg("redacted %s %s body\n  in:   %.*s\n  got:  %.*s\n  want: %.*s",
-                 opname ? opname : "(no operation)", response ? "response" : "request",
-                 (int)in_len, in, (int)out_len, out, (int)want_len, want);
+                 opname ? opname : "(no operation)", response ? "response" : "request", (int)in_len,
+                 in, (int)out_len, out, (int)want_len, want);
     bool same = in_len == want_len && memcmp(in, want, in_len) == 0;
     assert_int_equal(red, !same);
     if (same)
@@ -103,9 +102,18 @@ static void headers_default_names(void **state)
     (void)state;
     struct cbk_redactor *r = plain();
     static const char *const secret_names[] = {
-        "Authorization",        "authorization",       "AUTHORIZATION",   "X-Amz-Security-Token",
-        "x-amz-security-token", "X-AMZ-SECURITY-TOKEN", "Cookie",         "cookie",
-        "Set-Cookie",           "set-cookie",          "Proxy-Authorization", "PROXY-authorization",
+        "Authorization",
+        "authorization",
+        "AUTHORIZATION",
+        "X-Amz-Security-Token",
+        "x-amz-security-token",
+        "X-AMZ-SECURITY-TOKEN",
+        "Cookie",
+        "cookie",
+        "Set-Cookie",
+        "set-cookie",
+        "Proxy-Authorization",
+        "PROXY-authorization",
     };
     for (size_t i = 0; i < CBK_ARRAY_SIZE(secret_names); i++)
         assert_string_equal(cbk_redact_header(r, secret_names[i], "anything at all", &arena),
@@ -204,10 +212,12 @@ static void sensitive_in_requests(void **state)
     struct cbk_redactor *r = plain();
     /* boto3's spelling: ", " and ": " */
     BODY(r, "StartBuildBatch", false,
-         "{\"projectName\": \"my-app\", \"environmentVariablesOverride\": [{\"name\": \"DEPLOY_KEY\", "
+         "{\"projectName\": \"my-app\", \"environmentVariablesOverride\": [{\"name\": "
+         "\"DEPLOY_KEY\", "
          "\"value\": \"hunter2\", \"type\": \"PLAINTEXT\"}, {\"name\": \"STAGE\", \"value\": "
          "\"prod\"}], \"sourceVersion\": \"main\"}",
-         "{\"projectName\": \"my-app\", \"environmentVariablesOverride\": [{\"name\": \"DEPLOY_KEY\", "
+         "{\"projectName\": \"my-app\", \"environmentVariablesOverride\": [{\"name\": "
+         "\"DEPLOY_KEY\", "
          "\"value\": " R ", \"type\": \"PLAINTEXT\"}, {\"name\": \"STAGE\", \"value\": " R
          "}], \"sourceVersion\": \"main\"}");
     /* odd spacing, member order, escapes, numbers: all kept, only the values change */
@@ -226,14 +236,15 @@ static void sensitive_in_requests(void **state)
          "\"value\":" R "},{\"name\":\"C\",\"value\":" R "},{\"name\":\"D\",\"value\":" R "}]}");
     /* 'value' elsewhere is not sensitive */
     BODY(r, "StartBuildBatch", false,
-         "{\"value\":\"v\",\"projectName\":\"value\",\"environmentVariablesOverride\":{\"value\":1}}",
-         "{\"value\":\"v\",\"projectName\":\"value\",\"environmentVariablesOverride\":{\"value\":1}}");
+         "{\"value\":\"v\",\"projectName\":\"value\",\"environmentVariablesOverride\":{\"value\":1}"
+         "}",
+         "{\"value\":\"v\",\"projectName\":\"value\",\"environmentVariablesOverride\":{\"value\":1}"
+         "}");
     /* RetryBuild has no sensitive input member; StopBuild neither */
     BODY(r, "RetryBuild", false, "{\"id\":\"a:1\",\"idempotencyToken\":\"t\"}",
          "{\"id\":\"a:1\",\"idempotencyToken\":\"t\"}");
     /* no operation: no spec to go by */
-    BODY(r, NULL, false,
-         "{\"environmentVariablesOverride\":[{\"name\":\"A\",\"value\":\"v\"}]}",
+    BODY(r, NULL, false, "{\"environmentVariablesOverride\":[{\"name\":\"A\",\"value\":\"v\"}]}",
          "{\"environmentVariablesOverride\":[{\"name\":\"A\",\"value\":\"v\"}]}");
     cbk_redactor_free(r);
 }
@@ -275,12 +286,12 @@ static void user_pointers(void **state)
 {
     (void)state;
     static const char *const pointers[] = {
-        "/sourceAuthOverride/resource",      /* a plain pointer */
-        "/secondarySourcesOverride/*/auth",  /* '*': any index; an object */
-        "/*/token",                          /* '*': any member */
-        "/a~1b",                             /* an escaped '/' */
-        "/registryCredentialOverride",       /* a whole object */
-        "/buildspecOverride",                /* a string, in requests and answers alike */
+        "/sourceAuthOverride/resource",     /* a plain pointer */
+        "/secondarySourcesOverride/*/auth", /* '*': any index; an object */
+        "/*/token",                         /* '*': any member */
+        "/a~1b",                            /* an escaped '/' */
+        "/registryCredentialOverride",      /* a whole object */
+        "/buildspecOverride",               /* a string, in requests and answers alike */
     };
     struct cbk_redactor *r = make(NULL, 0, pointers, CBK_ARRAY_SIZE(pointers), NULL, 0);
     BODY(r, "StartBuildBatch", false,
@@ -346,10 +357,9 @@ static void literal_credentials(void **state)
          "\"sourceVersion\": " R ", \"environmentVariablesOverride\": [{\"name\": \"N\", "
          "\"value\": " R ", \"type\": \"PLAINTEXT\"}], \"imageOverride\": \"wJalrXUtnFEMI\"}");
     /* written with JSON escapes ('/' as "\/", letters as \u00XX): still the secret */
-    BODY(r, "StopBuild", false,
-         "{\"id\":\"wJalrXUtnFEMI\\/K7MDENG+bPxRfiCYEXAMPLEKEY\"}", "{\"id\":" R "}");
-    BODY(r, "StopBuild", false,
-         "{\"id\":\"x\\u0046QoGZXIvYXdzEXAMPLETOKEN\"}", "{\"id\":" R "}");
+    BODY(r, "StopBuild", false, "{\"id\":\"wJalrXUtnFEMI\\/K7MDENG+bPxRfiCYEXAMPLEKEY\"}",
+         "{\"id\":" R "}");
+    BODY(r, "StopBuild", false, "{\"id\":\"x\\u0046QoGZXIvYXdzEXAMPLETOKEN\"}", "{\"id\":" R "}");
     BODY(r, "RetryBuild", true,
          "{\"build\":{\"logs\":{\"deepLink\":\"https://x/?t=" TOKEN "&y\"},\"id\":\"b:1\"}}",
          "{\"build\":{\"logs\":{\"deepLink\":" R "},\"id\":\"b:1\"}}");

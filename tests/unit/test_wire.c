@@ -201,8 +201,8 @@ static void botocore_experiment_table(void **state)
     };
     struct cbk_buf code = CBK_BUF_INIT(1 << 20), msg = CBK_BUF_INIT(1 << 20);
     for (size_t i = 0; i < CBK_ARRAY_SIZE(rows); i++) {
-        cbk_wire_parse_error(CBK_WIRE_BOTOCORE, rows[i].status, rows[i].body,
-                             strlen(rows[i].body), rows[i].header, &code, &msg);
+        cbk_wire_parse_error(CBK_WIRE_BOTOCORE, rows[i].status, rows[i].body, strlen(rows[i].body),
+                             rows[i].header, &code, &msg);
         if (strcmp(cbk_buf_str(&code), rows[i].code) != 0)
             print_error("row %zu: %d %s -> code '%s', expected '%s'\n", i, rows[i].status,
                         rows[i].body, cbk_buf_str(&code), rows[i].code);
