@@ -9,6 +9,7 @@
  * stopped.
  */
 #include "core/setup.h"
+#include "core/jsonptr.h"
 #include "mock/codebuild.h"
 #include "core/alloc.h"
 #include "core/hmap.h"
@@ -1476,13 +1477,93 @@ bool cbk_cb_handles(const char *op)
            strcmp(op, "StartBuildBatch") == 0;
 }
 
+/*
+ * Does the (valid JSON) body hold the escape \u0000 in a string? In valid JSON a backslash
+ * only occurs inside strings, always starting an escape, so a left-to-right scan that skips
+ * each escaped character cannot be fooled by "\\u0000" (an escaped backslash, then text).
+ */
+static bool body_has_nul(const char *body, size_t len)
+{
+    const char *p = body, *end = body + len;
+    while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+        if (end - p >= 6 && memcmp(p + 1, "u0000", 5) == 0)
+            return true;
+        p += 2; /* the backslash and the character it escapes */
+        if (p >= end)
+            break;
+    }
+    return false;
+}
+
+static bool str_has_nul(struct json_object *v)
+{
+    return v && json_object_is_type(v, json_type_string) &&
+           memchr(json_object_get_string(v), 0, (size_t)json_object_get_string_len(v)) != NULL;
+}
+
+/* An artifacts override's strings that go into the answer's S3 ARN. */
+static bool artifacts_nul(struct json_object *pa, struct cbk_buf *ptr)
+{
+    static const char *const keys[] = {"location", "path", "name"};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(keys); i++)
+        if (str_has_nul(get(pa, keys[i]))) {
+            cbk_buf_addf(ptr, "/%s", keys[i]);
+            return true;
+        }
+    return false;
+}
+
+/*
+ * The JSON pointer (into 'ptr') of a string holding a NUL character among those the model
+ * keeps as C strings: the request's top-level strings (ids, names, tokens, overrides) and the
+ * artifact locations. Strings the answer copies from the request document (environment
+ * variables, auth, ...) keep their length and may hold NUL.
+ */
+static bool model_nul(struct json_object *doc, struct cbk_buf *ptr)
+{
+    if (!doc || !json_object_is_type(doc, json_type_object))
+        return false;
+    json_object_object_foreach(doc, k, m)
+    {
+        if (str_has_nul(m)) {
+            cbk_buf_addc(ptr, '/');
+            cbk_ptr_escape(ptr, k, strlen(k));
+            return true;
+        }
+    }
+    struct json_object *pa = get(doc, "artifactsOverride");
+    cbk_buf_adds(ptr, "/artifactsOverride");
+    if (pa && artifacts_nul(pa, ptr))
+        return true;
+    cbk_buf_truncate(ptr, 0);
+    struct json_object *list = get(doc, "secondaryArtifactsOverride");
+    for (size_t i = 0;
+         list && json_object_is_type(list, json_type_array) && i < json_object_array_length(list);
+         i++) {
+        cbk_buf_addf(ptr, "/secondaryArtifactsOverride/%zu", i);
+        if (artifacts_nul(json_object_array_get_idx(list, i), ptr))
+            return true;
+        cbk_buf_truncate(ptr, 0);
+    }
+    return false;
+}
+
 void cbk_cb_call(struct cbk_cb *cb, const char *op, const struct cbk_cb_call *call,
                  struct cbk_cb_result *res)
 {
     memset(res, 0, sizeof(*res));
     res->answered_by = "generated";
     struct cbk_cb_call c = *call; /* its document may be parsed here */
-    if (strcmp(op, "RetryBuild") == 0)
+    /* The model keeps ids, names and tokens as C strings: a NUL would cut them short and the
+     * answer would name another build. Such requests are refused, naming the member. */
+    struct cbk_buf ptr = CBK_BUF_INIT(1 << 16);
+    if (body_has_nul(c.body, c.body_len) && model_nul(call_doc(&c), &ptr)) {
+        res->answered_by = "state";
+        result_error(res, "InvalidInputException",
+                     "Value at '%.200s' contains a NUL character (\\u0000), which cbkit's "
+                     "CodeBuild model does not accept",
+                     cbk_buf_str(&ptr));
+    } else if (strcmp(op, "RetryBuild") == 0)
         retry_build(cb, &c, res);
     else if (strcmp(op, "StopBuild") == 0)
         stop_build(cb, &c, res);
@@ -1490,6 +1571,7 @@ void cbk_cb_call(struct cbk_cb *cb, const char *op, const struct cbk_cb_call *ca
         start_build_batch(cb, &c, res);
     else
         result_error(res, "InternalFailure", "operation %s is not modelled", op);
+    cbk_buf_release(&ptr);
     if (c.req && c.req != call->req)
         json_object_put(c.req);
 }

@@ -848,7 +848,8 @@ static void check_generated(struct gen_stats *gs, uint64_t seed, const char *op,
 
 static const char *const raw_batches[] = {
     "{\"projectName\":\"p\",\"sourceVersion\":\"\\ud83d\\ude00 \\u00e9\\/\\b\"}",
-    "{\"projectName\":\"p\",\"sourceVersion\":\"a\\u0000b\",\"environmentVariablesOverride\":"
+    /* NUL in a copied value (a NUL in a kept one is refused: model_refuses_nul) */
+    "{\"projectName\":\"p\",\"sourceVersion\":\"a\\\\u0000b\",\"environmentVariablesOverride\":"
     "[{\"name\":\"N\",\"value\":\"a\\u0000b\"}]}",
     "{\"projectName\":\"p\",\"gitCloneDepthOverride\":5e2,\"buildTimeoutInMinutesOverride\":6.0e1,"
     "\"queuedTimeoutInMinutesOverride\":4.8E2}",
@@ -983,6 +984,42 @@ static void generated_answers_are_valid(void **state)
 }
 
 /* ---- the model: echo, lifecycle ----------------------------------------------------------- */
+
+/* A NUL (\u0000) in a string the model keeps would cut an id or name short and the answer
+ * would name another build: such requests are refused naming the member; an escaped backslash
+ * followed by "u0000" is ordinary text. */
+static void model_refuses_nul(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(9, CBK_WORLD_OPEN);
+    struct call c;
+    api(m, &c, "StopBuild", "{\"id\":\"app:ab\\u0000cd\"}");
+    expect_error(&c, 400, "InvalidInputException", "Value at '/id' contains a NUL character");
+    call_done(&c);
+    api(m, &c, "StartBuildBatch", "{\"projectName\":\"app\",\"sourceVersion\":\"a\\u0000b\"}");
+    expect_error(&c, 400, "InvalidInputException", "'/sourceVersion'");
+    call_done(&c);
+    api(m, &c, "StartBuildBatch",
+        "{\"projectName\":\"app\",\"secondaryArtifactsOverride\":[{\"type\":\"S3\","
+        "\"location\":\"bucket\",\"name\":\"a\\u0000b\"}]}");
+    expect_error(&c, 400, "InvalidInputException", "'/secondaryArtifactsOverride/0/name'");
+    call_done(&c);
+    /* a value the answer copies from the request keeps its NUL */
+    api(m, &c, "StartBuildBatch",
+        "{\"projectName\":\"app\",\"environmentVariablesOverride\":"
+        "[{\"name\":\"A\",\"value\":\"x\\u0000y\"}]}");
+    assert_int_equal(c.ans.status, 200);
+    struct json_object *var = json_object_array_get_idx(
+        jget(jget(jget(c.doc, "buildBatch"), "environment"), "environmentVariables"), 0);
+    assert_int_equal(json_object_get_string_len(jget(var, "value")), 3);
+    assert_memory_equal(json_object_get_string(jget(var, "value")), "x\0y", 3);
+    call_done(&c);
+    api(m, &c, "StopBuild", "{\"id\":\"app:ab\\\\u0000cd\"}");
+    assert_int_equal(c.ans.status, 200);
+    assert_string_equal(jstr(jget(c.doc, "build"), "id"), "app:ab\\u0000cd");
+    call_done(&c);
+    cbk_mock_free(m);
+}
 
 static void model_echo_and_lifecycle(void **state)
 {
@@ -1271,6 +1308,7 @@ int main(void)
         cmocka_unit_test(route_bodies),
         cmocka_unit_test(generated_answers_are_valid),
         cmocka_unit_test(model_echo_and_lifecycle),
+        cmocka_unit_test(model_refuses_nul),
         cmocka_unit_test(idempotency_tokens),
         cmocka_unit_test(strict_world),
         cmocka_unit_test(journal_entries),
