@@ -7,6 +7,18 @@
 
 #include <json-c/json.h>
 
+struct json_object *cbk_jsonq_parse(const char *s, size_t len)
+{
+    struct json_tokener *tok = json_tokener_new();
+    struct json_object *doc = json_tokener_parse_ex(tok, s, (int)CBK_MIN(len, (size_t)INT_MAX));
+    if (json_tokener_get_error(tok) != json_tokener_success && doc) {
+        json_object_put(doc);
+        doc = NULL;
+    }
+    json_tokener_free(tok);
+    return doc;
+}
+
 bool cbk_jsonq_pointer_valid(const char *p)
 {
     if (!*p)

@@ -1,7 +1,7 @@
 /*
  * jsonq.h - questions asked of json-c documents: the value at an RFC 6901 pointer, JSON
  * equality (member order ignored, 5 == 5.0) and partial matching. Used by scenario matchers,
- * templates and cassette matching.
+ * templates and cassette matching. Also parsing a counted text into such a document.
  */
 #ifndef CBK_JSONQ_H
 #define CBK_JSONQ_H
@@ -26,5 +26,13 @@ bool cbk_jsonq_equal(struct json_object *a, struct json_object *b);
  * scalars equality.
  */
 bool cbk_jsonq_partial(struct json_object *value, struct json_object *pattern);
+/*
+ * Parse the JSON value at the start of s[0..len) with json-c; s need not be NUL-terminated
+ * (request bodies are counted bytes, struct cbk_http_req) and nothing past len is read.
+ * Returns the document, owned by the caller (json_object_put), or NULL when the text does not
+ * hold a complete value (or holds a JSON null). What follows the value is not looked at, as
+ * with json_tokener_parse().
+ */
+struct json_object *cbk_jsonq_parse(const char *s, size_t len);
 
 #endif

@@ -6,6 +6,7 @@
 #include "core/setup.h"
 #include "mock/mock_internal.h"
 #include "cbkit/cbkit.h"
+#include "core/jsonq.h"
 #include "core/jsonw.h"
 #include "mock/scenario_hook.h"
 #include "report/report.h"
@@ -160,7 +161,9 @@ static void clock_info(struct cbk_mock *m, struct cbk_http_answer *ans, struct c
 static void clock_post(struct cbk_mock *m, const struct cbk_http_req *req,
                        struct cbk_http_answer *ans, struct cbk_arena *a)
 {
-    struct json_object *doc = req->body_len ? json_tokener_parse(req->body) : NULL;
+    /* the body is body_len bytes, not a C string: nothing past it is read (found by
+     * fuzz/fuzz_mock_request, regress-clock-body-unterminated) */
+    struct json_object *doc = req->body_len ? cbk_jsonq_parse(req->body, req->body_len) : NULL;
     struct json_object *v = NULL;
     bool ok = false;
     if (doc && json_object_is_type(doc, json_type_object)) {

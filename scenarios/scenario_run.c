@@ -703,7 +703,8 @@ static void load(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk_
 static void set_state(struct cbk_mock *m, const char *name, const struct cbk_http_req *req,
                       struct cbk_http_answer *ans, struct cbk_arena *a)
 {
-    struct json_object *doc = req->body_len ? json_tokener_parse(req->body) : NULL;
+    /* body_len bytes, not a C string (as in clock_post(), mock/admin.c) */
+    struct json_object *doc = req->body_len ? cbk_jsonq_parse(req->body, req->body_len) : NULL;
     struct json_object *v = NULL;
     const char *state = NULL;
     if (doc && json_object_object_get_ex(doc, "state", &v) &&
