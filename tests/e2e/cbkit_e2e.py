@@ -1,5 +1,5 @@
-"""Shared helpers of the end-to-end tests: start and stop `cbkit mock`, talk to its admin API,
-make boto3 clients and run the AWS CLI against it.
+"""Shared helpers of the end-to-end tests: start and stop `cbkit mock` and `cbkit record`,
+talk to the mock's admin API, make boto3 clients and run the AWS CLI against it.
 
 Real clients only: boto3/botocore and the AWS CLI v2 from Debian, run as /usr/bin/python3 and
 /usr/bin/aws (other versions may be on PATH). The mock is a subprocess on 127.0.0.1 with
@@ -14,9 +14,11 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -98,17 +100,25 @@ class MockError(AssertionError):
     pass
 
 
-class Mock:
-    """A `cbkit mock --port 0 ARGS...` subprocess."""
+class Server:
+    """A `cbkit COMMAND --port 0 ARGS...` subprocess on 127.0.0.1 (mock, record): the port is
+    read from the first stdout line, the rest of stdout is collected by a thread (stdout()),
+    stderr is kept in a file (stderr()) and checked for sanitizer reports when stopping.
+    Only the PID started here is ever signalled."""
 
-    def __init__(self, *args, env=None, cwd=None):
-        self.args = [cbkit_path(), "mock", "--port", "0"] + [str(a) for a in args]
-        self._stderr = tempfile.NamedTemporaryFile(prefix="cbkit-mock-", suffix=".stderr",
-                                                   delete=False)
+    default_stop_signal = signal.SIGINT
+
+    def __init__(self, command, *args, env=None, cwd=None):
+        self.name = "cbkit " + command
+        self.args = [cbkit_path(), command, "--port", "0"] + [str(a) for a in args]
+        self._stderr = tempfile.NamedTemporaryFile(prefix="cbkit-%s-" % command,
+                                                   suffix=".stderr", delete=False)
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._stderr, env=env, cwd=cwd)
+                                     stderr=self._stderr,
+                                     env=env if env is not None else client_env(), cwd=cwd)
         self.returncode = None
-        self._clients = []
+        self._out = []
+        self._rest = b""
         try:
             line = self._first_line()
         except Exception:
@@ -121,6 +131,8 @@ class Mock:
                             "http://127.0.0.1:PORT'\nstderr: %s" % (self.args, line, self.stderr()))
         self.port = int(m.group(1))
         self.url = "http://127.0.0.1:%d" % self.port
+        self._drain = threading.Thread(target=self._read_rest, daemon=True)
+        self._drain.start()
 
     def _first_line(self):
         deadline = time.monotonic() + START_TIMEOUT
@@ -129,22 +141,44 @@ class Mock:
         while b"\n" not in buf:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise MockError("the mock printed no first line within %.0f s" % START_TIMEOUT)
+                raise MockError("%s printed no first line within %.0f s"
+                                % (self.name, START_TIMEOUT))
             r, _, _ = select.select([fd], [], [], left)
             if not r:
                 continue
             chunk = os.read(fd, 4096)
             if not chunk:
-                raise MockError("the mock exited before listening (status %s): %s"
-                                % (self.proc.wait(STOP_TIMEOUT), self.stderr()))
+                raise MockError("%s exited before listening (status %s): %s"
+                                % (self.name, self.proc.wait(STOP_TIMEOUT), self.stderr()))
             buf += chunk
-        return buf.split(b"\n", 1)[0].decode("utf-8", "replace")
+        first, self._rest = buf.split(b"\n", 1)
+        return first.decode("utf-8", "replace")
+
+    def _read_rest(self):
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self._out.append(chunk)
 
     # ---- life cycle ----------------------------------------------------------------------
 
-    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT, expect=0):
-        """Send 'sig' to the mock, wait at most 'timeout' s; kill and fail if it hangs.
-        Checks the exit status ('expect', None for any) and stderr for sanitizer reports."""
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def close_clients(self):
+        """Close the clients made for this server (none here; Mock keeps boto3 clients)."""
+
+    def stop(self, sig=None, timeout=STOP_TIMEOUT, expect=0):
+        """Send 'sig' (default_stop_signal) to our PID, wait at most 'timeout' s; kill and fail
+        if it hangs. Checks the exit status ('expect', None for any) and stderr for sanitizer
+        reports."""
+        sig = sig if sig is not None else self.default_stop_signal
         if self.returncode is None:
             self.close_clients()
             if self.proc.poll() is None:
@@ -153,38 +187,31 @@ class Mock:
                 self.returncode = self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
-                raise MockError("the mock did not exit within %.0f s of %s"
-                                % (timeout, signal.Signals(sig).name))
-            finally:
-                self.proc.stdout.close()
+                raise MockError("%s did not exit within %.0f s of %s"
+                                % (self.name, timeout, signal.Signals(sig).name))
+            self._drain.join(STOP_TIMEOUT)
         self.assert_clean_stderr()
         if expect is not None and self.returncode != expect:
-            raise MockError("the mock exited with %s, expected %s; stderr:\n%s"
-                            % (self.returncode, expect, self.stderr()))
+            raise MockError("%s exited with %s, expected %s; stderr:\n%s"
+                            % (self.name, self.returncode, expect, self.stderr()))
         return self.returncode
 
-    def close_clients(self):
-        for c in self._clients:
-            close = getattr(c, "close", None)
-            if close:
-                close()
-        self._clients = []
-
-    def kill(self):
+    def kill(self, sig=signal.SIGKILL):
         self.close_clients()
         if self.proc.poll() is None:
-            self.proc.kill()
+            self.proc.send_signal(sig)
             try:
                 self.proc.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 pass
-        if self.proc.stdout and not self.proc.stdout.closed:
-            self.proc.stdout.close()
         self.returncode = self.proc.returncode
 
     def cleanup(self):
         """Stop without checks (tearDown paths), then delete the stderr file."""
         self.kill()
+        if self.proc.stdout and not self.proc.stdout.closed:
+            self._drain.join(STOP_TIMEOUT)
+            self.proc.stdout.close()
         self._stderr.close()
         try:
             os.unlink(self._stderr.name)
@@ -202,6 +229,10 @@ class Mock:
             self.cleanup()
         return False
 
+    def stdout(self):
+        """What the server printed after the first line (complete once it has exited)."""
+        return (self._rest + b"".join(self._out)).decode("utf-8", "replace")
+
     def stderr(self):
         try:
             with open(self._stderr.name, "rb") as f:
@@ -213,7 +244,26 @@ class Mock:
         text = self.stderr()
         for marker in SANITIZER_MARKERS:
             if marker in text:
-                raise MockError("the mock's stderr reports %r:\n%s" % (marker, text))
+                raise MockError("%s's stderr reports %r:\n%s" % (self.name, marker, text))
+
+
+class Mock(Server):
+    """A `cbkit mock --port 0 ARGS...` subprocess, with its admin API and clients."""
+
+    default_stop_signal = signal.SIGTERM
+
+    def __init__(self, *args, env=None, cwd=None):
+        self._clients = []
+        # the mock's own environment is the caller's unless given (clients get client_env())
+        super().__init__("mock", *args, env=env if env is not None else os.environ.copy(),
+                         cwd=cwd)
+
+    def close_clients(self):
+        for c in self._clients:
+            close = getattr(c, "close", None)
+            if close:
+                close()
+        self._clients = []
 
     # ---- admin API -----------------------------------------------------------------------
 
@@ -341,6 +391,15 @@ def raw_request(port, body=b"", target=None, content_type=CT, method="POST", pat
     finally:
         if own:
             conn.close()
+
+
+def closed_port():
+    """A port on 127.0.0.1 that nothing listens on (bound, then closed)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def op_target(op):

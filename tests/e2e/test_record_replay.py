@@ -31,7 +31,6 @@ import http.server
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import socket
@@ -86,123 +85,12 @@ def tearDownModule():
 # ---- processes ---------------------------------------------------------------------------------
 
 
-class Recorder:
-    """A `cbkit record --port 0 ARGS...` subprocess; the rest of its stdout (the drift report)
-    is collected by a thread, its stderr kept in a file."""
+class Recorder(e2e.Server):
+    """A `cbkit record --port 0 ARGS...` subprocess (stopped with SIGINT by default); its
+    stdout after the first line (the drift report) is in stdout()."""
 
     def __init__(self, *args, env=None):
-        self.args = [e2e.cbkit_path(), "record", "--port", "0"] + [str(a) for a in args]
-        self._stderr = tempfile.NamedTemporaryFile(prefix="cbkit-record-", suffix=".stderr",
-                                                   delete=False)
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._stderr,
-                                     env=env if env is not None else e2e.client_env())
-        self.returncode = None
-        self._out = []
-        self._rest = b""
-        try:
-            line = self._first_line()
-        except Exception:
-            self.kill()
-            raise
-        m = e2e.LISTENING.match(line)
-        if not m:
-            self.kill()
-            raise AssertionError("first stdout line of %s is %r\nstderr: %s"
-                                 % (self.args, line, self.stderr()))
-        self.port = int(m.group(1))
-        self.url = "http://127.0.0.1:%d" % self.port
-        self._drain = threading.Thread(target=self._read_rest, daemon=True)
-        self._drain.start()
-
-    def _first_line(self):
-        deadline = time.monotonic() + e2e.START_TIMEOUT
-        buf = b""
-        fd = self.proc.stdout.fileno()
-        while b"\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError("the recorder printed no first line within %.0f s"
-                                     % e2e.START_TIMEOUT)
-            r, _, _ = select.select([fd], [], [], left)
-            if not r:
-                continue
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                raise AssertionError("the recorder exited before listening (status %s): %s"
-                                     % (self.proc.wait(e2e.STOP_TIMEOUT), self.stderr()))
-            buf += chunk
-        first, self._rest = buf.split(b"\n", 1)
-        return first.decode("utf-8", "replace")
-
-    def _read_rest(self):
-        fd = self.proc.stdout.fileno()
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self._out.append(chunk)
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def stop(self, sig=signal.SIGINT, expect=0):
-        """Signal the recorder, wait (bounded), check its exit status and its stderr."""
-        if self.returncode is None:
-            if self.proc.poll() is None:
-                self.proc.send_signal(sig)
-            try:
-                self.returncode = self.proc.wait(e2e.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                raise AssertionError("the recorder did not exit within %.0f s of %s"
-                                     % (e2e.STOP_TIMEOUT, signal.Signals(sig).name))
-            self._drain.join(e2e.STOP_TIMEOUT)
-        self.assert_clean_stderr()
-        if expect is not None and self.returncode != expect:
-            raise AssertionError("the recorder exited with %s, expected %s; stderr:\n%s"
-                                 % (self.returncode, expect, self.stderr()))
-        return self.returncode
-
-    def kill(self, sig=signal.SIGKILL):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(e2e.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
-        self.returncode = self.proc.returncode
-
-    def cleanup(self):
-        self.kill()
-        if self.proc.stdout and not self.proc.stdout.closed:
-            self.proc.stdout.close()
-        self._stderr.close()
-        try:
-            os.unlink(self._stderr.name)
-        except OSError:
-            pass
-
-    def stdout(self):
-        """What the recorder printed after the first line (complete once it has exited)."""
-        return (self._rest + b"".join(self._out)).decode("utf-8", "replace")
-
-    def stderr(self):
-        try:
-            with open(self._stderr.name, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-    def assert_clean_stderr(self):
-        text = self.stderr()
-        for marker in e2e.SANITIZER_MARKERS:
-            if marker in text:
-                raise AssertionError("the recorder's stderr reports %r:\n%s" % (marker, text))
+        super().__init__("record", *args, env=env)
 
 
 def run_cbkit(*args, env=None, timeout=e2e.CLI_TIMEOUT):
@@ -216,13 +104,7 @@ def run_cbkit(*args, env=None, timeout=e2e.CLI_TIMEOUT):
                              % (" ".join(map(str, args)), timeout)) from e
 
 
-def closed_port():
-    """A loopback port nothing listens on (bound, then closed)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+closed_port = e2e.closed_port
 
 
 def client(url, retries=False, **kw):

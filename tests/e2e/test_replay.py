@@ -21,10 +21,7 @@ Run with /usr/bin/python3 (ctest sets CBKIT to the binary under test).
 
 import json
 import os
-import select
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -47,85 +44,6 @@ def setUpModule():
     e2e.require_debian_python()
 
 
-class Server:
-    """`cbkit ARGS... --port 0` (mock or record) as a subprocess on 127.0.0.1."""
-
-    def __init__(self, args, env=None):
-        self.args = [e2e.cbkit_path()] + [str(a) for a in args] + ["--port", "0"]
-        self.err = tempfile.NamedTemporaryFile(prefix="cbkit-replay-", suffix=".stderr",
-                                               delete=False)
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self.err, env=env or e2e.client_env())
-        try:
-            line = self._first_line()
-        except Exception:
-            self.kill()
-            raise
-        m = e2e.LISTENING.match(line)
-        if not m:
-            self.kill()
-            raise AssertionError("first stdout line of %s is %r; stderr: %s"
-                                 % (self.args, line, self.stderr()))
-        self.url = "http://127.0.0.1:%s" % m.group(1)
-
-    def _first_line(self):
-        deadline = time.monotonic() + e2e.START_TIMEOUT
-        buf = b""
-        fd = self.proc.stdout.fileno()
-        while b"\n" not in buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError("%s printed no first line in time" % self.args)
-            r, _, _ = select.select([fd], [], [], left)
-            if r:
-                chunk = os.read(fd, 4096)
-                if not chunk:
-                    raise AssertionError("%s exited before listening: %s"
-                                         % (self.args, self.stderr()))
-                buf += chunk
-        return buf.split(b"\n", 1)[0].decode("utf-8", "replace")
-
-    def stderr(self):
-        with open(self.err.name, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stop(self):
-        """SIGINT to our PID, a bounded wait; the exit status must be 0 and stderr clean."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-        try:
-            rc = self.proc.wait(e2e.STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise AssertionError("%s did not stop within %.0f s of SIGINT"
-                                 % (self.args, e2e.STOP_TIMEOUT))
-        self.proc.stdout.close()
-        text = self.stderr()
-        for marker in e2e.SANITIZER_MARKERS:
-            if marker in text:
-                raise AssertionError("%s reported %r:\n%s" % (self.args, marker, text))
-        if rc != 0:
-            raise AssertionError("%s exited with %s: %s" % (self.args, rc, text))
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(e2e.STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
-        if not self.proc.stdout.closed:
-            self.proc.stdout.close()
-
-    def cleanup(self):
-        self.kill()
-        self.err.close()
-        try:
-            os.unlink(self.err.name)
-        except OSError:
-            pass
-
-
 def replay(*args, timeout=REPLAY_TIMEOUT):
     """Run `cbkit replay ARGS`; returns the CompletedProcess (text), checked for sanitizers."""
     cmd = [e2e.cbkit_path(), "replay"] + [str(a) for a in args]
@@ -140,13 +58,7 @@ def replay(*args, timeout=REPLAY_TIMEOUT):
     return p
 
 
-def closed_port():
-    """A port on 127.0.0.1 that nothing listens on (bound, then closed)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+closed_port = e2e.closed_port
 
 
 class ReplayTest(unittest.TestCase):
@@ -157,9 +69,9 @@ class ReplayTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="cbkit-replay-")
         cls.cassette = os.path.join(cls.tmp, "session.yaml")
         cls.raw = {}
-        upstream = Server(["mock", "--seed", "1"])
+        upstream = e2e.Mock("--seed", "1", env=e2e.client_env())
         try:
-            rec = Server(["record", "--upstream", upstream.url, "--cassette", cls.cassette])
+            rec = e2e.Server("record", "--upstream", upstream.url, "--cassette", cls.cassette)
             try:
                 cls._record_session(rec.url)
             finally:
@@ -208,7 +120,7 @@ class ReplayTest(unittest.TestCase):
             s.cleanup()
 
     def mock(self, *args):
-        s = Server(["mock", "--seed", "1"] + list(args))
+        s = e2e.Mock("--seed", "1", *args, env=e2e.client_env())
         self.servers.append(s)
         return s
 
@@ -249,7 +161,7 @@ class ReplayTest(unittest.TestCase):
     def test_other_seed_and_clock_match(self):
         """Another seed and the real clock change every id, ARN, time and build number; those
         are per-call values, so the provider still answers as recorded."""
-        m = Server(["mock", "--seed", "2", "--clock", "now"])
+        m = e2e.Mock("--seed", "2", "--clock", "now", env=e2e.client_env())
         self.servers.append(m)
         p = replay("--cassette", self.cassette, "--target", m.url)
         m.stop()

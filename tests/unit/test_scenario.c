@@ -35,24 +35,7 @@
 #define URI_SUFFIX ":http://internal.amazon.com/coral/com.amazon.coral.validate/"
 #define CLOCK0_MS  1735689600000LL /* 2025-01-01T00:00:00Z */
 
-static struct cbk_spec *spec;
-
-static int load_spec(void **state)
-{
-    (void)state;
-    struct cbk_diags d = CBK_DIAGS_INIT;
-    enum cbk_code rc = cbk_spec_load_bundled(&spec, &d);
-    cbk_diags_release(&d);
-    return rc == CBK_OK ? 0 : -1;
-}
-
-static int free_spec(void **state)
-{
-    (void)state;
-    cbk_spec_free(spec);
-    spec = NULL;
-    return 0;
-}
+#include "tests/unit/unit_spec.h"
 
 /* The checkout: $CBK_SOURCE_DIR (ctest), else two levels above this file. */
 static const char *source_dir(void)

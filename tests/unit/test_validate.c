@@ -24,24 +24,7 @@
 #include "core/buf.h"
 #include "core/jsonscan.h"
 
-static struct cbk_spec *spec;
-
-static int load_spec(void **state)
-{
-    (void)state;
-    struct cbk_diags d = CBK_DIAGS_INIT;
-    enum cbk_code rc = cbk_spec_load_bundled(&spec, &d);
-    cbk_diags_release(&d);
-    return rc == CBK_OK ? 0 : -1;
-}
-
-static int free_spec(void **state)
-{
-    (void)state;
-    cbk_spec_free(spec);
-    spec = NULL;
-    return 0;
-}
+#include "tests/unit/unit_spec.h"
 
 /* ---- the corpus ------------------------------------------------------------------------------ */
 
