@@ -808,8 +808,9 @@ static char *near_miss_report(struct cbk_cassette *c, const struct cbk_operation
         if (strcmp(c->x[i]->operation, op->name) != 0)
             continue;
         seen++;
-        struct json_object *rec = c->x[i]->req_body_len ? json_tokener_parse(c->x[i]->req_body)
-                                                        : json_object_new_object();
+        struct json_object *rec = c->x[i]->req_body_len
+                                      ? cbk_jsonq_parse(c->x[i]->req_body, c->x[i]->req_body_len)
+                                      : json_object_new_object();
         struct cbk_buf ptr = CBK_BUF_INIT(1 << 16);
         struct diff_ctx d = {NULL, 0, skip};
         diff(&d, doc, rec, &ptr, 0);
@@ -825,7 +826,7 @@ static char *near_miss_report(struct cbk_cassette *c, const struct cbk_operation
         return cbk_xasprintf("no exchange of %s was recorded", op->name);
     const struct cbk_exchange *x = c->x[best_i];
     struct json_object *rec =
-        x->req_body_len ? json_tokener_parse(x->req_body) : json_object_new_object();
+        x->req_body_len ? cbk_jsonq_parse(x->req_body, x->req_body_len) : json_object_new_object();
     struct cbk_buf out = CBK_BUF_INIT(1 << 20), ptr = CBK_BUF_INIT(1 << 16);
     cbk_buf_addf(&out, "closest recorded %s: exchange %zu (line %d); differs at ", op->name,
                  x->index, x->line);

@@ -10,8 +10,14 @@
 struct json_object *cbk_jsonq_parse(const char *s, size_t len)
 {
     struct json_tokener *tok = json_tokener_new();
-    struct json_object *doc = json_tokener_parse_ex(tok, s, (int)CBK_MIN(len, (size_t)INT_MAX));
-    if (json_tokener_get_error(tok) != json_tokener_success && doc) {
+    int n = (int)CBK_MIN(len, (size_t)INT_MAX);
+    struct json_object *doc = json_tokener_parse_ex(tok, s, n);
+    bool ok = json_tokener_get_error(tok) == json_tokener_success;
+    /* one document and nothing after it but white space ("{} junk" is not JSON) */
+    for (size_t i = ok ? json_tokener_get_parse_end(tok) : (size_t)n; i < (size_t)n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            ok = false;
+    if (!ok && doc) {
         json_object_put(doc);
         doc = NULL;
     }

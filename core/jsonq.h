@@ -27,11 +27,10 @@ bool cbk_jsonq_equal(struct json_object *a, struct json_object *b);
  */
 bool cbk_jsonq_partial(struct json_object *value, struct json_object *pattern);
 /*
- * Parse the JSON value at the start of s[0..len) with json-c; s need not be NUL-terminated
- * (request bodies are counted bytes, struct cbk_http_req) and nothing past len is read.
- * Returns the document, owned by the caller (json_object_put), or NULL when the text does not
- * hold a complete value (or holds a JSON null). What follows the value is not looked at, as
- * with json_tokener_parse().
+ * Parse s[0..len) as one JSON value with json-c; s need not be NUL-terminated (request bodies
+ * are counted bytes, struct cbk_http_req) and nothing past len is read. Returns the document,
+ * owned by the caller (json_object_put), or NULL when the text is not exactly one complete
+ * value, white space around it aside (so "{} junk" is NULL), or is a JSON null.
  */
 struct json_object *cbk_jsonq_parse(const char *s, size_t len);
 

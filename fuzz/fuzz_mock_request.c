@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_BODY     2048            /* small, so that too-large bodies happen */
 #define JOURNAL_CAP  16              /* small: the ring wraps within one input */
 #define JOURNAL_BODY 256
-#define STATE_CAP    16 /* small: builds and batches are evicted within one input */
+#define STATE_CAP    4 /* small: builds, batches and tokens are evicted within one input */
 
 /* Loaded and created once, kept for the whole run. */
 static struct cbk_spec *spec;
@@ -127,6 +127,7 @@ struct freq {
     char *body;
 };
 
+/* A NUL-terminated copy of s[0..n), cut at a NUL byte, owned by 'f'. */
 static char *own(struct freq *f, const char *s, size_t n)
 {
     size_t len = strnlen(s, n); /* C strings: cut at a NUL byte */
@@ -137,6 +138,7 @@ static char *own(struct freq *f, const char *s, size_t n)
     return p;
 }
 
+/* Free everything parse_request() allocated for 'f'. */
 static void req_release(struct freq *f)
 {
     for (size_t i = 0; i < f->nstrings; i++)
@@ -242,6 +244,7 @@ struct find_entry {
     bool by_scenario; /* a scenario rule fired for this request */
 };
 
+/* cbk_journal_each() callback: note whether the entry is f->id and who answered it. */
 static void find_entry_cb(const struct cbk_jentry *e, void *arg)
 {
     struct find_entry *f = arg;
@@ -251,6 +254,7 @@ static void find_entry_cb(const struct cbk_jentry *e, void *arg)
     f->by_scenario = strncmp(e->answered_by, "scenario ", 9) == 0;
 }
 
+/* The value of the answer's header 'name' (case-insensitive), borrowed, or NULL. */
 static const char *ans_header(const struct cbk_http_answer *a, const char *name)
 {
     for (size_t i = 0; i < a->nheaders; i++)
@@ -259,6 +263,7 @@ static const char *ans_header(const struct cbk_http_answer *a, const char *name)
     return NULL;
 }
 
+/* The checks every answer to 'req' must pass (the file's comment); abort() otherwise. */
 static void check_answer(struct cbk_mock *m, const struct cbk_http_req *req,
                          const struct cbk_http_answer *ans)
 {
@@ -298,6 +303,7 @@ static void check_answer(struct cbk_mock *m, const struct cbk_http_req *req,
 /* ---- the target -------------------------------------------------------------------------------
  */
 
+/* Frame s[0..n) as one request, send it through the pipeline, check the answer, free it all. */
 static void handle(struct cbk_mock *m, const char *s, size_t n)
 {
     struct freq f;

@@ -173,6 +173,7 @@ static void send(struct cbk_mock *m, const struct fixed_req *q)
     cbk_arena_release(&arena);
 }
 
+/* send() each of v[0..n), in order. */
 static void send_all(struct cbk_mock *m, const struct fixed_req *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -8,6 +8,7 @@
 #include "cbkit/cbkit.h"
 #include "core/jsonq.h"
 #include "core/jsonw.h"
+#include "core/timefmt.h"
 #include "mock/scenario_hook.h"
 #include "report/report.h"
 
@@ -157,6 +158,18 @@ static void clock_info(struct cbk_mock *m, struct cbk_http_answer *ans, struct c
     cbk_buf_release(&b);
 }
 
+/*
+ * May the clock, now at 'now' (epoch ms), move by 'ms' >= 0? Only within 1970..9999
+ * (0..CBK_TIME_MAX_MS, as --clock reads times): beyond, the clock wrapped around and the
+ * CodeBuild model's time arithmetic (token ages, durations) overflowed an int64_t
+ * (fuzz/corpus/fuzz_mock_request/regress-clock-*). Two concurrent moves may both pass the check;
+ * the clock then ends below 2 * CBK_TIME_MAX_MS, still far from overflowing.
+ */
+static bool clock_may_advance(int64_t now, int64_t ms)
+{
+    return now >= 0 && now <= CBK_TIME_MAX_MS && ms >= 0 && ms <= CBK_TIME_MAX_MS - now;
+}
+
 /* POST /__cbkit/clock {"advanceSeconds": N} | {"advanceMillis": N} | {"set": EPOCH_SECONDS} */
 static void clock_post(struct cbk_mock *m, const struct cbk_http_req *req,
                        struct cbk_http_answer *ans, struct cbk_arena *a)
@@ -170,19 +183,27 @@ static void clock_post(struct cbk_mock *m, const struct cbk_http_req *req,
         if (json_object_object_get_ex(doc, "advanceSeconds", &v) &&
             (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))) {
             double s = json_object_get_double(v);
-            if (s >= 0 && s < 1e10) {
+            if (s >= 0 && s < 1e10 &&
+                clock_may_advance(cbk__mock_now_ms(m), (int64_t)(s * 1000.0))) {
                 cbk__mock_clock_advance(m, (int64_t)(s * 1000.0));
                 ok = true;
             }
         } else if (json_object_object_get_ex(doc, "advanceMillis", &v) &&
-                   json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0) {
-            cbk__mock_clock_advance(m, json_object_get_int64(v));
-            ok = true;
+                   json_object_is_type(v, json_type_int)) {
+            int64_t ms = json_object_get_int64(v);
+            if (clock_may_advance(cbk__mock_now_ms(m), ms)) {
+                cbk__mock_clock_advance(m, ms);
+                ok = true;
+            }
         } else if (json_object_object_get_ex(doc, "set", &v) &&
                    (json_object_is_type(v, json_type_int) ||
                     json_object_is_type(v, json_type_double))) {
-            cbk__mock_clock_set(m, (int64_t)(json_object_get_double(v) * 1000.0));
-            ok = true;
+            /* range first: a double beyond int64_t does not convert (undefined behaviour) */
+            double s = json_object_get_double(v);
+            if (s >= 0 && s * 1000.0 <= (double)CBK_TIME_MAX_MS) {
+                cbk__mock_clock_set(m, (int64_t)(s * 1000.0));
+                ok = true;
+            }
         }
     }
     if (doc)
@@ -190,7 +211,7 @@ static void clock_post(struct cbk_mock *m, const struct cbk_http_req *req,
     if (!ok) {
         json_error(ans, a, 400,
                    "expected {\"advanceSeconds\": N}, {\"advanceMillis\": N} or {\"set\": "
-                   "EPOCH_SECONDS} with N >= 0");
+                   "EPOCH_SECONDS} with N >= 0, the clock staying within the years 1970 to 9999");
         return;
     }
     clock_info(m, ans, a);

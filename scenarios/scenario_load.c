@@ -19,6 +19,13 @@
 #include <pcre2.h>
 
 #define SCENARIO_MAX_BYTES ((size_t)16 << 20)
+/*
+ * The largest buildNumber of a seeded build: 2^53 - 1, the largest integer every JSON reader
+ * holds exactly. The model numbers later builds of the project one higher than the highest so
+ * far (mock/codebuild.c), which overflowed an int64_t after INT64_MAX (regression input:
+ * fuzz/corpus/fuzz_scenario/regress-build-number-max).
+ */
+#define BUILD_NUMBER_MAX ((INT64_C(1) << 53) - 1)
 
 struct ctx {
     struct cbk_scenario *s;
@@ -922,8 +929,12 @@ static int load_builds(struct ctx *c, const struct cbk_ynode *v)
                 sb->start_ms = t;
             else if (st->kind == CBK_Y_SCALAR && cbk_parse_iso8601_ms(st->str, &t) == 0)
                 sb->start_ms = t;
+            /* epoch seconds within the years ISO 8601 names (0..CBK_TIME_MAX_MS): a larger
+             * number does not fit an int64_t in milliseconds, a conversion with undefined
+             * behaviour (fuzz/corpus/fuzz_scenario/regress-start-time-huge) */
             else if (st->kind == CBK_Y_SCALAR && st->plain &&
-                     cbk_y_double(&qck, st, P(c), &d) == 0 && d > 0)
+                     cbk_y_double(&qck, st, P(c), &d) == 0 && d > 0 &&
+                     d * 1000.0 <= (double)CBK_TIME_MAX_MS)
                 sb->start_ms = (int64_t)(d * 1000.0);
             else
                 rc = cbk_y_error(&c->ck, st, P(c),
@@ -933,7 +944,7 @@ static int load_builds(struct ctx *c, const struct cbk_ynode *v)
             cbk_ypath_pop(&c->path, mk);
         }
         int64_t num = 0;
-        if (uint_at(c, b, "buildNumber", 1, INT64_MAX, &num) == 0)
+        if (uint_at(c, b, "buildNumber", 1, BUILD_NUMBER_MAX, &num) == 0)
             sb->number = num;
         else
             rc = -1;

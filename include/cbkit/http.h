@@ -24,7 +24,7 @@ struct cbk_http_req {
     const char *query;                     /* after '?', or NULL */
     const struct cbk_http_header *headers; /* names compared case-insensitively */
     size_t nheaders;
-    const char *body;
+    const char *body; /* body_len bytes, which need not be followed by a NUL */
     size_t body_len;
     bool body_too_large; /* the body exceeded max_body and was not kept */
     size_t body_size;    /* its real size when too large */

@@ -7,10 +7,12 @@
 
 #include <setjmp.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/jsonptr.h"
+#include "core/jsonq.h"
 #include "core/strtab.h"
 #include "core/timefmt.h"
 #include "cbkit/error.h"
@@ -402,6 +404,29 @@ static void strtab_hash(void **state)
     assert_true(collisions <= 2);
 }
 
+/* ---- core/jsonq: counted parsing -------------------------------------------------------- */
+
+static void jsonq_parse_counted(void **state)
+{
+    (void)state;
+    /* exactly len bytes are read: the value may be followed by anything in memory */
+    const char text[] = "{\"a\":1}{\"b\":2}";
+    struct json_object *o = cbk_jsonq_parse(text, 7);
+    assert_non_null(o);
+    assert_int_equal(json_object_object_length(o), 1);
+    json_object_put(o);
+    /* a body cut short is not a document */
+    assert_null(cbk_jsonq_parse(text, 6));
+    /* white space around the value is fine; anything else after it is not */
+    o = cbk_jsonq_parse(" {\"a\":1} \r\n", 11);
+    assert_non_null(o);
+    json_object_put(o);
+    assert_null(cbk_jsonq_parse("{\"a\":1} junk", 13));
+    assert_null(cbk_jsonq_parse(text, sizeof text - 1)); /* two documents */
+    assert_null(cbk_jsonq_parse("null", 4));
+    assert_null(cbk_jsonq_parse("", 0));
+}
+
 /* ---- core/timefmt ------------------------------------------------------------------------ */
 
 static void timefmt_round_trip(void **state)
@@ -682,6 +707,7 @@ int main(void)
         cmocka_unit_test(strtab_duplicates),
         cmocka_unit_test(strtab_10k_keys),
         cmocka_unit_test(strtab_hash),
+        cmocka_unit_test(jsonq_parse_counted),
         cmocka_unit_test(timefmt_round_trip),
         cmocka_unit_test(timefmt_http_date),
         cmocka_unit_test(arena_alloc_basic),

@@ -476,15 +476,17 @@ static void route_bodies(void **state)
 }
 
 /*
- * One request whose body is body[0..len) in a buffer of exactly len bytes (no NUL after it), as
- * struct cbk_http_req allows. 'target' NULL: an admin request. Fills 'c' (call_done() it).
+ * One request whose body is body[0..len), as struct cbk_http_req allows: with 'exact' in a
+ * buffer of exactly len bytes (no NUL after it), else in place ('body' may go on past len).
+ * 'target' NULL: an admin request. Fills 'c' (call_done() it).
  */
 static void counted_call(struct cbk_mock *m, const char *path, const char *target, const char *body,
-                         size_t len, struct call *c)
+                         size_t len, bool exact, struct call *c)
 {
-    char *copy = malloc(len ? len : 1);
-    assert_non_null(copy);
-    memcpy(copy, body, len);
+    char *copy = exact ? malloc(len ? len : 1) : NULL;
+    assert_true(!exact || copy);
+    if (exact)
+        memcpy(copy, body, len);
     struct cbk_http_header h[2] = {
         {"Content-Type", target ? CT_JSON11 : "application/json"},
         {"X-Amz-Target", target ? target : ""},
@@ -495,7 +497,7 @@ static void counted_call(struct cbk_mock *m, const char *path, const char *targe
     req.path = path;
     req.headers = h;
     req.nheaders = target ? 2 : 1;
-    req.body = copy;
+    req.body = exact ? copy : body;
     req.body_len = len;
     req.body_size = len;
     req.peer_is_loopback = true;
@@ -514,8 +516,8 @@ static void counted_call(struct cbk_mock *m, const char *path, const char *targe
  * (POST /__cbkit/clock, POST /__cbkit/scenarios/NAME/state) and the CodeBuild model read
  * nothing past it. They used json_tokener_parse(), which runs to a NUL: a prefix of a document
  * was read as the whole document, and a buffer without a NUL was read past its end. Found by
- * fuzz/fuzz_mock_request (fuzz/corpus/fuzz_mock_request/regress-*-body-unterminated); the
- * admin cases fail in every build, the model's only under ASan (-DCBK_SANITIZE).
+ * fuzz/fuzz_mock_request (fuzz/corpus/fuzz_mock_request/regress-*-body-unterminated). The
+ * prefixes fail in every build, the exactly sized buffers under ASan (-DCBK_SANITIZE).
  */
 static void bodies_are_counted(void **state)
 {
@@ -523,25 +525,71 @@ static void bodies_are_counted(void **state)
     struct cbk_mock *m = new_mock(9, CBK_WORLD_OPEN);
     struct call c;
     static const char clock[] = "{\"advanceSeconds\": 60}";
-    counted_call(m, "/__cbkit/clock", NULL, clock, 10, &c); /* {"advanceS */
+    counted_call(m, "/__cbkit/clock", NULL, clock, 10, false, &c); /* {"advanceS */
     assert_int_equal(c.ans.status, 400);
     call_done(&c);
-    counted_call(m, "/__cbkit/clock", NULL, clock, sizeof clock - 1, &c);
+    counted_call(m, "/__cbkit/clock", NULL, clock, sizeof clock - 1, true, &c);
     assert_int_equal(c.ans.status, 200);
     call_done(&c);
     /* the prefix is not {"state": ...}: 400, before looking for the scenario (404) */
     static const char st[] = "{\"state\": \"Stopped\"}";
-    counted_call(m, "/__cbkit/scenarios/none/state", NULL, st, 8, &c);
+    counted_call(m, "/__cbkit/scenarios/none/state", NULL, st, 8, false, &c);
     assert_int_equal(c.ans.status, 400);
     call_done(&c);
-    counted_call(m, "/__cbkit/scenarios/none/state", NULL, st, sizeof st - 1, &c);
+    counted_call(m, "/__cbkit/scenarios/none/state", NULL, st, sizeof st - 1, true, &c);
     assert_int_equal(c.ans.status, 404);
     call_done(&c);
     /* the model parses a RetryBuild with a token in full: an exactly sized buffer */
     static const char retry[] = "{\"id\":\"my-app:0e2f7a52-3b6c-4f1e-9d7a-1c2b3d4e5f60\","
                                 "\"idempotencyToken\":\"t-1\"}";
-    counted_call(m, "/", PREFIX "RetryBuild", retry, sizeof retry - 1, &c);
+    counted_call(m, "/", PREFIX "RetryBuild", retry, sizeof retry - 1, true, &c);
     assert_int_equal(c.ans.status, 200);
+    call_done(&c);
+    cbk_mock_free(m);
+}
+
+/*
+ * The admin clock moves only within the years 1970..9999: {"set": 1e300} was a double-to-int64
+ * conversion out of range, and advancing by INT64_MAX wrapped the clock around so that the
+ * model's token ages overflowed. Regression inputs: fuzz/corpus/fuzz_mock_request/
+ * regress-clock-set-huge, regress-clock-advance-wrap.
+ */
+static void clock_stays_in_range(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(11, CBK_WORLD_OPEN);
+    struct call c;
+    static const char *const refused[] = {
+        "{\"set\": 1e300}",        "{\"set\": -1}",
+        "{\"set\": 253402300800}", "{\"advanceMillis\": 9223372036854775807}",
+        "{\"advanceMillis\": -1}",
+    };
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(refused); i++) {
+        assert_int_equal(admin(m, &c, "POST", "/__cbkit/clock", refused[i]), 400);
+        call_done(&c);
+    }
+    /* the clock did not move */
+    assert_int_equal(admin(m, &c, "GET", "/__cbkit/clock", NULL), 200);
+    assert_string_equal(jstr(c.doc, "iso8601"), "2025-01-01T00:00:00.000Z");
+    call_done(&c);
+    /* the last millisecond is reachable, one more is not */
+    assert_int_equal(admin(m, &c, "POST", "/__cbkit/clock", "{\"set\": 253402300799}"), 200);
+    call_done(&c);
+    assert_int_equal(admin(m, &c, "POST", "/__cbkit/clock", "{\"advanceMillis\": 999}"), 200);
+    assert_string_equal(jstr(c.doc, "iso8601"), "9999-12-31T23:59:59.999Z");
+    call_done(&c);
+    assert_int_equal(admin(m, &c, "POST", "/__cbkit/clock", "{\"advanceMillis\": 1}"), 400);
+    call_done(&c);
+    assert_int_equal(admin(m, &c, "POST", "/__cbkit/clock", "{\"advanceSeconds\": 1}"), 400);
+    call_done(&c);
+    /* and the model works there */
+    assert_int_equal(
+        api(m, &c, "StartBuildBatch", "{\"projectName\":\"p\",\"idempotencyToken\":\"t\"}"), 200);
+    call_done(&c);
+    assert_int_equal(admin(m, &c, "POST", "/__cbkit/clock", "{\"set\": 0}"), 200);
+    call_done(&c);
+    assert_int_equal(
+        api(m, &c, "StartBuildBatch", "{\"projectName\":\"p\",\"idempotencyToken\":\"t\"}"), 200);
     call_done(&c);
     cbk_mock_free(m);
 }
@@ -1361,6 +1409,7 @@ int main(void)
         cmocka_unit_test(route_content_types),
         cmocka_unit_test(route_bodies),
         cmocka_unit_test(bodies_are_counted),
+        cmocka_unit_test(clock_stays_in_range),
         cmocka_unit_test(generated_answers_are_valid),
         cmocka_unit_test(model_echo_and_lifecycle),
         cmocka_unit_test(model_refuses_nul),

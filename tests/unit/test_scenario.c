@@ -1296,13 +1296,40 @@ static void bad_builds(void **state)
                  {7, 31, "builds[3]", "the id 'my-app:3' belongs to another project than 'other'"},
                  {8, 29, "builds[4]", "a build in phase COMPLETED needs a final status"},
                  {9, 5, "builds[5]", "a build needs an 'id' or a 'project'"},
-                 {10, 31, "builds[6].buildNumber", "0 is out of range (1..9223372036854775807)"},
+                 {10, 31, "builds[6].buildNumber", "0 is out of range (1..9007199254740991)"},
                  {11, 29, "builds[7].startTime",
                   "startTime is an ISO 8601 UTC time (2026-01-01T10:00:00Z) or epoch seconds"},
                  {12, 10, "builds[8]", "a build id looks like 'project:uuid', not ':x'"},
                  {13, 5, "builds[9]", "expected a mapping, found a number"},
                  {14, 10, "builds[10]", "a build id looks like 'project:uuid', not 'p:'"},
                  {15, 15, "builds[11]", "the id 'my-app:5' belongs to another project than 'my'"});
+    /* numbers the model's int64_t arithmetic cannot hold: epoch seconds past the year 9999
+     * (1e300 s in milliseconds was a float-to-integer conversion out of range) and build
+     * numbers past 2^53 - 1 (the next build of the project was INT64_MAX + 1). Regression
+     * inputs: fuzz/corpus/fuzz_scenario/regress-start-time-huge, regress-build-number-max. */
+    EXPECT_DIAGS(
+        "huge.yaml",
+        "scenario: huge\n"
+        "builds:\n"
+        "  - {project: p, startTime: 1e300}\n"
+        "  - {project: p, startTime: 253402300800}\n"
+        "  - {project: p, buildNumber: 9223372036854775807}\n"
+        "  - {project: p, buildNumber: 9007199254740992}\n",
+        {3, 29, "builds[0].startTime",
+         "startTime is an ISO 8601 UTC time (2026-01-01T10:00:00Z) or epoch seconds"},
+        {4, 29, "builds[1].startTime",
+         "startTime is an ISO 8601 UTC time (2026-01-01T10:00:00Z) or epoch seconds"},
+        {5, 31, "builds[2].buildNumber",
+         "9223372036854775807 is out of range (1..9007199254740991)"},
+        {6, 31, "builds[3].buildNumber", "9007199254740992 is out of range (1..9007199254740991)"});
+    /* the limits themselves load */
+    struct cbk_scenario *s = load_ok("scenario: limits\n"
+                                     "builds:\n"
+                                     "  - {project: p, startTime: 253402300799, buildNumber: "
+                                     "9007199254740991}\n");
+    assert_int_equal(s->builds[0].start_ms, INT64_C(253402300799000));
+    assert_int_equal(s->builds[0].number, INT64_C(9007199254740991));
+    cbk_scenario_free(s);
 }
 
 static void bad_names(void **state)
