@@ -577,11 +577,13 @@ int cbk_json_scan(const char *buf, size_t len, size_t max_depth, struct cbk_buf 
 }
 
 struct top_ctx {
-    const char *key;
-    size_t klen;
+    const char *const *keys;
+    size_t n;
     int depth;
-    bool want, found;
-    struct cbk_buf *out;
+    size_t want; /* index + 1 of the key whose value comes next, 0 for none */
+    size_t left; /* keys not settled yet */
+    bool *found, *settled;
+    struct cbk_buf *outs;
 };
 
 static int top_cb(void *ctx, const struct cbk_jevent *ev)
@@ -593,36 +595,60 @@ static int top_cb(void *ctx, const struct cbk_jevent *ev)
         if (t->depth == 0 && ev->type == CBK_JEV_ARR_START)
             return 1; /* not an object */
         t->depth++;
-        t->want = false;
+        if (t->want) { /* the key's value is an object or array: settled, not a string */
+            t->settled[t->want - 1] = true;
+            t->want = 0;
+            if (--t->left == 0)
+                return 1;
+        }
         return 0;
     case CBK_JEV_OBJ_END:
     case CBK_JEV_ARR_END:
         t->depth--;
         return 0;
     case CBK_JEV_KEY:
-        t->want = t->depth == 1 && ev->len == t->klen && memcmp(ev->str, t->key, t->klen) == 0;
-        return 0;
-    case CBK_JEV_STRING:
-        if (t->want) {
-            cbk_buf_add(t->out, ev->str, ev->len);
-            t->found = true;
-            return 1;
-        }
+        t->want = 0;
+        if (t->depth == 1)
+            for (size_t i = 0; i < t->n; i++)
+                if (!t->settled[i] && strlen(t->keys[i]) == ev->len &&
+                    memcmp(ev->str, t->keys[i], ev->len) == 0) {
+                    t->want = i + 1;
+                    break;
+                }
         return 0;
     default:
-        if (t->want)
-            return 1; /* the member is not a string */
-        return 0;
+        if (!t->want)
+            return 0;
+        /* the first occurrence of a key settles it: a string, or not one */
+        t->settled[t->want - 1] = true;
+        if (ev->type == CBK_JEV_STRING) {
+            cbk_buf_add(&t->outs[t->want - 1], ev->str, ev->len);
+            t->found[t->want - 1] = true;
+        }
+        t->want = 0;
+        return --t->left == 0; /* stop once every key is settled */
     }
+}
+
+void cbk_json_top_strings(const char *buf, size_t len, const char *const *keys, size_t n,
+                          struct cbk_buf *outs, bool *found)
+{
+    bool settled[CBK_JSON_TOP_MAX] = {false};
+    n = CBK_MIN(n, (size_t)CBK_JSON_TOP_MAX);
+    for (size_t i = 0; i < n; i++) {
+        cbk_buf_reset(&outs[i]);
+        found[i] = false;
+    }
+    struct top_ctx t = {keys, n, 0, 0, n, found, settled, outs};
+    struct cbk_buf scratch = CBK_BUF_INIT((size_t)16 << 20);
+    struct cbk_json_error err;
+    (void)cbk_json_scan(buf, len, 64, &scratch, top_cb, &t, &err);
+    cbk_buf_release(&scratch);
 }
 
 bool cbk_json_top_string(const char *buf, size_t len, const char *key, struct cbk_buf *out)
 {
-    struct top_ctx t = {key, strlen(key), 0, false, false, out};
-    struct cbk_buf scratch = CBK_BUF_INIT((size_t)16 << 20);
-    struct cbk_json_error err;
-    cbk_buf_reset(out);
-    (void)cbk_json_scan(buf, len, 64, &scratch, top_cb, &t, &err);
-    cbk_buf_release(&scratch);
-    return t.found;
+    bool found = false;
+    cbk_json_top_strings(buf, len, &key, 1, out, &found);
+    return found;
 }

@@ -61,6 +61,15 @@ int cbk_json_scan(const char *buf, size_t len, size_t max_depth, struct cbk_buf 
  */
 bool cbk_json_top_string(const char *buf, size_t len, const char *key, struct cbk_buf *out);
 
+#define CBK_JSON_TOP_MAX 8
+/*
+ * cbk_json_top_string() for up to CBK_JSON_TOP_MAX keys in one pass: outs[i] (reset first)
+ * gets the value of keys[i] and found[i] says whether it was a string member (the first
+ * occurrence of a key counts). The scan stops once every key has been seen.
+ */
+void cbk_json_top_strings(const char *buf, size_t len, const char *const *keys, size_t n,
+                          struct cbk_buf *outs, bool *found);
+
 /* 1-based character column of 'offset' on the line starting at 'line_start'. */
 int cbk_json_column(const char *buf, size_t line_start, size_t offset);
 

@@ -440,6 +440,22 @@ static const char *top_str(const struct cbk_cb_call *c, const char *key, struct 
     return cbk_json_top_string(c->body, c->body_len, key, b) ? cbk_buf_str(b) : NULL;
 }
 
+/* top_str() for two members in one pass over the body: *a and *b get them (or NULL). */
+static void top_str2(const struct cbk_cb_call *c, const char *ka, const char *kb,
+                     struct cbk_buf bufs[2], const char **a, const char **b)
+{
+    if (c->req) {
+        *a = get_str(c->req, ka);
+        *b = get_str(c->req, kb);
+        return;
+    }
+    const char *keys[2] = {ka, kb};
+    bool found[2];
+    cbk_json_top_strings(c->body, c->body_len, keys, 2, bufs, found);
+    *a = found[0] ? cbk_buf_str(&bufs[0]) : NULL;
+    *b = found[1] ? cbk_buf_str(&bufs[1]) : NULL;
+}
+
 /*
  * Write 'v' as JSON without its null members: a null member of a request means absent, and
  * AWS never serializes null in a structure (reference §2.1, Smithy null.smithy).
@@ -1262,12 +1278,12 @@ static struct item *new_item(struct cbk_cb *cb, bool batch, const char *project,
 
 static void retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
-    struct cbk_buf idb = CBK_BUF_INIT(1 << 20), tokb = CBK_BUF_INIT(1 << 20);
-    const char *id = top_str(c, "id", &idb);
+    struct cbk_buf idtok[2] = {CBK_BUF_INIT(1 << 20), CBK_BUF_INIT(1 << 20)};
+    const char *id = NULL, *token = NULL;
+    top_str2(c, "id", "idempotencyToken", idtok, &id, &token);
     char project[256];
     const char *bare = NULL;
     struct cbk_buf params = CBK_BUF_INIT(1 << 22), key = CBK_BUF_INIT(1 << 20);
-    const char *token = NULL;
     bool locked = false;
     if (!id) {
         result_error(res, "InvalidInputException", "Build ID is required");
@@ -1277,7 +1293,6 @@ static void retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_
         result_error(res, "InvalidInputException", "Invalid build ID provided");
         goto out;
     }
-    token = top_str(c, "idempotencyToken", &tokb);
     if (token) {
         cbk_json_canonical(call_doc(c), &params, skip_token, NULL);
         cbk_buf_adds(&key, "RetryBuild");
@@ -1340,8 +1355,8 @@ out:
         pthread_mutex_unlock(&cb->mu);
     cbk_buf_release(&params);
     cbk_buf_release(&key);
-    cbk_buf_release(&idb);
-    cbk_buf_release(&tokb);
+    cbk_buf_release(&idtok[0]);
+    cbk_buf_release(&idtok[1]);
 }
 
 static void stop_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)

@@ -349,7 +349,8 @@ static void finish(struct pipeline *p)
     struct cbk_http_answer *ans = p->ans;
     const char *upstream_id = NULL; /* a forwarded answer (--record-missing) keeps its own */
     for (size_t i = 0; i < ans->nheaders && !upstream_id; i++)
-        if (strcasecmp(ans->headers[i].name, "x-amzn-RequestId") == 0)
+        if ((ans->headers[i].name[0] | 0x20) == 'x' &&
+            strcasecmp(ans->headers[i].name, "x-amzn-RequestId") == 0)
             upstream_id = ans->headers[i].value;
     if (!upstream_id)
         cbk__answer_header(ans, "x-amzn-RequestId", cbk_arena_strdup(p->a, p->request_id));
@@ -384,7 +385,7 @@ static void answer_generated(struct pipeline *p, const struct cbk_operation *op,
     struct cbk_mock *m = p->m;
     struct cbk_buf *outp = &thread_state(m)->out;
     cbk_buf_reset(outp);
-    int64_t now = cbk__mock_now_ms(m);
+    int64_t now = p->e.time_ms; /* the mock clock when the request arrived */
     if (m->codebuild && cbk_cb_handles(op->name)) {
         struct cbk_cb_call call = {&p->rng, now, doc, outp, p->body, p->body_len};
         struct cbk_cb_result res;

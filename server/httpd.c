@@ -245,7 +245,8 @@ static enum MHD_Result send_answer(struct conn *st)
     bool dated = false;
     for (size_t i = 0; i < ans->nheaders; i++) {
         MHD_add_response_header(r, ans->headers[i].name, ans->headers[i].value);
-        dated = dated || strcasecmp(ans->headers[i].name, MHD_HTTP_HEADER_DATE) == 0;
+        const char *n = ans->headers[i].name;
+        dated = dated || ((n[0] | 0x20) == 'd' && strcasecmp(n, MHD_HTTP_HEADER_DATE) == 0);
     }
     if (!dated) /* a forwarded answer keeps the upstream's */
         MHD_add_response_header(r, MHD_HTTP_HEADER_DATE, http_date());

@@ -549,6 +549,41 @@ static void error_locations_multiline(void **state)
         "unexpected ',', expected a member name in double quotes", 1, 10);
 }
 
+/* Top-level string members without a document: one key, several keys in one pass, nested
+ * and non-string values, escapes decoded, the first occurrence of a duplicate counts. */
+static void top_strings(void **state)
+{
+    (void)state;
+    struct cbk_buf a = CBK_BUF_INIT(1 << 16);
+    const char *doc = "{\"x\":{\"id\":\"nested\"},\"n\":5,\"id\":\"p:\\u0041b\",\"tok\":\"t1\","
+                      "\"id\":\"second\",\"arr\":[\"id\"]}";
+    assert_true(cbk_json_top_string(doc, strlen(doc), "id", &a));
+    assert_string_equal(cbk_buf_str(&a), "p:Ab");
+    assert_false(cbk_json_top_string(doc, strlen(doc), "n", &a)); /* a number */
+    assert_false(cbk_json_top_string(doc, strlen(doc), "x", &a)); /* an object */
+    assert_false(cbk_json_top_string(doc, strlen(doc), "missing", &a));
+    assert_false(cbk_json_top_string("[\"id\"]", 6, "id", &a)); /* not an object */
+    cbk_buf_release(&a);
+
+    struct cbk_buf outs[4] = {CBK_BUF_INIT(1 << 16), CBK_BUF_INIT(1 << 16), CBK_BUF_INIT(1 << 16),
+                              CBK_BUF_INIT(1 << 16)};
+    const char *keys[4] = {"tok", "id", "n", "nope"};
+    bool found[4];
+    cbk_json_top_strings(doc, strlen(doc), keys, 4, outs, found);
+    assert_true(found[0]);
+    assert_string_equal(cbk_buf_str(&outs[0]), "t1");
+    assert_true(found[1]);
+    assert_string_equal(cbk_buf_str(&outs[1]), "p:Ab");
+    assert_false(found[2]);
+    assert_false(found[3]);
+    /* a body cut short: what was seen before the cut still counts, nothing after it */
+    cbk_json_top_strings(doc, 45, keys, 2, outs, found);
+    assert_false(found[0]);
+    assert_true(found[1]);
+    for (int i = 0; i < 4; i++)
+        cbk_buf_release(&outs[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -570,6 +605,7 @@ int main(void)
         cmocka_unit_test(reject_empty),
         cmocka_unit_test(depth_limit),
         cmocka_unit_test(error_locations_multiline),
+        cmocka_unit_test(top_strings),
     };
     return cmocka_run_group_tests_name("jsonscan", tests, NULL, NULL);
 }
