@@ -690,13 +690,12 @@ static struct cbk_exchange *seq_at(const struct cbk_seq *s, size_t i)
     return s->n == 1 ? s->one : s->more[i];
 }
 
+/* The index's values are sequences kept inline in its entries: only their lists are freed. */
 static void free_seq(void *p)
 {
     struct cbk_seq *s = p;
-    if (s) {
+    if (s)
         free(s->more);
-        free(s);
-    }
 }
 
 static void build_index(struct cbk_cassette *c)
@@ -711,10 +710,8 @@ static void build_index(struct cbk_cassette *c)
         if (!request_key(c, op, c->x[i]->req_body, c->x[i]->req_body_len, &key, NULL))
             continue;
         struct cbk_seq *s = cbk_hmap_get(&c->index, key.ptr, key.len);
-        if (!s) {
-            s = cbk_xcalloc(1, sizeof(*s));
-            cbk_hmap_put(&c->index, key.ptr, key.len, s);
-        }
+        if (!s)
+            s = cbk_hmap_put_inline(&c->index, key.ptr, key.len, sizeof(*s));
         seq_add(s, c->x[i]);
     }
     cbk_buf_release(&key);
@@ -903,10 +900,8 @@ void cbk__cassette_add(struct cbk_cassette *c, const struct cbk_exchange *src, b
         struct cbk_buf key = CBK_BUF_INIT((size_t)1 << 30);
         if (request_key(c, op, x->req_body, x->req_body_len, &key, NULL)) {
             struct cbk_seq *sq = cbk_hmap_get(&c->index, key.ptr, key.len);
-            if (!sq) {
-                sq = cbk_xcalloc(1, sizeof(*sq));
-                cbk_hmap_put(&c->index, key.ptr, key.len, sq);
-            }
+            if (!sq)
+                sq = cbk_hmap_put_inline(&c->index, key.ptr, key.len, sizeof(*sq));
             seq_add(sq, x);
             if (used && sq->next == sq->n - 1)
                 sq->next = sq->n;

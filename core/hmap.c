@@ -95,6 +95,28 @@ void *cbk_hmap_put(struct cbk_hmap *m, const char *key, size_t klen, void *value
     return NULL;
 }
 
+void *cbk_hmap_put_inline(struct cbk_hmap *m, const char *key, size_t klen, size_t vsize)
+{
+    if (m->n + 1 > m->nbuckets)
+        grow(m);
+    uint32_t h = cbk_hash(key, klen);
+    struct cbk_hmap_entry **p = slot(m, key, klen, h);
+    assert(!*p); /* the caller checked */
+    /* entry, key and NUL, padding, value: one allocation */
+    const size_t al = _Alignof(max_align_t); /* what malloc guarantees for e itself */
+    size_t off = (sizeof(struct cbk_hmap_entry) + klen + 1 + al - 1) / al * al;
+    struct cbk_hmap_entry *e = cbk_xcalloc(1, off + (vsize ? vsize : 1));
+    e->next = NULL;
+    e->hash = h;
+    e->klen = klen;
+    e->value = (char *)e + off;
+    memcpy(e->key, key, klen);
+    e->key[klen] = '\0';
+    *p = e;
+    m->n++;
+    return e->value;
+}
+
 void *cbk_hmap_del(struct cbk_hmap *m, const char *key, size_t klen)
 {
     if (!m->nbuckets)

@@ -1,7 +1,8 @@
 /*
- * hmap.h - a growable string-keyed hash map (separate chaining). Keys are copied and owned by
- * the map; values are the caller's (release() can free them through a callback). Lookups
- * cost the same whatever the size. Not thread-safe: callers lock.
+ * hmap.h - a growable string-keyed hash map (separate chaining, at most one entry per bucket
+ * on average). Keys are copied and owned by the map; values are the caller's (release() can
+ * free them through a callback) or kept inline in the entry. Lookups cost the same whatever
+ * the size. Not thread-safe: callers lock.
  */
 #ifndef CBK_HMAP_H
 #define CBK_HMAP_H
@@ -33,7 +34,14 @@ void *cbk_hmap_get(const struct cbk_hmap *m, const char *key, size_t klen);
 const char *cbk_hmap_key(const struct cbk_hmap *m, const char *key, size_t klen);
 /* Insert or replace; returns the previous value (or NULL). */
 void *cbk_hmap_put(struct cbk_hmap *m, const char *key, size_t klen, void *value);
-/* Remove; returns the value (or NULL when absent). */
+/*
+ * Insert 'key', which must be absent, with a zeroed value of 'vsize' bytes kept in the entry
+ * itself (one allocation, and one memory access less per lookup); returns the value. It lives
+ * as long as the entry: release()'s free_value may free what the value points to, never the
+ * value itself.
+ */
+void *cbk_hmap_put_inline(struct cbk_hmap *m, const char *key, size_t klen, size_t vsize);
+/* Remove; returns the value (or NULL when absent; an inline value is gone with its entry). */
 void *cbk_hmap_del(struct cbk_hmap *m, const char *key, size_t klen);
 /* Call fn for each entry (unspecified order); fn must not modify the map. */
 void cbk_hmap_each(const struct cbk_hmap *m,

@@ -11,6 +11,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/hmap.h"
 #include "core/jsonptr.h"
 #include "core/jsonq.h"
 #include "core/strtab.h"
@@ -404,6 +405,63 @@ static void strtab_hash(void **state)
     assert_true(collisions <= 2);
 }
 
+/* ---- core/hmap ---------------------------------------------------------------------------- */
+
+static int freed_values;
+static void count_free(void *v)
+{
+    (void)v;
+    freed_values++;
+}
+
+static void hmap_basics(void **state)
+{
+    (void)state;
+    struct cbk_hmap m = CBK_HMAP_INIT;
+    assert_null(cbk_hmap_get(&m, "a", 1));
+    static int vals[2000];
+    char key[32];
+    /* many keys, through several growths; keys with NUL bytes and shared prefixes */
+    for (int i = 0; i < 2000; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        assert_null(cbk_hmap_put(&m, key, (size_t)n, &vals[i]));
+    }
+    assert_null(cbk_hmap_put(&m, "a\0b", 3, &vals[0]));
+    assert_ptr_equal(cbk_hmap_get(&m, "a\0b", 3), &vals[0]);
+    assert_null(cbk_hmap_get(&m, "a", 1));
+    for (int i = 0; i < 2000; i++) {
+        int n = snprintf(key, sizeof key, "k%d", i);
+        assert_ptr_equal(cbk_hmap_get(&m, key, (size_t)n), &vals[i]);
+        assert_string_equal(cbk_hmap_key(&m, key, (size_t)n), key);
+    }
+    /* replace returns the old value; delete returns it and forgets the key */
+    assert_ptr_equal(cbk_hmap_put(&m, "k7", 2, &vals[8]), &vals[7]);
+    assert_ptr_equal(cbk_hmap_del(&m, "k7", 2), &vals[8]);
+    assert_null(cbk_hmap_get(&m, "k7", 2));
+    assert_null(cbk_hmap_del(&m, "k7", 2));
+    /* inline values: zeroed, aligned, stable, found like any other */
+    struct big {
+        long double x;
+        int64_t n;
+    };
+    struct big *b = cbk_hmap_put_inline(&m, "inline", 6, sizeof(struct big));
+    assert_non_null(b);
+    assert_true(((uintptr_t)b % _Alignof(max_align_t)) == 0);
+    assert_true(b->n == 0);
+    b->n = 42;
+    for (int i = 2000; i < 2100; i++) { /* growth moves entries, not their values */
+        int n = snprintf(key, sizeof key, "k%d", i);
+        cbk_hmap_put(&m, key, (size_t)n, NULL);
+    }
+    struct big *again = cbk_hmap_get(&m, "inline", 6);
+    assert_ptr_equal(again, b);
+    assert_true(again->n == 42);
+    freed_values = 0;
+    cbk_hmap_release(&m, count_free);
+    assert_int_equal(freed_values, 2000 + 1 + 100 + 1 - 1); /* k7 was deleted */
+    assert_null(cbk_hmap_get(&m, "k1", 2));
+}
+
 /* ---- core/jsonq: counted parsing -------------------------------------------------------- */
 
 static void jsonq_parse_counted(void **state)
@@ -707,6 +765,7 @@ int main(void)
         cmocka_unit_test(strtab_duplicates),
         cmocka_unit_test(strtab_10k_keys),
         cmocka_unit_test(strtab_hash),
+        cmocka_unit_test(hmap_basics),
         cmocka_unit_test(jsonq_parse_counted),
         cmocka_unit_test(timefmt_round_trip),
         cmocka_unit_test(timefmt_http_date),
