@@ -76,4 +76,24 @@ int cli_parse_long(const char *s, long min, long max, long *out);
 /* Write all of stdout's pending data; returns CLI_IO (after a message) if it failed. */
 int cli_flush_stdout(void);
 
+/* A growable list of borrowed strings (repeatable options); the caller frees l->v. Out of
+ * memory aborts. */
+struct cli_strlist {
+    const char **v;
+    size_t n, alloc;
+};
+void cli_strlist_push(struct cli_strlist *l, const char *s);
+
+/*
+ * The AWS credentials and region of the environment, as the SDKs read them: access key and
+ * secret (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), session token (AWS_SESSION_TOKEN, NULL
+ * when unset or empty), region 'region_opt' when given, else AWS_REGION, else
+ * AWS_DEFAULT_REGION (NULL when none). Strings are borrowed from the environment or the
+ * caller. Returns false when the access key or the secret is missing or empty.
+ */
+struct cli_aws_env {
+    const char *access_key, *secret_key, *session_token, *region;
+};
+bool cli_aws_env(const char *region_opt, struct cli_aws_env *out);
+
 #endif

@@ -60,21 +60,15 @@ int cli_mock_extra_apply(struct cli_mock_extra *x, struct cbk_mock *m, const str
         cbk_cassette_repeat_last(c, !x->replay_once);
         cbk_mock_set_cassette_take(m, c, x->replay_latency);
         if (x->record_missing) {
-            const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY"),
-                       *tok = getenv("AWS_SESSION_TOKEN");
-            if (!ak || !*ak || !sk || !*sk) {
+            struct cli_aws_env env;
+            if (!cli_aws_env(x->region, &env)) {
                 cli_error("--record-missing needs AWS credentials: set AWS_ACCESS_KEY_ID and "
                           "AWS_SECRET_ACCESS_KEY");
                 return CLI_USAGE;
             }
-            const char *region = x->region;
-            if (!region || !*region)
-                region = getenv("AWS_REGION");
-            if (!region || !*region)
-                region = getenv("AWS_DEFAULT_REGION");
             cbk_diags_init(&d, 200);
-            rc = cbk_mock_record_missing(m, x->upstream, x->cassette, region, ak, sk,
-                                         tok && *tok ? tok : NULL, &d);
+            rc = cbk_mock_record_missing(m, x->upstream, x->cassette, env.region, env.access_key,
+                                         env.secret_key, env.session_token, &d);
             cli_print_diags(&d, NULL, 0, NULL);
             cbk_diags_release(&d);
             if (rc != CBK_OK)

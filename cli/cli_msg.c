@@ -231,3 +231,26 @@ int cli_flush_stdout(void)
     }
     return CLI_OK;
 }
+
+void cli_strlist_push(struct cli_strlist *l, const char *s)
+{
+    CBK_GROW(l->v, l->n + 1, l->alloc);
+    l->v[l->n++] = s;
+}
+
+static const char *env_nonempty(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+bool cli_aws_env(const char *region_opt, struct cli_aws_env *out)
+{
+    out->access_key = env_nonempty("AWS_ACCESS_KEY_ID");
+    out->secret_key = env_nonempty("AWS_SECRET_ACCESS_KEY");
+    out->session_token = env_nonempty("AWS_SESSION_TOKEN");
+    out->region = region_opt && *region_opt ? region_opt : env_nonempty("AWS_REGION");
+    if (!out->region)
+        out->region = env_nonempty("AWS_DEFAULT_REGION");
+    return out->access_key && out->secret_key;
+}

@@ -372,16 +372,15 @@ int cmd_mock(int argc, char **argv)
         goto out;
     }
     if (cfg.sigv4 && !nkeys) {
-        const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY"),
-                   *tok = getenv("AWS_SESSION_TOKEN");
-        if (!ak || !*ak || !sk || !*sk) {
+        struct cli_aws_env env;
+        if (!cli_aws_env(NULL, &env)) {
             rc = cli_usage_error("mock",
                                  "--sigv4 needs --sigv4-key ACCESS_KEY:SECRET or "
                                  "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
             goto out;
         }
-        snprintf(env_key, sizeof env_key, "%s:%s%s%s", ak, sk, tok && *tok ? ":" : "",
-                 tok && *tok ? tok : "");
+        snprintf(env_key, sizeof env_key, "%s:%s%s%s", env.access_key, env.secret_key,
+                 env.session_token ? ":" : "", env.session_token ? env.session_token : "");
         keys[nkeys++] = env_key;
     }
     cfg.sigv4_keys = keys;

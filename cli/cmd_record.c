@@ -71,22 +71,6 @@ static int drift_file(const char *path, struct cbk_recorder *r)
     return CLI_OK;
 }
 
-struct strlist {
-    const char **v;
-    size_t n, alloc;
-};
-
-static void push(struct strlist *l, const char *s)
-{
-    if (l->n == l->alloc) {
-        l->alloc = l->alloc ? l->alloc * 2 : 4;
-        l->v = realloc(l->v, l->alloc * sizeof(char *));
-        if (!l->v)
-            abort();
-    }
-    l->v[l->n++] = s;
-}
-
 int cmd_record(int argc, char **argv)
 {
     enum {
@@ -128,7 +112,7 @@ int cmd_record(int argc, char **argv)
     memset(&cfg, 0, sizeof cfg);
     cfg.port = 7767;
     cfg.mode = CBK_CASSETTE_CREATE;
-    struct strlist rh = {0}, rp = {0}, re = {0};
+    struct cli_strlist rh = {0}, rp = {0}, re = {0};
     const char *drift = NULL, *spec_path = NULL;
     bool fail_on_drift = false, append = false, overwrite = false;
     long lv;
@@ -164,13 +148,13 @@ int cmd_record(int argc, char **argv)
             cfg.port = (unsigned)lv;
             break;
         case OPT_RH:
-            push(&rh, optarg);
+            cli_strlist_push(&rh, optarg);
             break;
         case OPT_RP:
-            push(&rp, optarg);
+            cli_strlist_push(&rp, optarg);
             break;
         case OPT_RE:
-            push(&re, optarg);
+            cli_strlist_push(&re, optarg);
             break;
         case OPT_TIMEOUT:
         case OPT_CTIMEOUT:
@@ -213,20 +197,17 @@ int cmd_record(int argc, char **argv)
     cfg.mode = append      ? CBK_CASSETTE_APPEND
                : overwrite ? CBK_CASSETTE_OVERWRITE
                            : CBK_CASSETTE_CREATE;
-    if (!cfg.region)
-        cfg.region = getenv("AWS_REGION");
-    if (!cfg.region || !*cfg.region)
-        cfg.region = getenv("AWS_DEFAULT_REGION");
-    if (!cfg.region || !*cfg.region) {
+    struct cli_aws_env env;
+    bool have_keys = cli_aws_env(cfg.region, &env);
+    cfg.region = env.region;
+    if (!cfg.region) {
         rc = cli_usage_error("record", "no region: give --region or set AWS_REGION");
         goto out;
     }
-    cfg.access_key = getenv("AWS_ACCESS_KEY_ID");
-    cfg.secret_key = getenv("AWS_SECRET_ACCESS_KEY");
-    cfg.session_token = getenv("AWS_SESSION_TOKEN");
-    if (cfg.session_token && !*cfg.session_token)
-        cfg.session_token = NULL;
-    if (!cfg.access_key || !*cfg.access_key || !cfg.secret_key || !*cfg.secret_key) {
+    cfg.access_key = env.access_key;
+    cfg.secret_key = env.secret_key;
+    cfg.session_token = env.session_token;
+    if (!have_keys) {
         rc = cli_usage_error("record",
                              "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                              "(the recorder signs the requests it forwards)");

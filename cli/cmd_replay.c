@@ -40,22 +40,6 @@ static const char usage[] =
     "exit status: 0 every answer matched, 1 a mismatch, 2 usage error, 3 spec or cassette\n"
     "             error, 4 i/o error or the target answered none of the requests\n";
 
-struct strlist {
-    const char **v;
-    size_t n, alloc;
-};
-
-static void push(struct strlist *l, const char *s)
-{
-    if (l->n == l->alloc) {
-        l->alloc = l->alloc ? l->alloc * 2 : 4;
-        l->v = realloc(l->v, l->alloc * sizeof(char *));
-        if (!l->v)
-            abort();
-    }
-    l->v[l->n++] = s;
-}
-
 /* Text mode: print each exchange as soon as it is replayed. */
 static void progress(void *ctx, const struct cbk_replay_result *x)
 {
@@ -128,7 +112,7 @@ int cmd_replay(int argc, char **argv)
     };
     struct cbk_replay_opts ro = CBK_REPLAY_OPTS_INIT;
     const char *cassette_path = NULL, *report = NULL, *junit = NULL, *spec_path = NULL;
-    struct strlist ignore = {0};
+    struct cli_strlist ignore = {0};
     bool json = false;
     long lv;
     int c, rc = CLI_OK;
@@ -150,7 +134,7 @@ int cmd_replay(int argc, char **argv)
             ro.region = optarg;
             break;
         case OPT_IGNORE:
-            push(&ignore, optarg);
+            cli_strlist_push(&ignore, optarg);
             break;
         case 'f':
             if (strcmp(optarg, "json") == 0) {
@@ -209,20 +193,17 @@ int cmd_replay(int argc, char **argv)
                              ro.target);
         goto out;
     }
-    if (!ro.region || !*ro.region)
-        ro.region = getenv("AWS_REGION");
-    if (!ro.region || !*ro.region)
-        ro.region = getenv("AWS_DEFAULT_REGION");
-    if (!ro.region || !*ro.region) {
+    struct cli_aws_env env;
+    bool have_keys = cli_aws_env(ro.region, &env);
+    ro.region = env.region;
+    if (!ro.region) {
         rc = cli_usage_error("replay", "no region: give --region or set AWS_REGION");
         goto out;
     }
-    ro.access_key = getenv("AWS_ACCESS_KEY_ID");
-    ro.secret_key = getenv("AWS_SECRET_ACCESS_KEY");
-    ro.session_token = getenv("AWS_SESSION_TOKEN");
-    if (ro.session_token && !*ro.session_token)
-        ro.session_token = NULL;
-    if (!ro.access_key || !*ro.access_key || !ro.secret_key || !*ro.secret_key) {
+    ro.access_key = env.access_key;
+    ro.secret_key = env.secret_key;
+    ro.session_token = env.session_token;
+    if (!have_keys) {
         rc = cli_usage_error("replay",
                              "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                              "(replay signs the requests it sends)");
