@@ -1276,6 +1276,45 @@ static struct item *new_item(struct cbk_cb *cb, bool batch, const char *project,
     return it;
 }
 
+/* The idempotency key of a request: operation, NUL, token into 'key'; the canonical request
+ * without its token (the parameters the token must keep) into 'params'. */
+static void token_key(const char *op, const char *token, struct json_object *doc,
+                      struct cbk_buf *key, struct cbk_buf *params)
+{
+    cbk_json_canonical(doc, params, skip_token, NULL);
+    cbk_buf_adds(key, op);
+    cbk_buf_addc(key, '\0');
+    cbk_buf_adds(key, token);
+}
+
+/*
+ * The idempotency rule of RetryBuild and StartBuildBatch, with cb->mu held: true when 'res'
+ * is decided by it (the parameter-mismatch error, or the build or batch the token made, still
+ * remembered); false when the request goes on to make a new one.
+ */
+static bool idempotent_answer(struct cbk_cb *cb, struct cbk_cb_call *c, const char *token,
+                              const struct cbk_buf *key, const struct cbk_buf *params,
+                              struct cbk_cb_result *res)
+{
+    const char *prev = NULL;
+    int tc = token_check(cb, key->ptr, key->len, cbk_buf_str(params), c->now_ms, &prev);
+    if (tc < 0) {
+        res->answered_by = "state";
+        result_error(res, CBK_CB_MISMATCH_ERROR,
+                     "The idempotency token '%.200s' was already used within the last 5 "
+                     "minutes with different parameters",
+                     token);
+        return true;
+    }
+    struct item *it = tc > 0 ? item_find(cb, prev, strlen(prev)) : NULL;
+    if (!it)
+        return false;
+    render_output(cb, it, c->out);
+    res->status = 200;
+    res->answered_by = "state (idempotent retry)";
+    return true;
+}
+
 static void retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
     struct cbk_buf idtok[2] = {CBK_BUF_INIT(1 << 20), CBK_BUF_INIT(1 << 20)};
@@ -1294,34 +1333,12 @@ static void retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_
         goto out;
     }
     if (token) {
-        cbk_json_canonical(call_doc(c), &params, skip_token, NULL);
-        cbk_buf_adds(&key, "RetryBuild");
-        cbk_buf_addc(&key, '\0');
-        cbk_buf_adds(&key, token);
+        token_key("RetryBuild", token, call_doc(c), &key, &params);
     }
     pthread_mutex_lock(&cb->mu);
     locked = true;
-    if (token) {
-        const char *prev = NULL;
-        int tc = token_check(cb, key.ptr, key.len, cbk_buf_str(&params), c->now_ms, &prev);
-        if (tc < 0) {
-            res->answered_by = "state";
-            result_error(res, CBK_CB_MISMATCH_ERROR,
-                         "The idempotency token '%.200s' was already used within the last 5 "
-                         "minutes with different parameters",
-                         token);
-            goto out;
-        }
-        if (tc > 0) {
-            struct item *it = item_find(cb, prev, strlen(prev));
-            if (it) {
-                render_output(cb, it, c->out);
-                res->status = 200;
-                res->answered_by = "state (idempotent retry)";
-                goto out;
-            }
-        }
-    }
+    if (token && idempotent_answer(cb, c, token, &key, &params, res))
+        goto out;
     struct item *orig = item_find(cb, bare, strlen(bare));
     if (orig && orig->batch)
         orig = NULL;
@@ -1432,34 +1449,12 @@ static void start_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct c
     const char *token = get_str(c->req, "idempotencyToken");
     struct cbk_buf params = CBK_BUF_INIT(1 << 22), key = CBK_BUF_INIT(1 << 20);
     if (token) {
-        cbk_json_canonical(c->req, &params, skip_token, NULL);
-        cbk_buf_adds(&key, "StartBuildBatch");
-        cbk_buf_addc(&key, '\0');
-        cbk_buf_adds(&key, token);
+        token_key("StartBuildBatch", token, c->req, &key, &params);
     }
     char *config = batch_config_from(cb, project, c->req);
     pthread_mutex_lock(&cb->mu);
-    if (token) {
-        const char *prev = NULL;
-        int tc = token_check(cb, key.ptr, key.len, cbk_buf_str(&params), c->now_ms, &prev);
-        if (tc < 0) {
-            res->answered_by = "state";
-            result_error(res, CBK_CB_MISMATCH_ERROR,
-                         "The idempotency token '%.200s' was already used within the last 5 "
-                         "minutes with different parameters",
-                         token);
-            goto out;
-        }
-        if (tc > 0) {
-            struct item *it = item_find(cb, prev, strlen(prev));
-            if (it) {
-                render_output(cb, it, c->out);
-                res->status = 200;
-                res->answered_by = "state (idempotent retry)";
-                goto out;
-            }
-        }
-    }
+    if (token && idempotent_answer(cb, c, token, &key, &params, res))
+        goto out;
     if (cb->world == CBK_WORLD_STRICT && !cbk_hmap_get(&cb->projects, project, strlen(project))) {
         res->status = 400;
         res->error_type = "ResourceNotFoundException";
