@@ -31,6 +31,9 @@ int cli_mock_extra_apply(struct cli_mock_extra *x, struct cbk_mock *m, const str
 int cli_parse_time(const char *s, int64_t *out);
 void cli_raise_nofile(void);
 void cli_block_stop_signals(sigset_t *set);
+/* Print the first stdout line, "listening on http://HOST:PORT" (an IPv6 host in brackets; NULL
+ * host = 127.0.0.1), then wait for a signal of 'stop' (cli_block_stop_signals); returns it. */
+int cli_listen_until_stopped(const char *host, unsigned port, const sigset_t *stop);
 int cli_write_report_file(const char *path, enum cbk_code (*fn)(struct cbk_mock *, FILE *),
                           struct cbk_mock *m);
 

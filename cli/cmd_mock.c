@@ -93,6 +93,17 @@ void cli_block_stop_signals(sigset_t *set)
     pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
+int cli_listen_until_stopped(const char *host, unsigned port, const sigset_t *stop)
+{
+    host = host ? host : "127.0.0.1";
+    printf(strchr(host, ':') ? "listening on http://[%s]:%u\n" : "listening on http://%s:%u\n",
+           host, port);
+    fflush(stdout);
+    int sig = 0;
+    sigwait(stop, &sig);
+    return sig;
+}
+
 int cli_write_report_file(const char *path, enum cbk_code (*fn)(struct cbk_mock *, FILE *),
                           struct cbk_mock *m)
 {
@@ -432,15 +443,7 @@ int cmd_mock(int argc, char **argv)
         rc = CLI_IO;
         goto out;
     }
-    const char *host = cfg.host ? cfg.host : "127.0.0.1";
-    if (strchr(host, ':'))
-        printf("listening on http://[%s]:%u\n", host, port);
-    else
-        printf("listening on http://%s:%u\n", host, port);
-    fflush(stdout);
-
-    int sig = 0;
-    sigwait(&stop, &sig);
+    int sig = cli_listen_until_stopped(cfg.host, port, &stop);
     cbk_mock_stop(m);
 
     struct cbk_mock_stats st;

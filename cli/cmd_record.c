@@ -257,12 +257,7 @@ int cmd_record(int argc, char **argv)
         rc = CLI_IO;
         goto out;
     }
-    const char *host = cfg.host ? cfg.host : "127.0.0.1";
-    printf(strchr(host, ':') ? "listening on http://[%s]:%u\n" : "listening on http://%s:%u\n",
-           host, port);
-    fflush(stdout);
-    int sig = 0;
-    sigwait(&stop, &sig);
+    (void)cli_listen_until_stopped(cfg.host, port, &stop);
     cbk_recorder_stop(r);
     struct cbk_recorder_stats st;
     cbk_recorder_stats(r, &st);
