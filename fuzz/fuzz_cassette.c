@@ -7,6 +7,7 @@
  * writer's "read back byte for byte" promise, docs/cassettes.md).
  */
 #include "core/setup.h"
+#include "fuzz/fuzz_common.h"
 #include "cbkit/cbkit.h"
 #include "cbkit/cassette.h"
 #include "core/buf.h"
@@ -15,16 +16,6 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_cassette: invariant failed: %s (%s:%d)\n", #cond, __FILE__,      \
-                    __LINE__);                                                                     \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* Work per input stays bounded: lookups and the round trip on the first exchanges only. */
 #define MAX_LOOKUPS   32
@@ -37,12 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     CBK_UNUSED(argc);
     CBK_UNUSED(argv);
-    struct cbk_diags d = CBK_DIAGS_INIT;
-    if (cbk_spec_load_bundled(&spec, &d) != CBK_OK) {
-        fprintf(stderr, "fuzz_cassette: the bundled spec does not compile\n");
-        abort();
-    }
-    cbk_diags_release(&d);
+    spec = fuzz_bundled_spec();
     return 0;
 }
 

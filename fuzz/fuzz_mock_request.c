@@ -28,6 +28,7 @@
  * HTML or malformed bodies on purpose), a JSON object body with the spec's Content-Type.
  */
 #include "core/setup.h"
+#include "fuzz/fuzz_common.h"
 #include "cbkit/cbkit.h"
 #include "cbkit/mock.h"
 #include "core/alloc.h"
@@ -39,16 +40,6 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_mock_request: invariant failed: %s (%s:%d)\n", #cond, __FILE__,  \
-                    __LINE__);                                                                     \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 #define MAX_REQUESTS 8
 #define MAX_HEADERS  12
@@ -66,12 +57,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     CBK_UNUSED(argc);
     CBK_UNUSED(argv);
-    struct cbk_diags d = CBK_DIAGS_INIT;
-    if (cbk_spec_load_bundled(&spec, &d) != CBK_OK) {
-        fprintf(stderr, "fuzz_mock_request: the bundled spec does not compile\n");
-        abort();
-    }
-    cbk_diags_release(&d);
+    spec = fuzz_bundled_spec();
     return 0;
 }
 

@@ -12,6 +12,7 @@
  * JSON.
  */
 #include "core/setup.h"
+#include "fuzz/fuzz_common.h"
 #include "cbkit/cbkit.h"
 #include "cbkit/mock.h"
 #include "cbkit/scenario.h"
@@ -22,16 +23,6 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_scenario: invariant failed: %s (%s:%d)\n", #cond, __FILE__,      \
-                    __LINE__);                                                                     \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 #define CT_JSON11 "application/x-amz-json-1.1"
 #define PREFIX    "CodeBuild_20161006."
@@ -44,12 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     CBK_UNUSED(argc);
     CBK_UNUSED(argv);
-    struct cbk_diags d = CBK_DIAGS_INIT;
-    if (cbk_spec_load_bundled(&spec, &d) != CBK_OK) {
-        fprintf(stderr, "fuzz_scenario: the bundled spec does not compile\n");
-        abort();
-    }
-    cbk_diags_release(&d);
+    spec = fuzz_bundled_spec();
     return 0;
 }
 

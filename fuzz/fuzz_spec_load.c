@@ -5,21 +5,12 @@
  * everything.
  */
 #include "core/setup.h"
+#include "fuzz/fuzz_common.h"
 #include "cbkit/cbkit.h"
 
 #include <json-c/json.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_spec_load: invariant failed: %s (%s:%d)\n", #cond, __FILE__,     \
-                    __LINE__);                                                                     \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static void check_constraints(const struct cbk_constraints *c)
 {

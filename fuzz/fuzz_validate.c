@@ -8,6 +8,7 @@
  * order").
  */
 #include "core/setup.h"
+#include "fuzz/fuzz_common.h"
 #include "cbkit/cbkit.h"
 #include "core/jsonscan.h"
 
@@ -15,16 +16,6 @@
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_validate: invariant failed: %s (%s:%d)\n", #cond, __FILE__,      \
-                    __LINE__);                                                                     \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 #define MAX_ROOTS 16
 
@@ -38,13 +29,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     CBK_UNUSED(argc);
     CBK_UNUSED(argv);
-    struct cbk_diags d = CBK_DIAGS_INIT;
-    cbk_diags_init(&d, 10);
-    if (cbk_spec_load_bundled(&spec, &d) != CBK_OK) {
-        fprintf(stderr, "fuzz_validate: the bundled spec does not compile\n");
-        abort();
-    }
-    cbk_diags_release(&d);
+    spec = fuzz_bundled_spec();
     for (size_t i = 0; i < cbk_spec_op_count(spec) && nroots + 2 <= MAX_ROOTS; i++) {
         const struct cbk_operation *op = cbk_spec_op_at(spec, i);
         roots[nroots++] = op->input;

@@ -5,19 +5,10 @@
  * runs every accessor on every node and frees everything.
  */
 #include "core/setup.h"
+#include "fuzz/fuzz_common.h"
 #include "core/yaml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_yaml: invariant failed: %s (%s:%d)\n", #cond, __FILE__,          \
-                    __LINE__);                                                                     \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 #define MAX_DEPTH 32
 
