@@ -1,8 +1,8 @@
 /*
- * httpd.c - cbkit's HTTP server (see httpd.h): libmicrohttpd (epoll and a thread pool, or a
- * thread per connection) in front of a request handler. Each request's state lives in one
- * struct conn taken on the first callback and given back in the completion callback; its
- * arena holds everything the answer points to. Given-back states wait in a small per-thread
+ * httpd.c - cbkit's HTTP server (see httpd.h): libmicrohttpd (epoll daemons driven by our own
+ * worker threads, or a thread per connection) in front of a request handler. Each request's state
+ * lives in one struct conn taken on the first callback and given back in the completion callback;
+ * its arena holds everything the answer points to. Given-back states wait in a small per-thread
  * cache, so a keep-alive stream of requests reuses one state (its arena chunk and body buffer)
  * instead of allocating them for every request. Delays (latency faults, stalls, dribbled bodies)
  * suspend the connection and a timer thread resumes it, so no worker ever sleeps. Transport faults
@@ -18,17 +18,37 @@
 #include "server/timer.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define MAX_HEADERS 64
+
+/* One worker thread and the epoll daemon it drives (see worker_main()). */
+struct worker {
+    struct cbk_httpd *m;
+    struct MHD_Daemon *daemon;
+    int epoll_fd; /* the daemon's */
+    int wake_fd;  /* eventfd: resumed connections and the stop (-1 until made) */
+    pthread_t thread;
+    bool running; /* the thread was started and not yet joined */
+};
 
 struct cbk_httpd {
     struct cbk_httpd_config cfg;
     char *host;
-    struct MHD_Daemon *daemon;
+    struct MHD_Daemon *daemon; /* thread-per-connection mode only */
+    struct worker *workers;    /* epoll mode: one daemon per worker, sharing one listen socket */
+    unsigned nworkers;
+    atomic_bool stopping;
     struct cbk_timer *timer;
     pthread_mutex_t log_mu; /* libmicrohttpd's messages, kept while starting */
     bool log_capture;
@@ -37,6 +57,7 @@ struct cbk_httpd {
 
 struct conn {
     struct cbk_httpd *m;
+    struct worker *w; /* the worker serving it; NULL with a thread per connection */
     struct MHD_Connection *c;
     struct cbk_arena arena;
     struct cbk_buf body;
@@ -59,6 +80,8 @@ struct conn_cache {
     struct conn *free[CONN_CACHE_MAX];
     size_t n;
 };
+
+static _Thread_local struct worker *this_worker; /* set in worker threads only */
 
 static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
@@ -85,6 +108,15 @@ static void cache_key_init(void)
         abort(); /* only when the process is out of keys: nothing sensible to do */
 }
 
+/* Free the calling thread's cache now (threads that end free theirs by themselves). */
+static void conn_cache_release(void)
+{
+    pthread_once(&cache_once, cache_key_init);
+    struct conn_cache *cc = pthread_getspecific(cache_key);
+    if (cc && pthread_setspecific(cache_key, NULL) == 0)
+        cache_destroy(cc);
+}
+
 /* A zeroed request state for connection 'c', from this thread's cache or new. Never fails
  * (allocation failure aborts). The caller gives it back with conn_put(). */
 static struct conn *conn_get(struct cbk_httpd *m, struct MHD_Connection *c)
@@ -106,6 +138,7 @@ static struct conn *conn_get(struct cbk_httpd *m, struct MHD_Connection *c)
         cbk_buf_init(&st->body, m->cfg.max_body);
     }
     st->m = m;
+    st->w = this_worker;
     st->c = c;
     return st;
 }
@@ -133,10 +166,28 @@ static void conn_put(struct conn *st)
         conn_free(st);
 }
 
+/* Wake worker 'w' from its wait (any thread). An eventfd write only fails when its counter is
+ * near 2^64, which cannot happen here: the worker resets it at every wake-up. */
+static void worker_wake(struct worker *w)
+{
+    uint64_t one = 1;
+    if (write(w->wake_fd, &one, sizeof one) < 0) {
+        /* see above */
+    }
+}
+
+/* Resume a suspended connection (any thread). The daemons of our workers have no wake-up
+ * channel of their own, so the worker is told. */
+static void conn_resume(struct conn *st)
+{
+    MHD_resume_connection(st->c);
+    if (st->w)
+        worker_wake(st->w);
+}
+
 static void resume_cb(void *arg)
 {
-    struct conn *st = arg;
-    MHD_resume_connection(st->c);
+    conn_resume(arg);
 }
 
 /* Suspend the connection until monotonic time 'due_ms'; false if the timer is stopping. */
@@ -144,7 +195,7 @@ static bool suspend_until(struct conn *st, int64_t due_ms)
 {
     MHD_suspend_connection(st->c);
     if (cbk_timer_at(st->m->timer, due_ms, resume_cb, st) != 0) {
-        MHD_resume_connection(st->c);
+        conn_resume(st);
         return false;
     }
     return true;
@@ -412,6 +463,137 @@ static void logger(void *cls, const char *fmt, va_list ap)
     pthread_mutex_unlock(&m->log_mu);
 }
 
+/* ---- daemons and workers ----------------------------------------------------------------- */
+
+static struct MHD_OptionItem sock_addr_option(const struct addrinfo *ai)
+{
+    return (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr};
+}
+
+/*
+ * Start one libmicrohttpd daemon with the options all of ours share, 'where' (the address to
+ * bind, or a listen socket to use) and at most 'limit' connections (0: libmicrohttpd's
+ * default). Returns NULL on failure, with errno set and libmicrohttpd's reason in m->log_last.
+ */
+static struct MHD_Daemon *daemon_start(struct cbk_httpd *m, unsigned flags,
+                                       struct MHD_OptionItem where, unsigned limit)
+{
+    struct MHD_OptionItem opts[8];
+    size_t no = 0;
+    opts[no++] = where;
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+                                         (intptr_t)m->cfg.client_timeout, NULL};
+    if (limit)
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)limit, NULL};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+    /* per-connection memory (headers and I/O buffers; bodies go to our own buffer): MHD
+     * clears it for every request, so it is kept small */
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 16384, NULL};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    return MHD_start_daemon(flags, (uint16_t)m->cfg.port, NULL, NULL, ahc, m,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_EXTERNAL_LOGGER,
+                            logger, m, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+}
+
+/*
+ * The event loop of one worker, until cbk_httpd_stop(). libmicrohttpd's own epoll threads are
+ * not used: in 0.9.75, when epoll_wait() fills its 128-entry array, the next epoll_wait() gets
+ * the same blocking timeout, so when exactly 128 (or 256, ...) connections become ready at once
+ * their requests wait for an unrelated event or for the client timeout. MHD_run() never
+ * blocks; the wait is ours, on the daemon's epoll fd and the worker's wake eventfd, for at most
+ * as long as MHD_get_timeout() allows (0 while libmicrohttpd has ready connections of its own).
+ * The wake eventfd is reset before MHD_run(), so a resume that comes during MHD_run() makes
+ * the next wait return at once.
+ */
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct cbk_httpd *m = w->m;
+    this_worker = w;
+    struct pollfd pf[2] = {{.fd = w->epoll_fd, .events = POLLIN},
+                           {.fd = w->wake_fd, .events = POLLIN}};
+    while (!atomic_load_explicit(&m->stopping, memory_order_relaxed)) {
+        MHD_run(w->daemon);
+        MHD_UNSIGNED_LONG_LONG left;
+        int ms = -1;
+        if (MHD_get_timeout(w->daemon, &left) == MHD_YES)
+            ms = left > INT_MAX ? INT_MAX : (int)left;
+        /* EINTR or an error: the loop looks again */
+        if (ms != 0 && poll(pf, 2, ms) > 0 && (pf[1].revents & POLLIN)) {
+            uint64_t n;
+            if (read(w->wake_fd, &n, sizeof n) < 0) {
+                /* EAGAIN: reset already */
+            }
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Start the epoll workers: cfg.threads daemons (0: CPUs, at most 8, and never more than the
+ * connection limit), the first binding 'ai', the others sharing its listen socket through a
+ * duplicate, as libmicrohttpd's thread pool does; the connection limit is split between them.
+ * Returns NULL on success; on failure, what failed (the caller adds strerror(errno), or
+ * libmicrohttpd's reason when no daemon started) and cbk_httpd_stop() cleans up.
+ */
+static const char *workers_start(struct cbk_httpd *m, unsigned flags, const struct addrinfo *ai)
+{
+    unsigned n = m->cfg.threads;
+    if (!n) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus > 0 ? (unsigned)CBK_MIN(cpus, 8) : 1;
+    }
+    unsigned limit = m->cfg.connection_limit;
+    if (limit && n > limit)
+        n = limit;
+    m->workers = cbk_xcalloc(n, sizeof(*m->workers));
+    flags |= MHD_USE_EPOLL | MHD_USE_TURBO;
+    int listen_fd = -1;
+    for (unsigned i = 0; i < n; i++) {
+        struct worker *w = &m->workers[i];
+        w->m = m;
+        w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (w->wake_fd < 0)
+            return "cannot make a worker's wake-up event";
+        m->nworkers = i + 1;
+        struct MHD_OptionItem where = sock_addr_option(ai);
+        if (i > 0) {
+            int fd = fcntl(listen_fd, F_DUPFD_CLOEXEC, 0);
+            if (fd < 0)
+                return "cannot share the listen socket between workers";
+            /* the daemon closes fd when it stops; should it fail to start, fd is left alone
+             * (libmicrohttpd may have closed it already): one descriptor, on a failed start */
+            where = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
+        }
+        w->daemon = daemon_start(m, flags, where, limit ? limit / n + (i < limit % n) : 0);
+        if (!w->daemon)
+            return i == 0 ? NULL : "cannot start a worker";
+        const union MHD_DaemonInfo *di = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        if (!di || di->epoll_fd < 0) {
+            errno = ENOTSUP;
+            return "libmicrohttpd gives no epoll descriptor";
+        }
+        w->epoll_fd = di->epoll_fd;
+        if (i == 0) {
+            di = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+            if (!di || di->listen_fd < 0) {
+                errno = ENOTSUP;
+                return "libmicrohttpd gives no listen socket";
+            }
+            listen_fd = di->listen_fd;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        int rc = pthread_create(&m->workers[i].thread, NULL, worker_main, &m->workers[i]);
+        if (rc != 0) {
+            errno = rc;
+            return "cannot start a worker thread";
+        }
+        m->workers[i].running = true;
+    }
+    return NULL;
+}
+
 enum cbk_code cbk_httpd_start(const struct cbk_httpd_config *cfg, struct cbk_httpd **out,
                               unsigned *port, struct cbk_diags *diags)
 {
@@ -447,56 +629,44 @@ enum cbk_code cbk_httpd_start(const struct cbk_httpd_config *cfg, struct cbk_htt
     }
     /* no Date from libmicrohttpd: send_answer() adds a cheaper one */
     unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
-    unsigned threads = cfg->threads;
-    if (cfg->thread_per_connection) {
-        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
-        threads = 0;
-    } else {
-        flags |= MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
-        if (!threads) {
-            long n = sysconf(_SC_NPROCESSORS_ONLN);
-            threads = n > 0 ? (unsigned)CBK_MIN(n, 8) : 1;
-        }
-    }
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     pthread_mutex_lock(&m->log_mu);
     m->log_capture = true;
     pthread_mutex_unlock(&m->log_mu);
-    struct MHD_OptionItem opts[12];
-    size_t no = 0;
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr};
-    if (threads > 1)
-        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL};
-    opts[no++] =
-        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->client_timeout, NULL};
-    opts[no++] =
-        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->connection_limit, NULL};
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
-    /* per-connection memory (headers and I/O buffers; bodies go to our own buffer): MHD
-     * clears it for every request, so it is kept small */
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, 16384, NULL};
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    m->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, ahc, m, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
-        MHD_OPTION_EXTERNAL_LOGGER, logger, m, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-    int err = errno;
+    const char *fail = NULL;
+    int err = 0;
+    struct MHD_Daemon *first;
+    if (cfg->thread_per_connection) {
+        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+        m->daemon = daemon_start(m, flags, sock_addr_option(ai), cfg->connection_limit);
+        err = errno;
+        first = m->daemon;
+    } else {
+        fail = workers_start(m, flags, ai);
+        err = errno;
+        first = m->nworkers ? m->workers[0].daemon : NULL;
+    }
     freeaddrinfo(ai);
     pthread_mutex_lock(&m->log_mu);
     m->log_capture = false;
     char *why = m->log_last;
     m->log_last = NULL;
     pthread_mutex_unlock(&m->log_mu);
-    if (!m->daemon) {
-        cbk_diags_addf(diags, CBK_E_HTTP, CBK_SEV_ERROR, NULL, 0, 0, NULL,
-                       "cannot listen on %s port %u: %s", m->host, cfg->port,
-                       why ? why : strerror(err));
+    if (fail || !first) {
+        if (fail) /* libmicrohttpd's reason when a daemon failed to start */
+            cbk_diags_addf(diags, CBK_E_HTTP, CBK_SEV_ERROR, NULL, 0, 0, NULL, "%s: %s", fail,
+                           why ? why : strerror(err));
+        else
+            cbk_diags_addf(diags, CBK_E_HTTP, CBK_SEV_ERROR, NULL, 0, 0, NULL,
+                           "cannot listen on %s port %u: %s", m->host, cfg->port,
+                           why ? why : strerror(err));
         free(why);
         cbk_httpd_stop(m);
         return CBK_E_HTTP;
     }
     free(why);
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(first, MHD_DAEMON_INFO_BIND_PORT);
     *port = di ? di->port : cfg->port;
     *out = m;
     return CBK_OK;
@@ -509,8 +679,24 @@ void cbk_httpd_stop(struct cbk_httpd *m)
     /* release every parked answer first: suspended connections must be resumed */
     if (m->timer)
         cbk_timer_flush(m->timer);
+    atomic_store(&m->stopping, true);
+    for (unsigned i = 0; i < m->nworkers; i++)
+        if (m->workers[i].running)
+            worker_wake(&m->workers[i]);
+    for (unsigned i = 0; i < m->nworkers; i++)
+        if (m->workers[i].running)
+            pthread_join(m->workers[i].thread, NULL);
+    /* with the workers gone, the daemons are closed here: their last completion callbacks run
+     * in this thread, whose request-state cache is emptied afterwards */
+    for (unsigned i = 0; i < m->nworkers; i++) {
+        if (m->workers[i].daemon)
+            MHD_stop_daemon(m->workers[i].daemon);
+        close(m->workers[i].wake_fd);
+    }
     if (m->daemon)
         MHD_stop_daemon(m->daemon);
+    conn_cache_release();
+    free(m->workers);
     cbk_timer_free(m->timer);
     pthread_mutex_destroy(&m->log_mu);
     free(m->log_last);

@@ -1,13 +1,16 @@
 """Load and robustness of `cbkit mock` over real sockets: 1,000 concurrent connections each
-sending one valid RetryBuild and reading a full 200 answer; a slow client (half a request) and an
+sending one valid RetryBuild and reading a full 200 answer; bursts of exactly 128 and 256 ready
+connections (libmicrohttpd's epoll batch); a slow client (half a request) and an
 idle client are dropped after --client-timeout while other clients keep being served.
 
 Bounded loops only (deadlines), no timing assertions. Run with /usr/bin/python3.
 """
 
 import json
+import os
 import resource
 import selectors
+import signal
 import socket
 import time
 import unittest
@@ -16,6 +19,7 @@ import cbkit_e2e as e2e
 from cbkit_e2e import CT, MockTestCase
 
 CONNECTIONS = 1000
+EPOLL_BATCH = 128  # events libmicrohttpd 0.9.75 takes per epoll_wait()
 DEADLINE = 180.0  # seconds for the whole exchange (generous: the mock may run under ASan)
 
 
@@ -71,6 +75,44 @@ class Conn:
         return True
 
 
+def send_all(test, sel, conns, deadline):
+    """Send every connection's pending request ('out'), then leave them registered for reading."""
+    for c in conns:
+        sel.register(c.sock, selectors.EVENT_WRITE, c)
+    pending = len(conns)
+    while pending:
+        left = deadline - time.monotonic()
+        test.assertGreater(left, 0, "%d requests never sent" % pending)
+        for key, _ in sel.select(min(left, 1.0)):
+            c = key.data
+            n = c.sock.send(c.out)
+            c.out = c.out[n:]
+            if not c.out:
+                sel.modify(c.sock, selectors.EVENT_READ, c)
+                pending -= 1
+
+
+def read_all(test, sel, conns, deadline):
+    """Read one full answer on every connection registered by send_all(); unregisters them."""
+    pending = len(conns)
+    while pending:
+        left = deadline - time.monotonic()
+        test.assertGreater(left, 0, "%d answers never arrived" % pending)
+        for key, _ in sel.select(min(left, 1.0)):
+            c = key.data
+            try:
+                data = c.sock.recv(65536)
+            except ConnectionResetError:
+                data = None
+            test.assertTrue(data, "connection %d closed or reset before a full answer "
+                            "(%d answers pending): %r" % (c.i, pending, c.inbuf[:200]))
+            c.inbuf += data
+            if c.parse():
+                c.done = True
+                sel.unregister(c.sock)
+                pending -= 1
+
+
 class Concurrency(MockTestCase):
 
     def test_thousand_concurrent_connections(self):
@@ -103,38 +145,10 @@ class Concurrency(MockTestCase):
                         c.connected = True
                         pending -= 1
                         sel.unregister(c.sock)
-            # 2. every request sent before any answer is read
-            for c in conns:
-                sel.register(c.sock, selectors.EVENT_WRITE, c)
-            pending = CONNECTIONS
-            while pending:
-                left = deadline - time.monotonic()
-                self.assertGreater(left, 0, "%d requests never sent" % pending)
-                for key, _ in sel.select(min(left, 1.0)):
-                    c = key.data
-                    n = c.sock.send(c.out)
-                    c.out = c.out[n:]
-                    if not c.out:
-                        sel.modify(c.sock, selectors.EVENT_READ, c)
-                        pending -= 1
-            # 3. every answer read in full; connections stay open until all are done
-            pending = CONNECTIONS
-            while pending:
-                left = deadline - time.monotonic()
-                self.assertGreater(left, 0, "%d answers never arrived" % pending)
-                for key, _ in sel.select(min(left, 1.0)):
-                    c = key.data
-                    try:
-                        data = c.sock.recv(65536)
-                    except ConnectionResetError:
-                        data = None
-                    self.assertTrue(data, "connection %d closed or reset before a full answer "
-                                    "(%d answers pending): %r" % (c.i, pending, c.inbuf[:200]))
-                    c.inbuf += data
-                    if c.parse():
-                        c.done = True
-                        sel.unregister(c.sock)
-                        pending -= 1
+            # 2. every request sent before any answer is read; 3. every answer read in full,
+            # connections staying open until all are done
+            send_all(self, sel, conns, deadline)
+            read_all(self, sel, conns, deadline)
         finally:
             sel.close()
             for c in conns:
@@ -172,6 +186,42 @@ class Concurrency(MockTestCase):
         self.assertEqual(sum(len(v) for v in numbers.values()), CONNECTIONS)
         m.stop()
         self.assertIn("%d requests" % CONNECTIONS, m.stderr())
+
+    def test_bursts_of_exactly_one_and_two_epoll_batches(self):
+        """libmicrohttpd 0.9.75's own epoll loop, given exactly as many ready connections as it
+        takes per epoll_wait() (128) or a multiple, waited for some other event before serving
+        any of them: up to the client timeout. Here the mock is stopped (SIGSTOP, on the PID we
+        started) while that many idle keep-alive connections each send a request, so all of
+        them are ready together when it goes on (SIGCONT); every answer must still arrive."""
+        raise_nofile(2 * EPOLL_BATCH + 100)
+        for burst in (EPOLL_BATCH, 2 * EPOLL_BATCH):
+            with self.subTest(burst=burst):
+                m = self.start_mock("--threads", "1", "--client-timeout", "600")
+                sel = selectors.DefaultSelector()
+                conns = [Conn(i, m.port) for i in range(burst)]
+                try:
+                    deadline = time.monotonic() + DEADLINE
+                    # one exchange each: every connection accepted, served and now idle
+                    send_all(self, sel, conns, deadline)
+                    read_all(self, sel, conns, deadline)
+                    for c in conns:
+                        c.out, c.inbuf = request_bytes(burst + c.i), b""
+                    os.kill(m.pid, signal.SIGSTOP)
+                    try:
+                        send_all(self, sel, conns, deadline)
+                    finally:
+                        os.kill(m.pid, signal.SIGCONT)
+                    read_all(self, sel, conns, deadline)
+                finally:
+                    sel.close()
+                    for c in conns:
+                        c.sock.close()
+                for c in conns:
+                    self.assertEqual(c.status, 200, "connection %d: %r" % (c.i, c.inbuf[:300]))
+                    self.assertEqual(json.loads(c.body)["build"]["projectName"],
+                                     "load-%d" % ((burst + c.i) % 7))
+                self.assertEqual(m.health()["requests"], 2 * burst)
+                m.stop()
 
 
 def state_builds(m):
