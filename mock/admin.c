@@ -159,15 +159,14 @@ static void clock_info(struct cbk_mock *m, struct cbk_http_answer *ans, struct c
 }
 
 /*
- * May the clock, now at 'now' (epoch ms), move by 'ms' >= 0? Only within 1970..9999
- * (0..CBK_TIME_MAX_MS, as --clock reads times): beyond, the clock wrapped around and the
- * CodeBuild model's time arithmetic (token ages, durations) overflowed an int64_t
- * (fuzz/corpus/fuzz_mock_request/regress-clock-*). Two concurrent moves may both pass the check;
- * the clock then ends below 2 * CBK_TIME_MAX_MS, still far from overflowing.
+ * Move the clock by 'ms' >= 0 if it stays within 1970..9999 (0..CBK_TIME_MAX_MS, as --clock
+ * reads times); false if not. Beyond, the clock wrapped around and the CodeBuild model's time
+ * arithmetic (token ages, durations) overflowed an int64_t
+ * (fuzz/corpus/fuzz_mock_request/regress-clock-*).
  */
-static bool clock_may_advance(int64_t now, int64_t ms)
+static bool clock_advance(struct cbk_mock *m, int64_t ms)
 {
-    return now >= 0 && now <= CBK_TIME_MAX_MS && ms >= 0 && ms <= CBK_TIME_MAX_MS - now;
+    return cbk__mock_clock_advance(m, ms, CBK_TIME_MAX_MS);
 }
 
 /* POST /__cbkit/clock {"advanceSeconds": N} | {"advanceMillis": N} | {"set": EPOCH_SECONDS} */
@@ -183,18 +182,10 @@ static void clock_post(struct cbk_mock *m, const struct cbk_http_req *req,
         if (json_object_object_get_ex(doc, "advanceSeconds", &v) &&
             (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))) {
             double s = json_object_get_double(v);
-            if (s >= 0 && s < 1e10 &&
-                clock_may_advance(cbk__mock_now_ms(m), (int64_t)(s * 1000.0))) {
-                cbk__mock_clock_advance(m, (int64_t)(s * 1000.0));
-                ok = true;
-            }
+            ok = s >= 0 && s < 1e10 && clock_advance(m, (int64_t)(s * 1000.0));
         } else if (json_object_object_get_ex(doc, "advanceMillis", &v) &&
                    json_object_is_type(v, json_type_int)) {
-            int64_t ms = json_object_get_int64(v);
-            if (clock_may_advance(cbk__mock_now_ms(m), ms)) {
-                cbk__mock_clock_advance(m, ms);
-                ok = true;
-            }
+            ok = clock_advance(m, json_object_get_int64(v));
         } else if (json_object_object_get_ex(doc, "set", &v) &&
                    (json_object_is_type(v, json_type_int) ||
                     json_object_is_type(v, json_type_double))) {

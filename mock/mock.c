@@ -41,10 +41,19 @@ int64_t cbk__mock_now_ms(struct cbk_mock *m)
     return wall_ms() + atomic_load(&c->offset_ms);
 }
 
-void cbk__mock_clock_advance(struct cbk_mock *m, int64_t ms)
+bool cbk__mock_clock_advance(struct cbk_mock *m, int64_t ms, int64_t max_ms)
 {
     struct cbk_mock_clock *c = &m->clock;
-    atomic_fetch_add(c->is_virtual ? &c->virtual_ms : &c->offset_ms, ms);
+    atomic_int_fast64_t *v = c->is_virtual ? &c->virtual_ms : &c->offset_ms;
+    int_fast64_t old = atomic_load(v);
+    for (;;) {
+        int64_t now = c->is_virtual ? old : wall_ms() + old;
+        if (ms < 0 || now < 0 || now > max_ms || ms > max_ms - now)
+            return false;
+        /* on failure 'old' is reloaded: another move came first, check again */
+        if (atomic_compare_exchange_weak(v, &old, old + ms))
+            return true;
+    }
 }
 
 void cbk__mock_clock_set(struct cbk_mock *m, int64_t epoch_ms)

@@ -60,7 +60,10 @@ struct cbk_mock {
 
 /* Mock clock, epoch milliseconds. */
 int64_t cbk__mock_now_ms(struct cbk_mock *m);
-void cbk__mock_clock_advance(struct cbk_mock *m, int64_t ms);
+/* Move the clock forward by 'ms' >= 0 unless it is, or would end, outside 0..max_ms; the check
+ * and the move are one atomic step (concurrent moves cannot pass it together). Returns whether
+ * the clock moved. */
+bool cbk__mock_clock_advance(struct cbk_mock *m, int64_t ms, int64_t max_ms);
 void cbk__mock_clock_set(struct cbk_mock *m, int64_t epoch_ms);
 bool cbk__mock_clock_is_virtual(struct cbk_mock *m);
 
