@@ -624,6 +624,36 @@ class BodyLimit(MockTestCase):
             self.assertTrue(doc["requests"][3]["bodyTruncated"])
             self.assertEqual(doc["requests"][3]["body"], "")
 
+    def test_header_limit(self):
+        """Request headers up to about 7 KB are served (signed SDK requests with a session
+        token need 2-4 KB); beyond, libmicrohttpd answers 431 before the mock sees anything."""
+        with self.start_mock() as m:
+            for n in (4000, 6500):
+                with self.subTest(token=n):
+                    st, _, b = m.raw(b'{"id":"hdr:1"}', target="StopBuild",
+                                     headers={"X-Amz-Security-Token": "T" * n})
+                    self.assertEqual(st, 200, b)
+            # libmicrohttpd answers 431 and closes with the rest of the request unread, so the
+            # kernel may reset the connection before the client reads the answer
+            s = socket.create_connection(("127.0.0.1", m.port), timeout=e2e.HTTP_TIMEOUT)
+            try:
+                body = b'{"id":"hdr:2"}'
+                s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " +
+                          CT.encode() + b"\r\nX-Amz-Target: CodeBuild_20161006.StopBuild\r\n"
+                          b"X-Amz-Security-Token: " + b"T" * 10000 +
+                          b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+                got = s.recv(64)
+            except (ConnectionResetError, BrokenPipeError):
+                got = b""
+            finally:
+                s.close()
+            if got:
+                self.assertTrue(got.startswith(b"HTTP/1.1 431 "), got)
+            # never a request of the mock's, and the mock goes on serving
+            self.assertEqual(m.health()["requests"], 2)
+            st, _, b = m.raw(b'{"id":"hdr:3"}', target="StopBuild")
+            self.assertEqual(st, 200, b)
+
 
 # ---- error bodies and their mapping by botocore 1.29 ------------------------------------------
 
