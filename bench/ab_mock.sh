@@ -33,18 +33,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_mock NAME BINARY: starts it on a free port and prints the port
+# start_mock NAME BINARY: starts it on a free port, sets $port (not in a subshell: the PID must
+# reach $pids for the cleanup)
 start_mock() {
     "$2" mock --port 0 --threads 1 >"$work/$1.out" 2>"$work/$1.err" &
     pids+=($!)
     for _ in $(seq 100); do grep -q listening "$work/$1.out" 2>/dev/null && break; sleep 0.05; done
-    local port
     port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$work/$1.out")
     [ -n "$port" ] || { echo "ab_mock: $2 did not start" >&2; cat "$work/$1.err" >&2; exit 1; }
-    echo "$port"
 }
-a_port=$(start_mock a "$a_bin")
-b_port=$(start_mock b "$b_bin")
+start_mock a "$a_bin"
+a_port=$port
+start_mock b "$b_bin"
+b_port=$port
 
 cat >"$work/post.lua" <<'EOF'
 wrk.method = "POST"
