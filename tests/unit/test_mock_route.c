@@ -18,6 +18,7 @@
  */
 #include "core/setup.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -590,6 +591,55 @@ static void clock_stays_in_range(void **state)
     call_done(&c);
     assert_int_equal(
         api(m, &c, "StartBuildBatch", "{\"projectName\":\"p\",\"idempotencyToken\":\"t\"}"), 200);
+    call_done(&c);
+    cbk_mock_free(m);
+}
+
+/* Two threads advance the clock 1 ms at a time, 1,000 times each, from 1,500 ms before the
+ * last millisecond of 9999: exactly 1,500 moves pass, because the range check and the move are
+ * one atomic step (checked, then moved, both could pass near the end). No cmocka asserts in the
+ * threads: they only count. */
+struct clock_racer {
+    struct cbk_mock *m;
+    int moved;
+};
+
+static void *clock_racer_main(void *arg)
+{
+    struct clock_racer *r = arg;
+    for (int i = 0; i < 1000; i++) {
+        struct call c;
+        struct rq q = {.method = "POST",
+                       .path = "/__cbkit/clock",
+                       .body = "{\"advanceMillis\": 1}",
+                       .ctype = "application/json"};
+        do_call(r->m, &q, &c);
+        if (c.ans.status == 200)
+            r->moved++;
+        call_done(&c);
+    }
+    return NULL;
+}
+
+static void clock_moves_are_atomic(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(12, CBK_WORLD_OPEN);
+    struct call c;
+    /* 9999-12-31T23:59:58.499Z */
+    assert_int_equal(admin(m, &c, "POST", "/__cbkit/clock", "{\"set\": 253402300798}"), 200);
+    call_done(&c);
+    assert_int_equal(admin(m, &c, "POST", "/__cbkit/clock", "{\"advanceMillis\": 499}"), 200);
+    call_done(&c);
+    struct clock_racer r[2] = {{m, 0}, {m, 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, clock_racer_main, &r[i]), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    assert_int_equal(r[0].moved + r[1].moved, 1500);
+    assert_int_equal(admin(m, &c, "GET", "/__cbkit/clock", NULL), 200);
+    assert_string_equal(jstr(c.doc, "iso8601"), "9999-12-31T23:59:59.999Z");
     call_done(&c);
     cbk_mock_free(m);
 }
@@ -1410,6 +1460,7 @@ int main(void)
         cmocka_unit_test(route_bodies),
         cmocka_unit_test(bodies_are_counted),
         cmocka_unit_test(clock_stays_in_range),
+        cmocka_unit_test(clock_moves_are_atomic),
         cmocka_unit_test(generated_answers_are_valid),
         cmocka_unit_test(model_echo_and_lifecycle),
         cmocka_unit_test(model_refuses_nul),
