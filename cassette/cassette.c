@@ -471,6 +471,7 @@ enum cbk_code cbk_cassette_load_buffer(const struct cbk_spec *spec, const char *
 
     struct doc *docs = NULL;
     size_t nd = split(buf, len, &docs);
+    c->documents = nd ? nd - 1 : 0; /* the first document is the header */
     size_t errors_before = cbk_diags_error_count(diags);
     struct reader r;
     r.c = c;
@@ -521,7 +522,7 @@ enum cbk_code cbk_cassette_load_buffer(const struct cbk_spec *spec, const char *
             c->x[c->n] = x;
             x->line = d->line;
             if (read_exchange(&r, yd->root, x) == 0) {
-                x->index = c->n + 1;
+                x->index = i; /* its document's place: ignored ones keep their numbers */
                 c->n++;
             }
         }

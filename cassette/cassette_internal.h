@@ -36,6 +36,10 @@ struct cbk_cassette {
     const struct cbk_spec *spec;
     struct cbk_exchange **x; /* each in the arena: pointers stay valid while it grows */
     size_t n, alloc;
+    /* exchange documents in the file, the ignored ones and a cut tail included: an exchange's
+     * number (cbk_exchange.index) is its document's place, so the next one appended is
+     * documents + 1 */
+    size_t documents;
     /* index */
     pthread_mutex_t mu;
     struct cbk_hmap index;   /* "Op\n" canonical body -> struct cbk_seq */

@@ -17,7 +17,7 @@ struct cbk_cassette_writer {
     pthread_mutex_t mu;
     int fd;
     char *path;
-    size_t count; /* exchanges in the file */
+    size_t count; /* exchange documents in the file, ignored ones included: the last number */
     size_t lines; /* newlines in the file: the next document starts on line lines + 1 */
 };
 
@@ -292,9 +292,7 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
                 cbk_diags_addf(diags, d.v[i].code, d.v[i].severity, d.v[i].file, d.v[i].line,
                                d.v[i].column, d.v[i].path, "%s", d.v[i].message);
             }
-            existing = cbk_cassette_count(c);
-            if (existing)
-                existing = cbk_cassette_at(c, existing - 1)->index;
+            existing = c->documents; /* ignored exchanges keep their numbers */
             cbk_cassette_free(c);
             cbk_diags_release(&d);
             lines = file_lines(path);

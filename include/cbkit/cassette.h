@@ -26,7 +26,8 @@ struct cbk_cassette_finding {
 
 /* One recorded exchange. Every pointer is owned by the cassette (or the caller, for append). */
 struct cbk_exchange {
-    size_t index; /* 1-based position in the cassette */
+    size_t index; /* its number: the place of its document in the file (1-based; an ignored
+                   * exchange keeps its place) */
     int line;     /* line of its '---' in the file (0 when not from a file) */
     const char *operation;
     int64_t recorded_ms;
@@ -112,7 +113,8 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
  * failure (errno kept; 'line' is then 0).
  */
 enum cbk_code cbk_cassette_append(struct cbk_cassette_writer *w, struct cbk_exchange *x);
-/* Exchanges written so far (including those already in an appended file). */
+/* Exchange documents written so far, including those already in an appended file (ignored
+ * ones too): the number of the last. */
 size_t cbk_cassette_writer_count(struct cbk_cassette_writer *w);
 void cbk_cassette_writer_close(struct cbk_cassette_writer *w);
 

@@ -825,7 +825,7 @@ class DamageTest(MockTestCase):
         after = file_bytes(path).decode()
         self.assertTrue(after.startswith(cut))
         self.assertTrue(after[len(cut):].startswith(("\n" if not cut.endswith("\n") else "")
-                                                    + MARK + "\n---\nexchange: 3\n"),
+                                                    + MARK + "\n---\nexchange: 4\n"),
                         after[len(cut) - 40:])
         mock = self.start_mock("--cassette", path)
         self.assertEqual(raw(mock.port, "StopBuild", '{"id":"d:9"}')[0], 200)
