@@ -104,15 +104,14 @@ int cli_listen_until_stopped(const char *host, unsigned port, const sigset_t *st
     return sig;
 }
 
-int cli_write_report_file(const char *path, enum cbk_code (*fn)(struct cbk_mock *, FILE *),
-                          struct cbk_mock *m)
+int cli_write_file(const char *path, enum cbk_code (*fn)(void *ctx, FILE *f), void *ctx)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
         cli_error("cannot write '%s': %s", path, strerror(errno));
         return CLI_IO;
     }
-    enum cbk_code rc = fn(m, f);
+    enum cbk_code rc = fn(ctx, f);
     int err = errno;
     if (fclose(f) != 0 && rc == CBK_OK) {
         rc = CBK_E_IO;
@@ -123,6 +122,16 @@ int cli_write_report_file(const char *path, enum cbk_code (*fn)(struct cbk_mock 
         return CLI_IO;
     }
     return CLI_OK;
+}
+
+static enum cbk_code write_report(void *m, FILE *f)
+{
+    return cbk_mock_write_report(m, f);
+}
+
+static enum cbk_code write_junit(void *m, FILE *f)
+{
+    return cbk_mock_write_junit(m, f);
 }
 
 int cmd_mock(int argc, char **argv)
@@ -448,9 +457,9 @@ int cmd_mock(int argc, char **argv)
 
     struct cbk_mock_stats st;
     cbk_mock_stats(m, &st);
-    if (report && cli_write_report_file(report, cbk_mock_write_report, m) != CLI_OK)
+    if (report && cli_write_file(report, write_report, m) != CLI_OK)
         rc = CLI_IO;
-    if (junit && cli_write_report_file(junit, cbk_mock_write_junit, m) != CLI_OK)
+    if (junit && cli_write_file(junit, write_junit, m) != CLI_OK)
         rc = CLI_IO;
     if (!cli_quiet)
         fprintf(stderr,

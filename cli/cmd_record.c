@@ -56,19 +56,9 @@ static void log_line(void *ctx, const char *msg)
     pthread_mutex_unlock(&log_mu);
 }
 
-static int drift_file(const char *path, struct cbk_recorder *r)
+static enum cbk_code write_drift(void *r, FILE *f)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        cli_error("cannot write '%s': %s", path, strerror(errno));
-        return CLI_IO;
-    }
-    enum cbk_code rc = cbk_recorder_write_drift_json(r, f);
-    if (fclose(f) != 0 || rc != CBK_OK) {
-        cli_error("cannot write '%s': %s", path, strerror(errno));
-        return CLI_IO;
-    }
-    return CLI_OK;
+    return cbk_recorder_write_drift_json(r, f);
 }
 
 int cmd_record(int argc, char **argv)
@@ -263,7 +253,7 @@ int cmd_record(int argc, char **argv)
     cbk_recorder_stats(r, &st);
     if (cbk_recorder_write_drift_text(r, stdout) != CBK_OK)
         rc = CLI_IO;
-    if (drift && drift_file(drift, r) != CLI_OK)
+    if (drift && cli_write_file(drift, write_drift, r) != CLI_OK)
         rc = CLI_IO;
     if (rc == CLI_OK && fail_on_drift && st.response_violations) {
         cli_error("%" PRIu64 " upstream answer%s broke the contract (--fail-on-drift)",

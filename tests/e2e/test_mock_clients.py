@@ -887,6 +887,18 @@ class Reports(MockTestCase):
         self.assertIn("mock stopped (SIGINT)", m.stderr())
         self.check_reports(report, junit, expected)
 
+    def test_unwritable_report_is_an_io_error(self):
+        d = tempfile.mkdtemp(prefix="cbkit-e2e-")
+        report = os.path.join(d, "no-such-dir", "report.json")
+        junit = os.path.join(d, "junit.xml")
+        m = self.start_mock("--report", report, "--junit", junit)
+        st, _, _ = m.raw(b'{"id":"r:1"}', target="StopBuild")
+        self.assertEqual(st, 200)
+        self.assertEqual(m.stop(signal.SIGTERM, expect=4), 4)  # CLI_IO (docs/exit-codes.md)
+        self.assertIn("cannot write '%s': No such file or directory" % report, m.stderr())
+        # the other report is written all the same
+        self.assertIn("<testsuite", open(junit).read())
+
     def test_reports_on_sigterm(self):
         m, report, junit, expected = self.run_session(signal.SIGTERM)
         self.assertEqual(m.stop(signal.SIGTERM), 0)

@@ -1179,6 +1179,19 @@ class DriftTest(MockTestCase):
             doc = json.load(f)
         self.assertEqual((doc["exchanges"], doc["findings"]), (1, []))
 
+    def test_unwritable_drift_report_is_an_io_error(self):
+        """The cassette is kept; the unwritable report is named and the exit status is 4."""
+        up = self.start_mock("--seed", "1")
+        cassette = os.path.join(self.tmp, "kept.yaml")
+        report = os.path.join(self.tmp, "no-such-dir", "drift.json")
+        rec = Recorder("--cassette", cassette, "--upstream", up.url, "--drift-report", report)
+        self.addCleanup(rec.cleanup)
+        client(rec.url).retry_build(id="kept:1")
+        rec.stop(expect=4)  # CLI_IO (docs/exit-codes.md)
+        self.assertIn("cannot write '%s': No such file or directory" % report, rec.stderr())
+        header, xs, cut = read_cassette(cassette)
+        self.assertEqual(len(xs), 1)
+
 
 if __name__ == "__main__":
     unittest.main()
