@@ -96,4 +96,8 @@ struct cli_aws_env {
 };
 bool cli_aws_env(const char *region_opt, struct cli_aws_env *out);
 
+/* Write file 'path' with fn(ctx, f) (reports, drift reports). CLI_OK, or CLI_IO after an error
+ * naming the file and the reason (opening, writing or closing). */
+int cli_write_file(const char *path, enum cbk_code (*fn)(void *ctx, FILE *f), void *ctx);
+
 #endif

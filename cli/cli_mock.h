@@ -34,8 +34,5 @@ void cli_block_stop_signals(sigset_t *set);
 /* Print the first stdout line, "listening on http://HOST:PORT" (an IPv6 host in brackets; NULL
  * host = 127.0.0.1), then wait for a signal of 'stop' (cli_block_stop_signals); returns it. */
 int cli_listen_until_stopped(const char *host, unsigned port, const sigset_t *stop);
-/* Write file 'path' with fn(ctx, f) (reports, drift). CLI_OK, or CLI_IO after an error naming
- * the file and the reason (opening, writing or closing). */
-int cli_write_file(const char *path, enum cbk_code (*fn)(void *ctx, FILE *f), void *ctx);
 
 #endif

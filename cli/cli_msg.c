@@ -254,3 +254,23 @@ bool cli_aws_env(const char *region_opt, struct cli_aws_env *out)
         out->region = env_nonempty("AWS_DEFAULT_REGION");
     return out->access_key && out->secret_key;
 }
+
+int cli_write_file(const char *path, enum cbk_code (*fn)(void *ctx, FILE *f), void *ctx)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        cli_error("cannot write '%s': %s", path, strerror(errno));
+        return CLI_IO;
+    }
+    enum cbk_code rc = fn(ctx, f);
+    int err = errno;
+    if (fclose(f) != 0 && rc == CBK_OK) {
+        rc = CBK_E_IO;
+        err = errno;
+    }
+    if (rc != CBK_OK) {
+        cli_error("cannot write '%s': %s", path, strerror(err));
+        return CLI_IO;
+    }
+    return CLI_OK;
+}

@@ -104,26 +104,6 @@ int cli_listen_until_stopped(const char *host, unsigned port, const sigset_t *st
     return sig;
 }
 
-int cli_write_file(const char *path, enum cbk_code (*fn)(void *ctx, FILE *f), void *ctx)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        cli_error("cannot write '%s': %s", path, strerror(errno));
-        return CLI_IO;
-    }
-    enum cbk_code rc = fn(ctx, f);
-    int err = errno;
-    if (fclose(f) != 0 && rc == CBK_OK) {
-        rc = CBK_E_IO;
-        err = errno;
-    }
-    if (rc != CBK_OK) {
-        cli_error("cannot write '%s': %s", path, strerror(err));
-        return CLI_IO;
-    }
-    return CLI_OK;
-}
-
 static enum cbk_code write_report(void *m, FILE *f)
 {
     return cbk_mock_write_report(m, f);

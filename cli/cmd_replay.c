@@ -50,20 +50,15 @@ static void progress(void *ctx, const struct cbk_replay_result *x)
     free(s);
 }
 
-static int write_report(const struct cbk_replay *r, enum cbk_replay_format fmt, const char *path)
+struct report_out {
+    const struct cbk_replay *r;
+    enum cbk_replay_format fmt;
+};
+
+static enum cbk_code write_report(void *ctx, FILE *f)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        cli_error("cannot write '%s': %s", path, strerror(errno));
-        return CLI_IO;
-    }
-    enum cbk_code rc = cbk_replay_write(r, fmt, f);
-    int err = errno;
-    if (fclose(f) != 0 || rc != CBK_OK) {
-        cli_error("cannot write '%s': %s", path, strerror(rc != CBK_OK ? err : errno));
-        return CLI_IO;
-    }
-    return CLI_OK;
+    const struct report_out *o = ctx;
+    return cbk_replay_write(o->r, o->fmt, f);
 }
 
 static bool http_url(const char *s)
@@ -250,9 +245,11 @@ int cmd_replay(int argc, char **argv)
         fputs(s, stdout);
         free(s);
     }
-    if (report && write_report(r, CBK_REPLAY_JSON, report) != CLI_OK)
+    if (report &&
+        cli_write_file(report, write_report, &(struct report_out){r, CBK_REPLAY_JSON}) != CLI_OK)
         rc = CLI_IO;
-    if (junit && write_report(r, CBK_REPLAY_JUNIT, junit) != CLI_OK)
+    if (junit &&
+        cli_write_file(junit, write_report, &(struct report_out){r, CBK_REPLAY_JUNIT}) != CLI_OK)
         rc = CLI_IO;
     struct cbk_replay_summary s;
     cbk_replay_summary(r, &s);

@@ -247,6 +247,18 @@ class ReplayTest(unittest.TestCase):
         self.assertEqual(x3["differences"][0]["recorded"], "InvalidInputException")
         self.assertEqual(x3["differences"][0]["live"], "AccessDeniedException")
 
+    def test_unwritable_report_is_an_io_error(self):
+        m = self.mock()
+        report = os.path.join(self.tmp, "no-such-dir", "replay.json")
+        junit = os.path.join(self.tmp, "replay-ok.xml")
+        p = replay("--cassette", self.cassette, "--target", m.url, "--report", report,
+                   "--junit", junit)
+        m.stop()
+        self.assertEqual(p.returncode, 4, p.stdout + p.stderr)  # CLI_IO (docs/exit-codes.md)
+        self.assertIn("cannot write '%s': No such file or directory" % report, p.stderr)
+        with open(junit) as f:
+            self.assertIn("<testsuite", f.read())
+
     def test_reports_agree(self):
         sc = self.scenario("failed-stop-reports", [{
             "match": {"operation": "StopBuild", "body": {"/id": BUILD}},
