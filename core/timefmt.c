@@ -52,19 +52,26 @@ int cbk_parse_iso8601_ms(const char *s, int64_t *out)
     }
     if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
+    int64_t t = cbk_utc_ms(y, mo, d, h, mi, sec);
+    if (t < 0)
+        return -1;
+    *out = t + ms;
+    return 0;
+}
+
+int64_t cbk_utc_ms(int year, int month, int day, int hour, int minute, int second)
+{
+    if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 ||
+        hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60)
         return -1;
     struct tm tm;
     memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
     time_t t = timegm(&tm);
-    if (t == (time_t)-1)
-        return -1;
-    *out = (int64_t)t * 1000 + ms;
-    return 0;
+    return t == (time_t)-1 ? -1 : (int64_t)t * 1000;
 }

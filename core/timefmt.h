@@ -18,6 +18,9 @@
 void cbk_iso8601_ms(int64_t ms, char out[32]);
 /* "Sat, 21 Nov 2026 18:30:00 GMT" (RFC 9110 IMF-fixdate) for epoch seconds, into out[32]. */
 void cbk_http_date(int64_t sec, char out[32]);
+/* Epoch milliseconds of a UTC calendar time, years 1970..9999 (second 60 allowed, as a leap
+ * second); -1 when a field is out of range (nothing is normalised: month 13 is refused). */
+int64_t cbk_utc_ms(int year, int month, int day, int hour, int minute, int second);
 /* Parse "2026-11-21T18:00:00Z", "...:00.123Z" or "...+00:00" (UTC only); 0 or -1. */
 int cbk_parse_iso8601_ms(const char *s, int64_t *out);
 

@@ -4,6 +4,7 @@
 #include "core/setup.h"
 #include "wire/sigv4.h"
 #include "core/alloc.h"
+#include "core/timefmt.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -240,16 +241,7 @@ static int64_t parse_amz_date(const char *s)
     if (!s || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z' ||
         sscanf(s, "%4d%2d%2dT%2d%2d%2dZ", &y, &mo, &d, &h, &mi, &se) != 6)
         return -1;
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
-    time_t t = timegm(&tm);
-    return t == (time_t)-1 ? -1 : (int64_t)t * 1000;
+    return cbk_utc_ms(y, mo, d, h, mi, se);
 }
 
 void cbk_sigv4_verify(const struct cbk_http_req *req, const struct cbk_sigv4_key *keys,

@@ -501,6 +501,15 @@ static void timefmt_round_trip(void **state)
     assert_int_equal(cbk_parse_iso8601_ms("2026-11-21T18:30:00+01:00", &ms), -1);
     assert_int_equal(cbk_parse_iso8601_ms("2026-13-21T18:30:00Z", &ms), -1);
     assert_int_equal(cbk_parse_iso8601_ms("2026-11-21T18:30:00.Z", &ms), -1);
+    /* the calendar fields shared with SigV4's X-Amz-Date: nothing is normalised */
+    assert_true(cbk_utc_ms(2026, 11, 21, 18, 30, 0) == 1795285800000);
+    assert_true(cbk_utc_ms(1970, 1, 1, 0, 0, 0) == 0);
+    assert_true(cbk_utc_ms(9999, 12, 31, 23, 59, 59) == CBK_TIME_MAX_MS - 999);
+    assert_true(cbk_utc_ms(2026, 13, 1, 0, 0, 0) == -1);
+    assert_true(cbk_utc_ms(2026, 1, 0, 0, 0, 0) == -1);
+    assert_true(cbk_utc_ms(2026, 1, 1, 24, 0, 0) == -1);
+    assert_true(cbk_utc_ms(1969, 12, 31, 23, 59, 59) == -1);
+    assert_true(cbk_utc_ms(10000, 1, 1, 0, 0, 0) == -1);
 }
 
 static void timefmt_http_date(void **state)

@@ -83,6 +83,14 @@ static void verify_accepts_and_rejects(void **state)
     verify(good, false, keys, VECTOR_MS + 14 * 60 * 1000, &v);
     assert_true(v.ok);
 
+    /* an X-Amz-Date whose fields are out of range is malformed, not normalised (month 13) */
+    struct cbk_http_req odd = vector_req(good, false);
+    hdrs[2].value = "20151330T123600Z";
+    cbk_sigv4_verify(&odd, keys, 1, "us-east-1", "codebuild", VECTOR_MS, &v);
+    assert_false(v.ok);
+    assert_string_equal(v.code, "IncompleteSignature");
+    assert_non_null(strstr(v.message, "ISO-8601 'basic format'"));
+
     verify(NULL, false, keys, VECTOR_MS, &v);
     assert_false(v.ok);
     assert_string_equal(v.code, "MissingAuthenticationToken");
