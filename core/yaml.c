@@ -188,6 +188,77 @@ static size_t copy_fy_errors(struct builder *b, struct fy_diag *diag)
     return n;
 }
 
+/* Does line p[0..n) end with a block scalar header ('|' or '>', then chomping and indentation
+ * indicators), after a blank, ':' or '-' or at its start? A trailing comment is allowed. */
+static bool block_scalar_header(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '#' && i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t'))
+            n = i;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+        n--;
+    while (n && (p[n - 1] == '-' || p[n - 1] == '+' || (p[n - 1] >= '1' && p[n - 1] <= '9')))
+        n--;
+    if (!n || (p[n - 1] != '|' && p[n - 1] != '>'))
+        return false;
+    return n == 1 || p[n - 2] == ' ' || p[n - 2] == '\t';
+}
+
+/*
+ * libfyaml 0.7.12 crashes in fy_parser_destroy() on some documents with a tab on or after an
+ * explicit key ('? ', first on its line or after '- '): "? g:\t:", "? mina::\t? mina::\t"
+ * (found by fuzz/fuzz_yaml). Such a document is refused before libfyaml sees it: 0 if it is not
+ * one, else 1 with the tab's line and column. Lines inside block scalars are skipped, so a body
+ * that merely contains such text is not refused.
+ */
+static int tab_after_explicit_key(const char *buf, size_t len, int *line, int *col)
+{
+    bool explicit_key = false, in_block = false;
+    size_t block_parent = 0;
+    int ln = 0;
+    for (size_t i = 0; i < len;) {
+        const char *l = buf + i;
+        size_t n = 0; /* YAML breaks lines at LF, CR and CR LF */
+        while (n < len - i && l[n] != '\n' && l[n] != '\r')
+            n++;
+        i += n + (n + 1 < len - i && l[n] == '\r' && l[n + 1] == '\n' ? 2 : 1);
+        ln++;
+        size_t ind = 0;
+        while (ind < n && l[ind] == ' ')
+            ind++;
+        size_t nb = ind;
+        while (nb < n && (l[nb] == ' ' || l[nb] == '\t' || l[nb] == '\r'))
+            nb++;
+        if (in_block) {
+            if (nb == n || ind > block_parent)
+                continue; /* blank, or the scalar's content */
+            in_block = false;
+        }
+        size_t k = ind;
+        while (k + 1 < n && l[k] == '-' && (l[k + 1] == ' ' || l[k + 1] == '\t')) {
+            k += 2;
+            while (k < n && (l[k] == ' ' || l[k] == '\t'))
+                k++;
+        }
+        if (k < n && l[k] == '?' &&
+            (k + 1 == n || l[k + 1] == ' ' || l[k + 1] == '\t' || l[k + 1] == '\r'))
+            explicit_key = true;
+        if (explicit_key) {
+            const char *tab = memchr(l, '\t', n);
+            if (tab) {
+                *line = ln;
+                *col = (int)CBK_MIN((size_t)(tab - l) + 1, (size_t)INT_MAX);
+                return 1;
+            }
+        }
+        if (block_scalar_header(l, n)) {
+            in_block = true;
+            block_parent = ind;
+        }
+    }
+    return 0;
+}
+
 enum cbk_code cbk_yaml_parse(const char *buf, size_t len, const char *file, size_t max_depth,
                              enum cbk_code code, struct cbk_ydoc **out, struct cbk_diags *diags)
 {
@@ -218,6 +289,13 @@ enum cbk_code cbk_yaml_parse(const char *buf, size_t len, const char *file, size
             col = 0;
         }
         i += n;
+    }
+    int tl, tc;
+    if (tab_after_explicit_key(buf, len, &tl, &tc)) {
+        cbk_diags_addf(diags, code, CBK_SEV_ERROR, file, tl, tc, NULL,
+                       "invalid yaml: a tab on or after an explicit key ('? ') is not "
+                       "supported (libfyaml fails on it); use spaces");
+        return code;
     }
     struct cbk_ydoc *doc = cbk_xcalloc(1, sizeof(*doc));
     cbk_arena_init(&doc->arena, 16384);

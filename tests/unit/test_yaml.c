@@ -253,6 +253,31 @@ static void error_non_scalar_keys(void **state)
               "mapping keys must be scalars, found a mapping");
 }
 
+/* libfyaml 0.7.12 crashed in fy_parser_destroy() on these (fuzz/fuzz_yaml,
+ * regress-libfyaml-tab-colon-segv.yaml, regress-libfyaml-tab-segv-2.yaml, -3.yaml): refused before
+ * it sees them. */
+static void error_tab_after_explicit_key(void **state)
+{
+    (void)state;
+    const char *msg = "invalid yaml: a tab on or after an explicit key ('? ') is not "
+                      "supported (libfyaml fails on it); use spaces";
+    parse_bad("? g}::\t::\t", 0, CBK_E_SPEC_PARSE, 1, 7, msg);
+    parse_bad("? g:\t:", 0, CBK_E_SPEC_PARSE, 1, 5, msg);
+    parse_bad("k:\n  ? g:\t:\n", 0, CBK_E_SPEC_PARSE, 2, 7, msg);
+    parse_bad("? g: x\n  h:\t:\n", 0, CBK_E_SPEC_PARSE, 2, 5, msg);
+    parse_bad("- ? g:\t:\n", 0, CBK_E_SPEC_PARSE, 1, 7, msg);
+    parse_bad("? mina::\t? mina::\t", 0, CBK_E_SPEC_PARSE, 1, 9, msg);
+    parse_bad("\r? min:\t?3d", 0, CBK_E_SPEC_PARSE, 2, 7, msg); /* CR breaks lines too */
+    /* the same text inside a block scalar is content */
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_ydoc *doc = NULL;
+    const char *ok = "a: |\n  ? x\n  y\t: z\nb: 1\n";
+    assert_int_equal(cbk_yaml_parse(ok, strlen(ok), "ok.yaml", 0, CBK_E_SPEC_PARSE, &doc, &d),
+                     CBK_OK);
+    cbk_ydoc_free(doc);
+    cbk_diags_release(&d);
+}
+
 static void error_depth_limit(void **state)
 {
     (void)state;
@@ -611,6 +636,7 @@ int main(void)
         cmocka_unit_test(error_aliases),
         cmocka_unit_test(error_second_document),
         cmocka_unit_test(error_non_scalar_keys),
+        cmocka_unit_test(error_tab_after_explicit_key),
         cmocka_unit_test(error_depth_limit),
         cmocka_unit_test_setup_teardown(typed_int, typed_setup, typed_teardown),
         cmocka_unit_test_setup_teardown(typed_bool, typed_setup, typed_teardown),
