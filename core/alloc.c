@@ -6,7 +6,7 @@
 
 #include <unistd.h>
 
-static void oom(void)
+void cbk_oom(void)
 {
     static const char msg[] = "cbkit: fatal: out of memory\n";
     ssize_t r = write(2, msg, sizeof(msg) - 1);
@@ -18,7 +18,7 @@ void *cbk_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p)
-        oom();
+        cbk_oom();
     return p;
 }
 
@@ -26,7 +26,7 @@ void *cbk_xcalloc(size_t nmemb, size_t size)
 {
     void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
     if (!p)
-        oom();
+        cbk_oom();
     return p;
 }
 
@@ -34,14 +34,14 @@ void *cbk_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
     if (!q)
-        oom();
+        cbk_oom();
     return q;
 }
 
 void *cbk_xreallocarray(void *p, size_t nmemb, size_t size)
 {
     if (size && nmemb > SIZE_MAX / size)
-        oom();
+        cbk_oom();
     return cbk_xrealloc(p, nmemb * size);
 }
 

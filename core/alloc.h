@@ -8,6 +8,9 @@
 
 #include "core/setup.h"
 
+/* Print "cbkit: fatal: out of memory" and abort (for allocators of other libraries). */
+_Noreturn void cbk_oom(void);
+
 void *cbk_xmalloc(size_t n);
 void *cbk_xcalloc(size_t nmemb, size_t size);
 void *cbk_xrealloc(void *p, size_t n);

@@ -15,12 +15,9 @@ struct cbk_gen {
     struct cbk_rng *rng;
     int64_t now_ms;
     const char *region, *account;
-    struct pcre2_real_match_data_8 *md; /* for pattern checks; created on demand, caller frees */
 };
 
 /* Write a value for the structure 'shape' (an operation's output). */
 void cbk_gen_shape(struct cbk_gen *g, const struct cbk_shape *shape, struct cbk_jsonw *w);
-/* Release what the generator allocated. */
-void cbk_gen_release(struct cbk_gen *g);
 
 #endif

@@ -407,11 +407,10 @@ static void answer_generated(struct pipeline *p, const struct cbk_operation *op,
             return;
         }
     } else {
-        struct cbk_gen g = {&p->rng, now, m->region, m->account, NULL};
+        struct cbk_gen g = {&p->rng, now, m->region, m->account};
         struct cbk_jsonw w;
         cbk_jsonw_init(&w, outp);
         cbk_gen_shape(&g, op->output, &w);
-        cbk_gen_release(&g);
         p->e.answered_by = "generated";
     }
     p->ans->status = 200;

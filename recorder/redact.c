@@ -2,6 +2,7 @@
  * redact.c - secrets out of cassettes (see redact.h).
  */
 #include "core/setup.h"
+#include "core/regex.h"
 #include "recorder/redact.h"
 #include "cassette/cassette_internal.h"
 #include "core/alloc.h"
@@ -9,9 +10,6 @@
 #include "core/jsonptr.h"
 #include "core/jsonq.h"
 #include "core/jsonscan.h"
-
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 static const char *const default_headers[] = {
     "authorization", "x-amz-security-token", "cookie", "set-cookie", "proxy-authorization",
@@ -27,7 +25,7 @@ struct cbk_redactor {
     size_t nheaders;
     char **pointers;
     size_t npointers;
-    pcre2_code **re;
+    struct cbk_regex **re;
     size_t nre;
     char **secrets;
     size_t nsecrets;
@@ -56,7 +54,7 @@ void cbk_redactor_free(struct cbk_redactor *r)
     strv_free(r->headers, r->nheaders);
     strv_free(r->pointers, r->npointers);
     for (size_t i = 0; i < r->nre; i++)
-        pcre2_code_free(r->re[i]);
+        cbk_regex_free(r->re[i]);
     free(r->re);
     strv_free(r->secrets, r->nsecrets);
     if (r->ops) {
@@ -95,22 +93,20 @@ enum cbk_code cbk_redactor_new(const struct cbk_spec *spec, const struct cbk_red
                                 "'%s' is not a JSON pointer to redact (write "
                                 "/member/*/field)",
                                 rules->pointers[i]);
-    r->re = cbk_xcalloc(rules->npatterns ? rules->npatterns : 1, sizeof(pcre2_code *));
+    r->re = cbk_xcalloc(rules->npatterns ? rules->npatterns : 1, sizeof(*r->re));
     for (size_t i = 0; i < rules->npatterns; i++) {
-        int err;
-        PCRE2_SIZE off;
+        char msg[256];
+        size_t off = 0;
         /* bodies and headers need not be UTF-8: a secret next to a stray byte still counts */
-        pcre2_code *re = pcre2_compile((PCRE2_SPTR)rules->patterns[i], PCRE2_ZERO_TERMINATED,
-                                       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &err, &off, NULL);
+        struct cbk_regex *re =
+            cbk_regex_compile(rules->patterns[i], strlen(rules->patterns[i]),
+                              CBK_RE_UTF | CBK_RE_MATCH_INVALID_UTF, msg, sizeof msg, &off);
         if (!re) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message(err, msg, sizeof msg);
             rc = cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
-                                "redaction pattern '%s': %s at offset %zu", rules->patterns[i],
-                                (const char *)msg, (size_t)off);
+                                "redaction pattern '%s': %s at offset %zu", rules->patterns[i], msg,
+                                off);
             continue;
         }
-        (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
         r->re[r->nre++] = re;
     }
     size_t nops = cbk_spec_op_count(spec);
@@ -135,12 +131,11 @@ static bool value_secret(const struct cbk_redactor *r, const char *s, size_t n)
             return true;
     if (!r->nre)
         return false;
-    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-    bool hit = false;
-    for (size_t i = 0; i < r->nre && !hit; i++)
-        hit = pcre2_match(r->re[i], (PCRE2_SPTR)s, n, 0, 0, md, NULL) >= 0;
-    pcre2_match_data_free(md);
-    return hit;
+    /* an engine error is not proof that the value is clean: it counts as a hit */
+    for (size_t i = 0; i < r->nre; i++)
+        if (cbk_regex_match(r->re[i], s, n, NULL, 0) != CBK_RE_NOMATCH)
+            return true;
+    return false;
 }
 
 const char *cbk_redact_header(const struct cbk_redactor *r, const char *name, const char *value,

@@ -27,14 +27,14 @@ struct cbk_body_matcher {
     char *pointer;
     enum cbk_matcher_kind kind;
     struct json_object *value; /* EQUALS, PARTIAL, CONTAINS */
-    void *re;                  /* REGEX: pcre2_code */
+    struct cbk_regex *re;      /* REGEX */
 };
 
 struct cbk_header_matcher {
     char *name;
     enum cbk_matcher_kind kind; /* EQUALS, REGEX, ABSENT, PRESENT */
     char *value;
-    void *re;
+    struct cbk_regex *re;
 };
 
 enum cbk_valid_req { CBK_VALID_ANY, CBK_VALID_TRUE, CBK_VALID_FALSE };

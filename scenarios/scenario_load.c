@@ -4,6 +4,7 @@
  * validated against the operation's output shape. Any error discards the whole scenario.
  */
 #include "core/setup.h"
+#include "core/regex.h"
 #include "scenarios/scenario_internal.h"
 #include "cbkit/validate.h"
 #include "core/alloc.h"
@@ -15,8 +16,6 @@
 #include "wire/wire.h"
 
 #include <json-c/json.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 #define SCENARIO_MAX_BYTES ((size_t)16 << 20)
 /*
@@ -57,15 +56,13 @@ static void free_rule(struct cbk_scen_rule *r)
         free(r->body[i].pointer);
         if (r->body[i].value)
             json_object_put(r->body[i].value);
-        if (r->body[i].re)
-            pcre2_code_free(r->body[i].re);
+        cbk_regex_free(r->body[i].re);
     }
     free(r->body);
     for (size_t i = 0; i < r->nheaders; i++) {
         free(r->headers[i].name);
         free(r->headers[i].value);
-        if (r->headers[i].re)
-            pcre2_code_free(r->headers[i].re);
+        cbk_regex_free(r->headers[i].re);
     }
     free(r->headers);
     free(r->when.nth);
@@ -178,20 +175,15 @@ static int strlist(struct ctx *c, const struct cbk_ynode *v, char ***out, size_t
     return 0;
 }
 
-static void *compile_regex(struct ctx *c, const struct cbk_ynode *v, const char *pat, size_t len)
+static struct cbk_regex *compile_regex(struct ctx *c, const struct cbk_ynode *v, const char *pat,
+                                       size_t len)
 {
-    int err = 0;
-    PCRE2_SIZE off = 0;
-    pcre2_code *re =
-        pcre2_compile((PCRE2_SPTR)pat, len, PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &err, &off, NULL);
-    if (!re) {
-        PCRE2_UCHAR msg[256];
-        pcre2_get_error_message(err, msg, sizeof msg);
-        cbk_y_error(&c->ck, v, P(c), "invalid regular expression at offset %zu: %s", (size_t)off,
-                    (const char *)msg);
-        return NULL;
-    }
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    char msg[256];
+    size_t off = 0;
+    struct cbk_regex *re =
+        cbk_regex_compile(pat, len, CBK_RE_UTF | CBK_RE_DOLLAR_ENDONLY, msg, sizeof msg, &off);
+    if (!re)
+        cbk_y_error(&c->ck, v, P(c), "invalid regular expression at offset %zu: %s", off, msg);
     return re;
 }
 
@@ -202,7 +194,7 @@ static const char *const matcher_keys[] = {"equals",  "partial",  "regex", "abse
 
 /* A matcher node: a scalar or sequence (equals) or a mapping with one matcher key. */
 static int load_matcher(struct ctx *c, const struct cbk_ynode *v, enum cbk_matcher_kind *kind,
-                        struct json_object **value, void **re, char **str, bool header)
+                        struct json_object **value, struct cbk_regex **re, char **str, bool header)
 {
     if (v->kind != CBK_Y_MAP) {
         if (header) {

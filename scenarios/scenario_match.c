@@ -3,21 +3,17 @@
  * mock, no sockets), so that they are unit-tested on their own.
  */
 #include "core/setup.h"
+#include "core/regex.h"
 #include "scenarios/scenario_internal.h"
 #include "core/alloc.h"
 #include "core/jsonq.h"
 
 #include <json-c/json.h>
 #include <math.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
-static bool regex_matches(void *re, const char *s, size_t len)
+static bool regex_matches(const struct cbk_regex *re, const char *s, size_t len)
 {
-    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-    int rc = pcre2_match((const pcre2_code *)re, (PCRE2_SPTR)s, len, 0, 0, md, NULL);
-    pcre2_match_data_free(md);
-    return rc >= 0;
+    return cbk_regex_match(re, s, len, NULL, 0) == CBK_RE_MATCH;
 }
 
 bool cbk__scen_body_matches(const struct cbk_body_matcher *bm, struct json_object *doc)

@@ -26,7 +26,7 @@ struct cbk_spec {
     /* resources to release besides the arena */
     struct cbk_strtab **tabs;
     size_t ntabs, tabs_alloc;
-    void **codes; /* pcre2_code_8 * */
+    struct cbk_regex **codes;
     size_t ncodes, codes_alloc;
 };
 

@@ -8,13 +8,11 @@
  * reported with its line and column; any error discards the whole spec.
  */
 #include "core/setup.h"
+#include "core/regex.h"
 #include "spec/spec_internal.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/yaml.h"
-
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 #include <sys/stat.h>
 
@@ -385,7 +383,7 @@ static bool type_has_minmax(enum cbk_type t)
            t == CBK_TYPE_FLOAT;
 }
 
-static void register_code(struct ctx *c, pcre2_code *re)
+static void register_code(struct ctx *c, struct cbk_regex *re)
 {
     struct cbk_spec *s = c->spec;
     CBK_GROW(s->codes, s->ncodes + 1, s->codes_alloc);
@@ -496,20 +494,16 @@ static int load_constraints(struct ctx *c, const struct cbk_ynode *map, enum cbk
             if (cbk_y_str(&c->ck, v, P(c), &pat) != 0) {
                 rc = -1;
             } else {
-                int err = 0;
-                PCRE2_SIZE off = 0;
+                char msg[256];
+                size_t off = 0;
                 /* DOLLAR_ENDONLY: '$' is the end of the value, not also before a final '\n' */
-                pcre2_code *re =
-                    pcre2_compile((PCRE2_SPTR)pat, v->len,
-                                  PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &err, &off, NULL);
+                struct cbk_regex *re =
+                    cbk_regex_compile(pat, v->len, CBK_RE_UTF | CBK_RE_UCP | CBK_RE_DOLLAR_ENDONLY,
+                                      msg, sizeof msg, &off);
                 if (!re) {
-                    PCRE2_UCHAR msg[256];
-                    pcre2_get_error_message(err, msg, sizeof(msg));
-                    rc =
-                        cbk_y_error(&c->ck, v, P(c), "invalid regular expression at offset %zu: %s",
-                                    (size_t)off, (const char *)msg);
+                    rc = cbk_y_error(&c->ck, v, P(c),
+                                     "invalid regular expression at offset %zu: %s", off, msg);
                 } else {
-                    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* optional speed-up */
                     register_code(c, re);
                     out->pattern = cbk_arena_strndup(A(c), pat, v->len);
                     out->re = re;
@@ -954,7 +948,7 @@ void cbk_spec_free(struct cbk_spec *spec)
     }
     free(spec->tabs);
     for (size_t i = 0; i < spec->ncodes; i++)
-        pcre2_code_free((pcre2_code *)spec->codes[i]);
+        cbk_regex_free(spec->codes[i]);
     free(spec->codes);
     cbk_strtab_release(&spec->shape_index);
     cbk_strtab_release(&spec->op_index);

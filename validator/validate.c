@@ -9,6 +9,7 @@
  * the report's scratch space has grown to fit.
  */
 #include "core/setup.h"
+#include "core/regex.h"
 #include "cbkit/validate.h"
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -19,9 +20,6 @@
 
 #include <json-c/json.h>
 #include <math.h>
-
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 #define DEFAULT_MAX_DEPTH      64
 #define DEFAULT_MAX_SIZE       ((size_t)8 << 20)
@@ -70,7 +68,6 @@ struct cbk_report {
     size_t frames_alloc;
     uint64_t *bits;
     size_t bits_alloc;
-    pcre2_match_data *md;
 };
 
 struct cbk_report *cbk_report_new(void)
@@ -103,8 +100,6 @@ void cbk_report_free(struct cbk_report *r)
     cbk_buf_release(&r->scratch);
     free(r->frames);
     free(r->bits);
-    if (r->md)
-        pcre2_match_data_free(r->md);
     free(r);
 }
 
@@ -672,12 +667,9 @@ static void check_string(struct vctx *v, const struct cbk_member *m, bool in_str
         cbk_buf_release(&list);
     }
     if (c->re) {
-        struct cbk_report *r = v->r;
-        if (!r->md)
-            r->md = pcre2_match_data_create(1, NULL);
-        int rc =
-            pcre2_match((const pcre2_code *)c->re, (PCRE2_SPTR)ev->str, ev->len, 0, 0, r->md, NULL);
-        if (rc < 0) {
+        char why[128];
+        enum cbk_re_result rc = cbk_regex_match(c->re, ev->str, ev->len, why, sizeof why);
+        if (rc != CBK_RE_MATCH) {
             struct finding f = {0};
             f.rule = CBK_RULE_PATTERN;
             f.sev = CBK_SEV_ERROR;
@@ -689,11 +681,11 @@ static void check_string(struct vctx *v, const struct cbk_member *m, bool in_str
                 a, "Member must satisfy regular expression pattern: %s", c->pattern);
             f.aws_value = aws_value(v, ev);
             at_event(&f, v, ev);
-            if (rc == PCRE2_ERROR_NOMATCH)
+            if (rc == CBK_RE_NOMATCH)
                 emit(v, &f, "value %s does not match the pattern %s", f.actual, c->pattern);
             else
-                emit(v, &f, "value %s could not be matched against %s (pcre2 error %d)", f.actual,
-                     c->pattern, rc);
+                emit(v, &f, "value %s could not be matched against %s: %s", f.actual, c->pattern,
+                     why);
         }
     }
 }

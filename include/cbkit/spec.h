@@ -38,6 +38,7 @@ enum cbk_type {
 const char *cbk_type_name(enum cbk_type t);
 
 struct cbk_strtab; /* internal: a string -> index hash table */
+struct cbk_regex;  /* internal: a compiled pattern (core/regex.h) */
 
 /*
  * Constraints in effect at one place in a document. For strings, min/max bound the length in
@@ -51,8 +52,8 @@ struct cbk_constraints {
     const char *const *enum_values; /* in spec order; NULL if no enum */
     size_t enum_count;
     const struct cbk_strtab *enum_index;
-    const char *pattern; /* the source text of the pattern, or NULL */
-    const void *re;      /* compiled PCRE2 code (pcre2_code_8 *), or NULL */
+    const char *pattern;        /* the source text of the pattern, or NULL */
+    const struct cbk_regex *re; /* the compiled pattern, or NULL */
 };
 
 struct cbk_shape;

@@ -14,6 +14,7 @@
 #include "core/hmap.h"
 #include "core/jsonptr.h"
 #include "core/jsonq.h"
+#include "core/regex.h"
 #include "core/strtab.h"
 #include "core/timefmt.h"
 #include "cbkit/error.h"
@@ -757,10 +758,82 @@ static void diags_limit(void **state)
     cbk_diags_release(&d);
 }
 
+/* ---- regex ------------------------------------------------------------------------------ */
+
+static struct cbk_regex *re_compile(const char *pat, unsigned flags)
+{
+    char err[128];
+    size_t off = 0;
+    struct cbk_regex *re = cbk_regex_compile(pat, strlen(pat), flags, err, sizeof err, &off);
+    assert_non_null(re);
+    return re;
+}
+
+static void regex_compile_error_located(void **state)
+{
+    (void)state;
+    char err[128] = "";
+    size_t off = 99;
+    assert_null(cbk_regex_compile("ab(c", 4, CBK_RE_UTF, err, sizeof err, &off));
+    assert_int_equal(off, 4);
+    assert_non_null(strstr(err, "missing closing parenthesis"));
+}
+
+static void regex_match_and_nomatch(void **state)
+{
+    (void)state;
+    struct cbk_regex *re = re_compile("^my-app:[0-9]+$", CBK_RE_UTF | CBK_RE_DOLLAR_ENDONLY);
+    assert_int_equal(cbk_regex_match(re, "my-app:12", 9, NULL, 0), CBK_RE_MATCH);
+    assert_int_equal(cbk_regex_match(re, "my-app:1x", 9, NULL, 0), CBK_RE_NOMATCH);
+    /* DOLLAR_ENDONLY: a final newline is not the end */
+    assert_int_equal(cbk_regex_match(re, "my-app:12\n", 10, NULL, 0), CBK_RE_NOMATCH);
+    cbk_regex_free(re);
+    re = re_compile("secret", CBK_RE_CASELESS);
+    assert_int_equal(cbk_regex_match(re, "a SeCrEt here", 13, NULL, 0), CBK_RE_MATCH);
+    cbk_regex_free(re);
+    cbk_regex_free(NULL);
+}
+
+/* PCRE2's default JIT stack (32 KiB) gives up on this pattern after a few thousand characters;
+ * ours takes a body of the mock's default limit (1 MiB) */
+static void regex_long_subject_matches(void **state)
+{
+    (void)state;
+    struct cbk_regex *re = re_compile("^p:(a|b)*$", CBK_RE_UTF | CBK_RE_DOLLAR_ENDONLY);
+    size_t n = (size_t)1 << 20;
+    char *s = malloc(n);
+    assert_non_null(s);
+    memcpy(s, "p:", 2);
+    memset(s + 2, 'a', n - 2);
+    assert_int_equal(cbk_regex_match(re, s, n, NULL, 0), CBK_RE_MATCH);
+    s[n - 1] = 'c';
+    assert_int_equal(cbk_regex_match(re, s, n, NULL, 0), CBK_RE_NOMATCH);
+    free(s);
+    cbk_regex_free(re);
+}
+
+/* An engine error is neither a match nor a non-match, and says why */
+static void regex_engine_error_is_reported(void **state)
+{
+    (void)state;
+    struct cbk_regex *re = re_compile("^(a+)+$", 0);
+    const char *s = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+    char why[128] = "";
+    assert_int_equal(cbk_regex_match(re, s, strlen(s), why, sizeof why), CBK_RE_ERROR);
+    assert_non_null(strstr(why, "limit"));
+    cbk_regex_free(re);
+    cbk_regex_thread_release();
+    cbk_regex_thread_release(); /* twice is harmless */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_starts_empty),
+        cmocka_unit_test(regex_compile_error_located),
+        cmocka_unit_test(regex_match_and_nomatch),
+        cmocka_unit_test(regex_long_subject_matches),
+        cmocka_unit_test(regex_engine_error_is_reported),
         cmocka_unit_test(buf_add_and_limit),
         cmocka_unit_test(buf_partial_limit_leaves_unchanged),
         cmocka_unit_test(buf_addf_long),

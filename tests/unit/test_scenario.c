@@ -19,8 +19,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <json-c/json.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+#include "core/regex.h"
 
 #include "cbkit/cbkit.h"
 #include "cbkit/scenario.h"
@@ -123,12 +122,10 @@ static struct cbk_body_matcher bmatcher(const char *ptr, enum cbk_matcher_kind k
     return bm;
 }
 
-static void *compile(const char *pattern)
+static struct cbk_regex *compile(const char *pattern)
 {
-    int err = 0;
-    PCRE2_SIZE off = 0;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                                   PCRE2_UTF | PCRE2_DOLLAR_ENDONLY, &err, &off, NULL);
+    struct cbk_regex *re = cbk_regex_compile(pattern, strlen(pattern),
+                                             CBK_RE_UTF | CBK_RE_DOLLAR_ENDONLY, NULL, 0, NULL);
     assert_non_null(re);
     return re;
 }
@@ -145,8 +142,7 @@ static bool holds(const struct cbk_body_matcher *bm, const char *doc_json)
 static void bm_release(struct cbk_body_matcher *bm)
 {
     json_object_put(bm->value);
-    if (bm->re)
-        pcre2_code_free(bm->re);
+    cbk_regex_free(bm->re);
 }
 
 static void match_equals(void **state)
@@ -370,7 +366,7 @@ static void match_headers(void **state)
     assert_false(cbk__scen_header_matches(&hm, "aws-cli/2.9.19 Python/3.11.2"));
     assert_false(cbk__scen_header_matches(&hm, "xBoto3/"));
     assert_false(cbk__scen_header_matches(&hm, NULL));
-    pcre2_code_free(hm.re);
+    cbk_regex_free(hm.re);
     hm.re = NULL;
 
     hm.kind = CBK_M_ABSENT;
