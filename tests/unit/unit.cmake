@@ -15,3 +15,5 @@ cbk_unit_test(scenario)
 cbk_unit_test(cassette)
 cbk_unit_test(redact)
 cbk_unit_test(replay)
+# The CodeBuild service: a build's lifecycle as a function of its plan and the clock
+cbk_unit_test(cb_lifecycle)
