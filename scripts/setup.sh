@@ -34,4 +34,17 @@ echo "setup: apt-get update" >&2
 $SUDO apt-get update -qq
 echo "setup: apt-get install ${#packages[@]} packages" >&2
 $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+
+# The JavaScript SDK v3 clients of the end-to-end tests, pinned in tests/js/package-lock.json.
+# Node.js and npm come from the machine when it has them (the SDK needs Node.js 20), else from
+# Debian.
+if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: apt-get install nodejs npm" >&2
+    $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ -f "$top/tests/js/package-lock.json" ]; then
+    echo "setup: npm ci (tests/js)" >&2
+    (cd "$top/tests/js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 echo "setup: done" >&2
