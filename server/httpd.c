@@ -8,6 +8,10 @@
  * suspend the connection and a timer thread resumes it, so no worker ever sleeps. Transport faults
  * are made at the socket: a reset is a TCP RST (connect(AF_UNSPEC) aborts the connection), a
  * truncated body is a response whose reader fails part-way.
+ *
+ * Limits: at its connection limit, or out of file descriptors, libmicrohttpd stops watching the
+ * listen socket, and watches it again only from a later run; the worker loop makes that run
+ * (see worker_main()).
  */
 #include "core/setup.h"
 #include "server/httpd.h"
@@ -31,6 +35,9 @@
 #include <unistd.h>
 
 #define MAX_HEADERS 64
+/* How long a worker that could not accept (no file descriptors left) waits before trying again,
+ * instead of spinning on a listen socket that stays readable. */
+#define ACCEPT_RETRY_MS 20
 
 /* One worker thread and the epoll daemon it drives (see worker_main()). */
 struct worker {
@@ -40,7 +47,13 @@ struct worker {
     int wake_fd;  /* eventfd: resumed connections and the stop (-1 until made) */
     pthread_t thread;
     bool running; /* the thread was started and not yet joined */
-    bool busy;    /* a request began during the last MHD_run() (the worker's own thread) */
+    /* the worker's own thread only (and the stopping thread once it has been joined): */
+    bool busy;      /* a request began during the last MHD_run() */
+    unsigned limit; /* its daemon's connection limit (0: libmicrohttpd's default) */
+    unsigned nconn; /* its open connections */
+    bool full;      /* at its limit, or out of descriptors: its listen socket may be unwatched */
+    bool reopen;    /* a connection closed while full: run again to watch the listen socket */
+    bool starved;   /* accept() failed for want of descriptors */
 };
 
 struct cbk_httpd {
@@ -448,10 +461,61 @@ static void completed(void *cls, struct MHD_Connection *connection, void **req_c
     *req_cls = NULL;
 }
 
+/*
+ * libmicrohttpd's connection notifications (the thread that accepts or cleans up): a worker
+ * counts its open connections, is full at its limit, and runs again after a close while full.
+ */
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+    CBK_UNUSED(cls);
+    CBK_UNUSED(c);
+    CBK_UNUSED(socket_context);
+    struct worker *w = this_worker;
+    if (!w)
+        return; /* thread per connection, or closed by cbk_httpd_stop() */
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        if (++w->nconn >= w->limit) /* (limit 0: libmicrohttpd's, unknown) */
+            w->full = true;
+        return;
+    }
+    w->nconn--;
+    if (w->full) {
+        w->full = false;
+        w->reopen = true;
+    }
+}
+
+/*
+ * accept() failed for want of file descriptors (or memory). libmicrohttpd then keeps polling a
+ * listen socket that stays readable: a busy loop until descriptors are free again. A worker's
+ * loop waits a little instead (worker_main()); libmicrohttpd's accepting thread, with a thread
+ * per connection, does nothing but accept, so it waits here.
+ */
+static void accept_starved(void)
+{
+    if (this_worker) {
+        this_worker->starved = true;
+        this_worker->full = true; /* its listen socket may be out of the epoll set */
+        return;
+    }
+    struct timespec ts = {0, ACCEPT_RETRY_MS * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/*
+ * libmicrohttpd's messages (MHD_OPTION_EXTERNAL_LOGGER, any of its threads): the only news we
+ * get of accept() running out of descriptors, matched by its text (libmicrohttpd is pinned at
+ * 0.9.75 and the tests fail if the message changes).
+ * While starting, the last message is kept in m->log_last (to explain a failure).
+ */
 static void logger(void *cls, const char *fmt, va_list ap)
 {
-    /* libmicrohttpd's own messages: kept while starting (to explain a failure), else dropped */
     struct cbk_httpd *m = cls;
+    /* daemon.c MHD_accept_connection() */
+    if (strncmp(fmt, "Hit process or system resource limit", 36) == 0) {
+        accept_starved();
+    }
     pthread_mutex_lock(&m->log_mu);
     if (m->log_capture) {
         free(m->log_last);
@@ -481,7 +545,7 @@ static struct MHD_OptionItem sock_addr_option(const struct addrinfo *ai)
 static struct MHD_Daemon *daemon_start(struct cbk_httpd *m, unsigned flags,
                                        struct MHD_OptionItem where, unsigned limit)
 {
-    struct MHD_OptionItem opts[8];
+    struct MHD_OptionItem opts[10];
     size_t no = 0;
     opts[no++] = where;
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
@@ -499,7 +563,8 @@ static struct MHD_Daemon *daemon_start(struct cbk_httpd *m, unsigned flags,
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     return MHD_start_daemon(flags, (uint16_t)m->cfg.port, NULL, NULL, ahc, m,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_EXTERNAL_LOGGER,
-                            logger, m, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+                            logger, m, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, m,
+                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 }
 
 /*
@@ -513,6 +578,15 @@ static struct MHD_Daemon *daemon_start(struct cbk_httpd *m, unsigned flags,
  * the next wait return at once. After a run that began requests there is no wait: the next
  * MHD_run() looks at once, so under load a worker makes one system call per round for its
  * events, as libmicrohttpd's own loop does, not two.
+ *
+ * Limits: at its connection limit, or when accept() finds no file descriptor left, libmicrohttpd
+ * takes the listen socket out of its epoll set, and puts it back only at the start of a run
+ * that finds the limit gone. A run that closed connections of a full worker is therefore
+ * followed by another at once (w->reopen, set by notify_connection()); without it the worker
+ * would wait on an epoll set without the listen socket, for ever once the clients are gone.
+ * When accept() failed for want of descriptors while the worker has no connection,
+ * libmicrohttpd leaves the listen socket in the set, readable, and the wait would return at
+ * once for ever: the worker waits ACCEPT_RETRY_MS on its wake-up event alone instead.
  */
 static void *worker_main(void *arg)
 {
@@ -523,13 +597,26 @@ static void *worker_main(void *arg)
                            {.fd = w->wake_fd, .events = POLLIN}};
     while (!atomic_load_explicit(&m->stopping, memory_order_relaxed)) {
         w->busy = false;
+        w->reopen = false;
         MHD_run(w->daemon);
-        if (w->busy)
-            continue; /* under load: look again at once (epoll_wait() with no timeout) */
+        if (w->busy || w->reopen)
+            continue; /* under load, or to watch the listen socket again: look again at once */
         MHD_UNSIGNED_LONG_LONG left;
         int ms = -1;
         if (MHD_get_timeout(w->daemon, &left) == MHD_YES)
             ms = left > INT_MAX ? INT_MAX : (int)left;
+        if (w->starved) { /* see above */
+            w->starved = false;
+            pf[1].revents = 0;
+            ms = ms >= 0 && ms < ACCEPT_RETRY_MS ? ms : ACCEPT_RETRY_MS;
+            if (poll(&pf[1], 1, ms) > 0 && (pf[1].revents & POLLIN)) {
+                uint64_t n;
+                if (read(w->wake_fd, &n, sizeof n) < 0) {
+                    /* EAGAIN: reset already */
+                }
+            }
+            continue;
+        }
         /* EINTR or an error: the loop looks again */
         if (ms != 0 && poll(pf, 2, ms) > 0 && (pf[1].revents & POLLIN)) {
             uint64_t n;
@@ -577,7 +664,8 @@ static const char *workers_start(struct cbk_httpd *m, unsigned flags, const stru
              * (libmicrohttpd may have closed it already): one descriptor, on a failed start */
             where = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
         }
-        w->daemon = daemon_start(m, flags, where, limit ? limit / n + (i < limit % n) : 0);
+        w->limit = limit ? limit / n + (i < limit % n) : 0;
+        w->daemon = daemon_start(m, flags, where, w->limit);
         if (!w->daemon)
             return i == 0 ? NULL : "cannot start a worker";
         const union MHD_DaemonInfo *di = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_EPOLL_FD);
