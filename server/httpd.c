@@ -1,17 +1,24 @@
 /*
  * httpd.c - cbkit's HTTP server (see httpd.h): libmicrohttpd (epoll daemons driven by our own
  * worker threads, or a thread per connection) in front of a request handler. Each request's state
- * lives in one struct conn taken on the first callback and given back in the completion callback;
- * its arena holds everything the answer points to. Given-back states wait in a small per-thread
- * cache, so a keep-alive stream of requests reuses one state (its arena chunk and body buffer)
- * instead of allocating them for every request. Delays (latency faults, stalls, dribbled bodies)
- * suspend the connection and a timer thread resumes it, so no worker ever sleeps. Transport faults
- * are made at the socket: a reset is a TCP RST (connect(AF_UNSPEC) aborts the connection), a
- * truncated body is a response whose reader fails part-way.
+ * lives in one struct conn taken when its request line arrives and given back in the completion
+ * callback; its arena holds everything the answer points to. Given-back states wait in a small
+ * per-thread cache, so a keep-alive stream of requests reuses one state (its arena chunk and body
+ * buffer) instead of allocating them for every request. Delays (latency faults, stalls, dribbled
+ * bodies) suspend the connection and a timer thread resumes it, so no worker ever sleeps.
+ * Transport faults are made at the socket: a reset is a TCP RST (connect(AF_UNSPEC) aborts the
+ * connection), a truncated body is a response whose reader fails part-way.
  *
- * Limits: at its connection limit, or out of file descriptors, libmicrohttpd stops watching the
- * listen socket, and watches it again only from a later run; the worker loop makes that run
- * (see worker_main()).
+ * Each open connection also has a struct sock (taken when libmicrohttpd accepts it, given back
+ * when it closes), on a list per worker; none of it costs a system call or an allocation per
+ * request:
+ *  - the whole-request timeout: libmicrohttpd's own timeout only drops idle connections, so a
+ *    client sending one byte a second holds its slot for ever; a sweep on the timer thread
+ *    closes connections whose request is not complete --client-timeout seconds after its first
+ *    byte (see sweep_cb());
+ *  - recovery from the connection limit: libmicrohttpd takes the listen socket out of its epoll
+ *    set at its limit and puts it back only at the start of a later run, which our worker loop
+ *    must therefore make when a connection closes (see worker_main()).
  */
 #include "core/setup.h"
 #include "server/httpd.h"
@@ -28,6 +35,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <sys/eventfd.h>
@@ -38,6 +46,44 @@
 /* How long a worker that could not accept (no file descriptors left) waits before trying again,
  * instead of spinning on a listen socket that stays readable. */
 #define ACCEPT_RETRY_MS 20
+/* Data seen on an idle connection within this long after it became idle is taken for the end
+ * of the previous request (TCP_INFO counts in jiffies, up to 10 ms apart from our clock). */
+#define IDLE_MARGIN_MS 50
+
+/* A list of open connections: one per worker, one for thread-per-connection mode. */
+struct sock_list {
+    pthread_mutex_t mu; /* guards the links and the sweep's fields of its socks */
+    struct sock *head;
+    size_t n;
+};
+
+struct worker;
+
+/* Where an open connection stands, for the whole-request timeout. */
+enum sock_phase {
+    SOCK_IDLE,      /* waiting for a request (none of it parsed yet) */
+    SOCK_RECEIVING, /* its request line has arrived: headers and body are on their way */
+    SOCK_ANSWERING, /* the request is complete: its answer is being made or sent */
+};
+
+/*
+ * One open connection (see the top of this file). Its thread (the worker, or the connection's
+ * own thread) writes phase, since_ms and gen; the sweep reads them under its list's mutex and
+ * keeps its own estimate of a request's first byte in swept_gen and first_ms.
+ */
+struct sock {
+    struct sock *prev, *next;
+    struct sock_list *list;
+    struct worker *w; /* NULL with a thread per connection */
+    struct MHD_Connection *c;
+    int fd;
+    struct conn *req;         /* the request on it (its thread only), or NULL between requests */
+    _Atomic int phase;        /* enum sock_phase */
+    _Atomic int64_t since_ms; /* IDLE: idle since (accept, end of an answer); else request line */
+    _Atomic unsigned gen;     /* idle periods begun (one per request) */
+    unsigned swept_gen;       /* the idle period first_ms belongs to */
+    int64_t first_ms;         /* 0, or when data was first seen in that idle period */
+};
 
 /* One worker thread and the epoll daemon it drives (see worker_main()). */
 struct worker {
@@ -54,6 +100,7 @@ struct worker {
     bool full;      /* at its limit, or out of descriptors: its listen socket may be unwatched */
     bool reopen;    /* a connection closed while full: run again to watch the listen socket */
     bool starved;   /* accept() failed for want of descriptors */
+    struct sock_list socks;
 };
 
 struct cbk_httpd {
@@ -62,9 +109,12 @@ struct cbk_httpd {
     struct MHD_Daemon *daemon; /* thread-per-connection mode only */
     struct worker *workers;    /* epoll mode: one daemon per worker, sharing one listen socket */
     unsigned nworkers;
+    struct sock_list socks; /* thread-per-connection mode */
     atomic_bool stopping;
     struct cbk_timer *timer;
-    pthread_mutex_t log_mu; /* libmicrohttpd's messages, kept while starting */
+    int64_t sweep_ms;        /* how often the sweep runs (0: never, no client timeout) */
+    atomic_bool sweep_armed; /* a sweep is due on the timer */
+    pthread_mutex_t log_mu;  /* libmicrohttpd's messages, kept while starting */
     bool log_capture;
     char *log_last;
 };
@@ -73,11 +123,13 @@ struct conn {
     struct cbk_httpd *m;
     struct worker *w; /* the worker serving it; NULL with a thread per connection */
     struct MHD_Connection *c;
+    struct sock *sock; /* its connection's (NULL only if libmicrohttpd gave none) */
     struct cbk_arena arena;
     struct cbk_buf body;
     size_t body_size;
     bool too_large;
-    int phase; /* 0: reading, 1: answer decided, 2: answer queued */
+    bool started; /* the access handler has been called (headers complete) */
+    int phase;    /* 0: reading, 1: answer decided, 2: answer queued */
     struct cbk_http_answer ans;
     int64_t t0_us;
     int status_sent;
@@ -215,6 +267,174 @@ static bool suspend_until(struct conn *st, int64_t due_ms)
     return true;
 }
 
+/* ---- open connections: the whole-request timeout ------------------------------------------- */
+
+/* An empty list with its mutex (destroyed by cbk_httpd_stop()). */
+static void sock_list_init(struct sock_list *l)
+{
+    pthread_mutex_init(&l->mu, NULL);
+    l->head = NULL;
+    l->n = 0;
+}
+
+/*
+ * When data last arrived on socket 'fd', on the monotonic clock 'now_ms' is read from (the
+ * kernel's TCP_INFO: milliseconds since the last data segment). Returns -1 if it cannot tell.
+ */
+static int64_t last_data_ms(int fd, int64_t now_ms)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_last_data_recv) + sizeof ti.tcpi_last_data_recv)
+        return -1;
+    return now_ms - (int64_t)ti.tcpi_last_data_recv;
+}
+
+/*
+ * Is the request on 's' still incomplete --client-timeout after its first byte? Called by the
+ * sweep with the list's mutex held. The first byte of a request is not something libmicrohttpd
+ * tells: its first callback comes with the whole request line. So while a connection is idle
+ * (for longer than a sweep period: a fresh one is about to get its request or its idle
+ * timeout), the sweep asks the kernel when data last arrived; the first time that is after the
+ * connection became idle, that moment is the request's start (never earlier than its true first
+ * byte, so a request is never cut short; at most two sweep periods later). Once the request
+ * line is in, its arrival time counts if no earlier data was seen.
+ */
+static bool sock_overdue(struct sock *s, int64_t now, int64_t limit_ms, int64_t period_ms)
+{
+    int phase = atomic_load_explicit(&s->phase, memory_order_acquire);
+    if (phase == SOCK_ANSWERING)
+        return false;
+    unsigned gen = atomic_load_explicit(&s->gen, memory_order_relaxed);
+    if (gen != s->swept_gen) { /* a new idle period: nothing seen in it yet */
+        s->swept_gen = gen;
+        s->first_ms = 0;
+    }
+    int64_t since = atomic_load_explicit(&s->since_ms, memory_order_relaxed);
+    int64_t start;
+    if (phase == SOCK_RECEIVING) {
+        start = s->first_ms && s->first_ms < since ? s->first_ms : since;
+    } else {
+        if (!s->first_ms) {
+            if (now - since < period_ms)
+                return false;
+            int64_t last = last_data_ms(s->fd, now);
+            if (last <= since + IDLE_MARGIN_MS)
+                return false; /* nothing (or an error): idle, libmicrohttpd's timeout rules */
+            s->first_ms = last;
+        }
+        start = s->first_ms;
+    }
+    return now - start > limit_ms;
+}
+
+static void sweep_cb(void *arg);
+
+/* Have a sweep run one period from now unless one is due already (any thread). */
+static void sweep_arm(struct cbk_httpd *m)
+{
+    if (!m->sweep_ms || atomic_load_explicit(&m->sweep_armed, memory_order_relaxed) ||
+        atomic_exchange(&m->sweep_armed, true))
+        return;
+    if (cbk_timer_at(m->timer, cbk_mono_ms() + m->sweep_ms, sweep_cb, m) != 0)
+        return; /* stopping: it stays "armed", so nobody tries again */
+}
+
+/* Close the overdue connections of one list; returns how many connections it has. */
+static size_t sweep_list(struct cbk_httpd *m, struct sock_list *l, int64_t now)
+{
+    int64_t limit_ms = (int64_t)m->cfg.client_timeout * 1000;
+    pthread_mutex_lock(&l->mu);
+    for (struct sock *s = l->head; s; s = s->next) {
+        if (!sock_overdue(s, now, limit_ms, m->sweep_ms))
+            continue;
+        /* a request that has just become complete is left alone (its answer is on its way) */
+        if (atomic_load_explicit(&s->phase, memory_order_acquire) == SOCK_ANSWERING ||
+            atomic_load_explicit(&s->gen, memory_order_relaxed) != s->swept_gen)
+            continue;
+        /* The socket stays open while it is on the list (libmicrohttpd closes it after telling
+         * us, under this mutex); libmicrohttpd then sees the end of the stream and closes the
+         * connection itself, in its own thread. */
+        (void)shutdown(s->fd, SHUT_RDWR);
+    }
+    size_t n = l->n;
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+/*
+ * The sweep (timer thread): close connections whose request is overdue (sock_overdue()), then
+ * run again one period later while any connection is open. Its cost is one getsockopt() per
+ * sweep period for each connection idle for longer than that period; nothing on the request path.
+ */
+static void sweep_cb(void *arg)
+{
+    struct cbk_httpd *m = arg;
+    /* disarmed first: a connection accepted during the walk arms the next sweep itself */
+    atomic_store(&m->sweep_armed, false);
+    int64_t now = cbk_mono_ms();
+    size_t open = sweep_list(m, &m->socks, now);
+    for (unsigned i = 0; i < m->nworkers; i++)
+        open += sweep_list(m, &m->workers[i].socks, now);
+    if (open)
+        sweep_arm(m);
+}
+
+/*
+ * libmicrohttpd's connection notifications (the thread that accepts or cleans up): a struct
+ * sock for each connection, on its worker's list; the worker's count of open connections.
+ */
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+    struct cbk_httpd *m = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct sock *s = cbk_xcalloc(1, sizeof(*s));
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        s->c = c;
+        s->fd = ci ? ci->connect_fd : -1;
+        s->w = this_worker;
+        s->list = s->w ? &s->w->socks : &m->socks;
+        atomic_store_explicit(&s->since_ms, cbk_mono_ms(), memory_order_relaxed);
+        pthread_mutex_lock(&s->list->mu);
+        s->next = s->list->head;
+        if (s->next)
+            s->next->prev = s;
+        s->list->head = s;
+        s->list->n++;
+        pthread_mutex_unlock(&s->list->mu);
+        if (s->w && ++s->w->nconn >= s->w->limit) /* (limit 0: libmicrohttpd's, unknown) */
+            s->w->full = true;
+        *socket_context = s;
+        sweep_arm(m);
+        return;
+    }
+    struct sock *s = *socket_context;
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->list->mu);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        s->list->head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->list->n--;
+    pthread_mutex_unlock(&s->list->mu);
+    if (s->w) {
+        s->w->nconn--;
+        if (s->w->full) {
+            s->w->full = false;
+            s->w->reopen = true;
+        }
+    }
+    free(s);
+    *socket_context = NULL;
+}
+
 /* ---- body readers for faults ------------------------------------------------------------ */
 
 static ssize_t truncate_reader(void *cls, uint64_t pos, char *buf, size_t max)
@@ -322,6 +542,77 @@ static enum MHD_Result send_answer(struct conn *st)
     return ret;
 }
 
+/*
+ * accept() failed for want of file descriptors (or memory). libmicrohttpd then keeps polling a
+ * listen socket that stays readable: a busy loop until descriptors are free again. A worker's
+ * loop waits a little instead (worker_main()); libmicrohttpd's accepting thread, with a thread
+ * per connection, does nothing but accept, so it waits here.
+ */
+static void accept_starved(void)
+{
+    if (this_worker) {
+        this_worker->starved = true;
+        this_worker->full = true; /* its listen socket may be out of the epoll set */
+        return;
+    }
+    struct timespec ts = {0, ACCEPT_RETRY_MS * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/*
+ * libmicrohttpd's messages (MHD_OPTION_EXTERNAL_LOGGER, any of its threads): the only news we
+ * get of accept() running out of descriptors, matched by its text (libmicrohttpd is pinned at
+ * 0.9.75 and the tests fail if the message changes).
+ * While starting, the last message is kept in m->log_last (to explain a failure).
+ */
+static void logger(void *cls, const char *fmt, va_list ap)
+{
+    struct cbk_httpd *m = cls;
+    /* daemon.c MHD_accept_connection() */
+    if (strncmp(fmt, "Hit process or system resource limit", 36) == 0) {
+        accept_starved();
+    }
+    pthread_mutex_lock(&m->log_mu);
+    if (m->log_capture) {
+        free(m->log_last);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral" /* libmicrohttpd's own format */
+        m->log_last = cbk_xvasprintf(fmt, ap);
+#pragma GCC diagnostic pop
+        size_t n = strlen(m->log_last);
+        while (n && (m->log_last[n - 1] == '\n' || m->log_last[n - 1] == '.'))
+            m->log_last[--n] = '\0';
+    }
+    pthread_mutex_unlock(&m->log_mu);
+}
+
+/* ---- the request line and headers ------------------------------------------------------------ */
+
+/*
+ * A request line has arrived (libmicrohttpd's URI log callback, its first call about a request):
+ * take the request's state and note on its connection that a request is being received.
+ * Returns the state, which libmicrohttpd hands to the access handler and the completion
+ * callback as *req_cls. 'uri' may be NULL.
+ */
+static void *request_begins(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct cbk_httpd *m = cls;
+    struct conn *st = conn_get(m, c);
+    st->t0_us = cbk_mono_us();
+    if (st->w)
+        st->w->busy = true;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct sock *s = ci ? ci->socket_context : NULL;
+    if (s) {
+        st->sock = s;
+        s->req = st;
+        atomic_store_explicit(&s->since_ms, st->t0_us / 1000, memory_order_relaxed);
+        atomic_store_explicit(&s->phase, SOCK_RECEIVING, memory_order_release);
+    }
+    return st;
+}
+
 struct hdr_ctx {
     struct cbk_arena *a;
     struct cbk_http_header *h;
@@ -378,8 +669,11 @@ static bool is_loopback(struct MHD_Connection *c)
     return false;
 }
 
+/* The request is complete: have the handler decide the answer (into st->ans). */
 static void decide(struct conn *st, const char *url, const char *method)
 {
+    if (st->sock) /* from here on, the whole-request timeout no longer applies */
+        atomic_store_explicit(&st->sock->phase, SOCK_ANSWERING, memory_order_release);
     struct cbk_http_header h[MAX_HEADERS];
     struct cbk_buf query = CBK_BUF_INIT(1 << 16);
     struct hdr_ctx hc = {&st->arena, h, 0, &query};
@@ -410,12 +704,10 @@ static enum MHD_Result ahc(void *cls, struct MHD_Connection *connection, const c
     CBK_UNUSED(version);
     struct cbk_httpd *m = cls;
     struct conn *st = *req_cls;
-    if (!st) {
-        st = conn_get(m, connection);
-        st->t0_us = cbk_mono_us();
-        if (st->w)
-            st->w->busy = true;
-        *req_cls = st;
+    if (!st) /* no request line seen (cannot happen: request_begins() is always installed) */
+        *req_cls = st = request_begins(m, NULL, connection);
+    if (!st->started) { /* the headers are complete */
+        st->started = true;
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -452,82 +744,22 @@ static void completed(void *cls, struct MHD_Connection *connection, void **req_c
     struct conn *st = *req_cls;
     if (!st)
         return;
+    int64_t now_us = cbk_mono_us();
+    struct sock *s = st->sock;
+    if (s) { /* idle again: a new period for the whole-request timeout */
+        s->req = NULL;
+        atomic_store_explicit(&s->since_ms, now_us / 1000, memory_order_relaxed);
+        atomic_store_explicit(&s->gen, atomic_load_explicit(&s->gen, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+        atomic_store_explicit(&s->phase, SOCK_IDLE, memory_order_release);
+    }
     int sent = st->status_sent;
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && st->ans.fault == CBK_FAULT_NONE && sent)
         sent = -sent; /* started but not completed: the client went away */
     if (m->cfg.complete && st->phase > 0)
-        m->cfg.complete(m->cfg.ctx, &st->ans, sent, cbk_mono_us() - st->t0_us);
+        m->cfg.complete(m->cfg.ctx, &st->ans, sent, now_us - st->t0_us);
     conn_put(st);
     *req_cls = NULL;
-}
-
-/*
- * libmicrohttpd's connection notifications (the thread that accepts or cleans up): a worker
- * counts its open connections, is full at its limit, and runs again after a close while full.
- */
-static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-                              enum MHD_ConnectionNotificationCode code)
-{
-    CBK_UNUSED(cls);
-    CBK_UNUSED(c);
-    CBK_UNUSED(socket_context);
-    struct worker *w = this_worker;
-    if (!w)
-        return; /* thread per connection, or closed by cbk_httpd_stop() */
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        if (++w->nconn >= w->limit) /* (limit 0: libmicrohttpd's, unknown) */
-            w->full = true;
-        return;
-    }
-    w->nconn--;
-    if (w->full) {
-        w->full = false;
-        w->reopen = true;
-    }
-}
-
-/*
- * accept() failed for want of file descriptors (or memory). libmicrohttpd then keeps polling a
- * listen socket that stays readable: a busy loop until descriptors are free again. A worker's
- * loop waits a little instead (worker_main()); libmicrohttpd's accepting thread, with a thread
- * per connection, does nothing but accept, so it waits here.
- */
-static void accept_starved(void)
-{
-    if (this_worker) {
-        this_worker->starved = true;
-        this_worker->full = true; /* its listen socket may be out of the epoll set */
-        return;
-    }
-    struct timespec ts = {0, ACCEPT_RETRY_MS * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/*
- * libmicrohttpd's messages (MHD_OPTION_EXTERNAL_LOGGER, any of its threads): the only news we
- * get of accept() running out of descriptors, matched by its text (libmicrohttpd is pinned at
- * 0.9.75 and the tests fail if the message changes).
- * While starting, the last message is kept in m->log_last (to explain a failure).
- */
-static void logger(void *cls, const char *fmt, va_list ap)
-{
-    struct cbk_httpd *m = cls;
-    /* daemon.c MHD_accept_connection() */
-    if (strncmp(fmt, "Hit process or system resource limit", 36) == 0) {
-        accept_starved();
-    }
-    pthread_mutex_lock(&m->log_mu);
-    if (m->log_capture) {
-        free(m->log_last);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral" /* libmicrohttpd's own format */
-        m->log_last = cbk_xvasprintf(fmt, ap);
-#pragma GCC diagnostic pop
-        size_t n = strlen(m->log_last);
-        while (n && (m->log_last[n - 1] == '\n' || m->log_last[n - 1] == '.'))
-            m->log_last[--n] = '\0';
-    }
-    pthread_mutex_unlock(&m->log_mu);
 }
 
 /* ---- daemons and workers ----------------------------------------------------------------- */
@@ -561,10 +793,10 @@ static struct MHD_Daemon *daemon_start(struct cbk_httpd *m, unsigned flags,
     intptr_t pool = (flags & MHD_USE_THREAD_PER_CONNECTION) ? 32768 : 8192;
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, NULL};
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    return MHD_start_daemon(flags, (uint16_t)m->cfg.port, NULL, NULL, ahc, m,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_EXTERNAL_LOGGER,
-                            logger, m, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, m,
-                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    return MHD_start_daemon(
+        flags, (uint16_t)m->cfg.port, NULL, NULL, ahc, m, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
+        MHD_OPTION_EXTERNAL_LOGGER, logger, m, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, m,
+        MHD_OPTION_URI_LOG_CALLBACK, request_begins, m, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 }
 
 /*
@@ -654,6 +886,7 @@ static const char *workers_start(struct cbk_httpd *m, unsigned flags, const stru
         w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (w->wake_fd < 0)
             return "cannot make a worker's wake-up event";
+        sock_list_init(&w->socks);
         m->nworkers = i + 1;
         struct MHD_OptionItem where = sock_addr_option(ai);
         if (i > 0) {
@@ -703,6 +936,9 @@ enum cbk_code cbk_httpd_start(const struct cbk_httpd_config *cfg, struct cbk_htt
     m->cfg = *cfg;
     m->host = cbk_xstrdup(cfg->host ? cfg->host : "127.0.0.1");
     pthread_mutex_init(&m->log_mu, NULL);
+    sock_list_init(&m->socks);
+    /* the whole-request timeout is checked 4 times per client timeout, at most once a second */
+    m->sweep_ms = cfg->client_timeout ? CBK_MAX(100, CBK_MIN(1000, cfg->client_timeout * 250)) : 0;
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -795,9 +1031,13 @@ void cbk_httpd_stop(struct cbk_httpd *m)
     }
     if (m->daemon)
         MHD_stop_daemon(m->daemon);
-    conn_cache_release();
-    free(m->workers);
+    /* the timer's last callback (a sweep walks the lists) may still be running: join it */
     cbk_timer_free(m->timer);
+    conn_cache_release();
+    for (unsigned i = 0; i < m->nworkers; i++)
+        pthread_mutex_destroy(&m->workers[i].socks.mu);
+    pthread_mutex_destroy(&m->socks.mu);
+    free(m->workers);
     pthread_mutex_destroy(&m->log_mu);
     free(m->log_last);
     free(m->host);
