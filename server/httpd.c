@@ -18,7 +18,10 @@
  *    byte (see sweep_cb());
  *  - recovery from the connection limit: libmicrohttpd takes the listen socket out of its epoll
  *    set at its limit and puts it back only at the start of a later run, which our worker loop
- *    must therefore make when a connection closes (see worker_main()).
+ *    must therefore make when a connection closes (see worker_main());
+ *  - protocol errors libmicrohttpd answers itself, badly (see http_error_seen()).
+ * HTTP strictness is ours where libmicrohttpd is lax (request_begins(), head_check()): it
+ * looks at the request line and headers libmicrohttpd parsed in place, before the body is read.
  */
 #include "core/setup.h"
 #include "server/httpd.h"
@@ -27,6 +30,7 @@
 #include "core/alloc.h"
 #include "core/timefmt.h"
 #include "server/timer.h"
+#include "wire/wire.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,6 +47,9 @@
 #include <unistd.h>
 
 #define MAX_HEADERS 64
+/* Query parameters in a request-target; more get 414 (libmicrohttpd, which would keep them in
+ * its 8 KiB per-connection memory, never sees any: see request_begins()). */
+#define MAX_QUERY_PARAMS 64
 /* How long a worker that could not accept (no file descriptors left) waits before trying again,
  * instead of spinning on a listen socket that stays readable. */
 #define ACCEPT_RETRY_MS 20
@@ -128,13 +135,21 @@ struct conn {
     struct cbk_buf body;
     size_t body_size;
     bool too_large;
-    bool started; /* the access handler has been called (headers complete) */
-    int phase;    /* 0: reading, 1: answer decided, 2: answer queued */
+    bool started;  /* the access handler has been called (headers complete) */
+    bool protocol; /* refused by the server itself (a protocol error): no handler, no journal */
+    int phase;     /* 0: reading, 1: answer decided, 2: answer queued */
+    const char *target; /* the request-target as received (libmicrohttpd's buffer) */
+    size_t target_len;  /* its length before any change */
+    const char *query;  /* the raw query (after '?'), copied into the arena, or NULL */
+    size_t nquery;      /* its parameters */
     struct cbk_http_answer ans;
     int64_t t0_us;
     int status_sent;
     /* dribble */
     int64_t dribble_start_ms;
+    /* the request's headers (taken when they are complete); not cleared between requests */
+    size_t nh;
+    struct cbk_http_header h[MAX_HEADERS];
 };
 
 /* ---- request states: a per-thread cache ------------------------------------------------------ */
@@ -148,6 +163,8 @@ struct conn_cache {
 };
 
 static _Thread_local struct worker *this_worker; /* set in worker threads only */
+/* With a thread per connection: the connection of this thread (set when a request begins). */
+static _Thread_local struct sock *this_sock;
 
 static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
@@ -183,8 +200,8 @@ static void conn_cache_release(void)
         cache_destroy(cc);
 }
 
-/* A zeroed request state for connection 'c', from this thread's cache or new. Never fails
- * (allocation failure aborts). The caller gives it back with conn_put(). */
+/* A request state for connection 'c', zeroed up to its headers, from this thread's cache or
+ * new. Never fails (allocation failure aborts). The caller gives it back with conn_put(). */
 static struct conn *conn_get(struct cbk_httpd *m, struct MHD_Connection *c)
 {
     pthread_once(&cache_once, cache_key_init);
@@ -194,7 +211,7 @@ static struct conn *conn_get(struct cbk_httpd *m, struct MHD_Connection *c)
         st = cc->free[--cc->n];
         struct cbk_arena arena = st->arena; /* already reset by conn_put() */
         struct cbk_buf body = st->body;
-        memset(st, 0, sizeof(*st));
+        memset(st, 0, offsetof(struct conn, nh) + sizeof st->nh); /* not the header array */
         st->arena = arena;
         st->body = body;
         st->body.max = m->cfg.max_body;
@@ -431,6 +448,8 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
             s->w->reopen = true;
         }
     }
+    if (this_sock == s)
+        this_sock = NULL;
     free(s);
     *socket_context = NULL;
 }
@@ -542,6 +561,121 @@ static enum MHD_Result send_answer(struct conn *st)
     return ret;
 }
 
+/* ---- protocol errors: the server's own answers ------------------------------------------------
+ */
+
+/* The AWS-style error name of a protocol error's status (its reason phrase + "Exception"). */
+static const char *protocol_error_type(int status)
+{
+    switch (status) {
+    case 413:
+        return "RequestEntityTooLargeException";
+    case 414:
+        return "RequestURITooLongException";
+    default:
+        return "BadRequestException";
+    }
+}
+
+/*
+ * Refuse the request on 'st' (a protocol error) with 'status' and an AWS JSON error body
+ * naming the problem ('message' is copied), a request id and "Connection: close", so that
+ * nothing after it on the connection is read as a request. Replaces the state's answer; marks
+ * it as the server's own (no handler, no completion callback).
+ */
+static void protocol_refuse(struct conn *st, int status, const char *message)
+{
+    const char *type = protocol_error_type(status);
+    memset(&st->ans, 0, sizeof st->ans);
+    cbk_wire_error_answer(&st->ans, &st->arena, NULL, status, type, message);
+    char rid[37];
+    cbk_wire_request_id(rid);
+    st->ans.headers[st->ans.nheaders++] =
+        (struct cbk_http_header){"x-amzn-RequestId", cbk_arena_strdup(&st->arena, rid)};
+    st->ans.headers[st->ans.nheaders++] = (struct cbk_http_header){"Connection", "close"};
+    st->protocol = true;
+    if (st->sock) /* no longer receiving: the whole-request timeout is over */
+        atomic_store_explicit(&st->sock->phase, SOCK_ANSWERING, memory_order_release);
+}
+
+/*
+ * The answer protocol_refuse() makes (status 400 or 413), written to socket 'fd' behind
+ * libmicrohttpd's back with one send(), then the socket shut down in both directions:
+ * libmicrohttpd fails to send its own answer and closes the connection. Only for a request
+ * whose answer libmicrohttpd has not begun (http_error_seen()), so nothing of its own is queued
+ * on the socket, whose buffer takes these few hundred bytes at once. Error path only.
+ */
+static void protocol_refuse_raw(int fd, int status, const char *message)
+{
+    const char *type = protocol_error_type(status);
+    struct cbk_buf body = CBK_BUF_INIT(4096);
+    cbk_wire_error_body(&body, type, message);
+    char rid[37];
+    cbk_wire_request_id(rid);
+    struct cbk_buf out = CBK_BUF_INIT(8192);
+    cbk_buf_addf(&out,
+                 "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: "
+                 "application/x-amz-json-1.1\r\nx-amzn-ErrorType: %s\r\nx-amzn-RequestId: %s\r\n"
+                 "Date: %s\r\nContent-Length: %zu\r\n\r\n",
+                 status, status == 413 ? "Payload Too Large" : "Bad Request", type, rid,
+                 http_date(), body.len);
+    cbk_buf_add(&out, body.ptr, body.len);
+    (void)send(fd, out.ptr, out.len, MSG_NOSIGNAL | MSG_DONTWAIT); /* short: a cut answer */
+    (void)shutdown(fd, SHUT_RDWR);
+    cbk_buf_release(&out);
+    cbk_buf_release(&body);
+}
+
+/* Is 's' the connection whose headers libmicrohttpd is checking right now (see below)? */
+static bool sock_in_header_check(const struct sock *s)
+{
+    return s->req && !s->req->started && !s->req->protocol &&
+           MHD_get_connection_info(s->c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE) &&
+           !MHD_get_connection_info(s->c, MHD_CONNECTION_INFO_HTTP_STATUS);
+}
+
+/*
+ * libmicrohttpd 0.9.75 is answering a protocol error itself with 'status' (its logger said so).
+ * When it does that while it checks the headers of a request (parse_connection_headers(): a
+ * Content-Length that is not one decimal number, such as "+12" or "12, 12", or one too large
+ * for 64 bits), it queues its error answer and then goes on as if the request were fine, so the
+ * answer's header block is sent twice. No callback of ours runs in between, so the answer is
+ * made here: find the connection, answer at the socket and shut it down.
+ *
+ * Which connection: with a thread per connection, this thread's. An epoll worker runs many,
+ * but only one of them can be at that point: the one whose headers are complete (libmicrohttpd
+ * gives REQUEST_HEADER_SIZE only from then on), that has no answer queued (it gives HTTP_STATUS
+ * only once one is) and whose access handler has not been called. A request whose headers are
+ * fine goes from there to its first access-handler call without a pause; one libmicrohttpd
+ * refused has its answer queued. Errors found before the headers are complete (a malformed
+ * header line, 431, 414) are answered correctly by libmicrohttpd and left alone.
+ */
+static void http_error_seen(int status)
+{
+    if (status != 400 && status != 413)
+        return;
+    const char *why = status == 413 ? "the Content-Length header is too large"
+                                    : "the Content-Length header is not one decimal number";
+    if (!this_worker) {
+        struct sock *s = this_sock;
+        if (s && sock_in_header_check(s)) {
+            s->req->protocol = true;
+            protocol_refuse_raw(s->fd, status, why);
+        }
+        return;
+    }
+    struct sock_list *l = &this_worker->socks;
+    pthread_mutex_lock(&l->mu);
+    for (struct sock *s = l->head; s; s = s->next) {
+        if (sock_in_header_check(s)) {
+            s->req->protocol = true;
+            protocol_refuse_raw(s->fd, status, why);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
 /*
  * accept() failed for want of file descriptors (or memory). libmicrohttpd then keeps polling a
  * listen socket that stays readable: a busy loop until descriptors are free again. A worker's
@@ -561,16 +695,22 @@ static void accept_starved(void)
 
 /*
  * libmicrohttpd's messages (MHD_OPTION_EXTERNAL_LOGGER, any of its threads): the only news we
- * get of accept() running out of descriptors, matched by its text (libmicrohttpd is pinned at
- * 0.9.75 and the tests fail if the message changes).
+ * get of two events, matched by their text (libmicrohttpd is pinned at 0.9.75 and the tests
+ * fail if a message changes): accept() out of descriptors, and an error answer it makes itself.
  * While starting, the last message is kept in m->log_last (to explain a failure).
  */
 static void logger(void *cls, const char *fmt, va_list ap)
 {
     struct cbk_httpd *m = cls;
-    /* daemon.c MHD_accept_connection() */
+    /* daemon.c MHD_accept_connection(), connection.c transmit_error_response_len() */
     if (strncmp(fmt, "Hit process or system resource limit", 36) == 0) {
         accept_starved();
+    } else if (strncmp(fmt, "Error processing request (HTTP response code is %u", 50) == 0) {
+        va_list aq;
+        va_copy(aq, ap);
+        unsigned status = va_arg(aq, unsigned);
+        va_end(aq);
+        http_error_seen((int)status);
     }
     pthread_mutex_lock(&m->log_mu);
     if (m->log_capture) {
@@ -590,9 +730,9 @@ static void logger(void *cls, const char *fmt, va_list ap)
 
 /*
  * A request line has arrived (libmicrohttpd's URI log callback, its first call about a request):
- * take the request's state and note on its connection that a request is being received.
- * Returns the state, which libmicrohttpd hands to the access handler and the completion
- * callback as *req_cls. 'uri' may be NULL.
+ * take the request's state, note on its connection that a request is being received, and take
+ * the query out of libmicrohttpd's hands. Returns the state, which libmicrohttpd hands to the
+ * access handler and the completion callback as *req_cls. 'uri' may be NULL.
  */
 static void *request_begins(void *cls, const char *uri, struct MHD_Connection *c)
 {
@@ -609,43 +749,226 @@ static void *request_begins(void *cls, const char *uri, struct MHD_Connection *c
         s->req = st;
         atomic_store_explicit(&s->since_ms, st->t0_us / 1000, memory_order_relaxed);
         atomic_store_explicit(&s->phase, SOCK_RECEIVING, memory_order_release);
+        if (!st->w)
+            this_sock = s;
+    }
+    if (!uri)
+        return st;
+    st->target = uri;
+    st->target_len = strlen(uri);
+    const char *q = memchr(uri, '?', st->target_len);
+    if (q && q[1]) {
+        /*
+         * Next, libmicrohttpd splits the query into parameters kept in its per-connection
+         * memory; when that runs out (about 115 parameters in the mock's 8 KiB) it queues a 431,
+         * then forgets it and waits for more of the request: no answer until the client
+         * timeout. So the query is copied here and cut off in libmicrohttpd's buffer, which
+         * 'uri' is (libmicrohttpd itself writes the NUL over the '?' right after this call,
+         * then parses what follows): it sees no parameters at all. decide() gives the admin
+         * API the query, decoded as libmicrohttpd would have.
+         */
+        size_t len = st->target_len - (size_t)(q + 1 - uri);
+        st->query = cbk_arena_strndup(&st->arena, q + 1, len);
+        st->nquery = 1;
+        for (const char *p = st->query; (p = strchr(p, '&')) != NULL; p++)
+            st->nquery++;
+        ((char *)q)[1] = '\0';
     }
     return st;
 }
 
-struct hdr_ctx {
-    struct cbk_arena *a;
-    struct cbk_http_header *h;
-    size_t n;
-    struct cbk_buf *query;
+/* Is 'c' a token character (RFC 9110 section 5.6.2)? */
+static bool is_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/*
+ * Between 'prev', the end of a line as we were shown it (the end of a value, or of the
+ * version), and 'next', the start of the next line, are there only 'lo' to 'hi' NULs? The head
+ * of a request lies in libmicrohttpd's buffer as it was received, parsed in place: each line's
+ * CR LF (or LF) became NULs, so there are exactly 1 or 2 of them (2 to 4 before the end of the
+ * head, with the empty line). Anything else belongs to a line we were not shown whole: a NUL
+ * inside a value cut it short. An obsolete folded line, which libmicrohttpd moves elsewhere,
+ * fails too.
+ */
+static bool only_terminator(const char *prev, const char *next, size_t lo, size_t hi)
+{
+    uintptr_t a = (uintptr_t)prev, b = (uintptr_t)next;
+    if (b < a + lo || b > a + hi)
+        return false;
+    for (size_t i = 0; i < b - a; i++)
+        if (prev[i])
+            return false;
+    return true;
+}
+
+/* What head_check() learns while it walks the headers. */
+struct head_walk {
+    struct conn *st;
+    const char *end;      /* the end of the head in libmicrohttpd's buffer (NULL: unknown) */
+    const char *prev;     /* the end of the previous line as shown (a value, or the version) */
+    const char *prev_key; /* that line's header name (NULL: the request line) */
+    unsigned content_length, transfer_encoding;
+    bool chunked;
+    const char *bad; /* the first problem found, and the header it is in */
+    const char *bad_header;
 };
 
-static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                      const char *value)
+static enum MHD_Result walk_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
 {
     CBK_UNUSED(kind);
-    struct hdr_ctx *c = cls;
-    if (c->n < MAX_HEADERS) {
-        c->h[c->n].name = key;
-        c->h[c->n].value = value ? value : "";
-        c->n++;
+    struct head_walk *hw = cls;
+    struct conn *st = hw->st;
+    if (!value)
+        value = "";
+    if (st->nh < MAX_HEADERS) {
+        st->h[st->nh].name = key;
+        st->h[st->nh].value = value;
+        st->nh++;
+    }
+    if (hw->bad || !hw->end)
+        return MHD_YES;
+    if ((uintptr_t)key <= (uintptr_t)hw->prev || (uintptr_t)key >= (uintptr_t)hw->end ||
+        (uintptr_t)value <= (uintptr_t)(key + key_size)) {
+        /* not in the head where it was received: libmicrohttpd moved the line to join it */
+        hw->bad = "obsolete line folding (a line starting with whitespace)";
+        return MHD_YES;
+    }
+    if (!only_terminator(hw->prev, key, 1, 2)) {
+        hw->bad = "a NUL character";
+        hw->bad_header = hw->prev_key;
+        return MHD_YES;
+    }
+    if (memchr(value, '\r', value_size)) {
+        hw->bad = "a CR character";
+        hw->bad_header = key;
+        return MHD_YES;
+    }
+    hw->prev = value + value_size;
+    hw->prev_key = key;
+    if (key_size && (key[key_size - 1] == ' ' || key[key_size - 1] == '\t')) {
+        hw->bad = "whitespace between a header name and its colon";
+        return MHD_YES;
+    }
+    unsigned char f = (unsigned char)(key[0] | 0x20);
+    if (f == 'c' && strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        hw->content_length++;
+    } else if (f == 't' && strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        hw->transfer_encoding++;
+        hw->chunked = strcasecmp(value, "chunked") == 0;
     }
     return MHD_YES;
 }
 
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
+/*
+ * The headers of the request on 'st' are complete (its first access-handler call, before any
+ * of the body is read): take them into the state and check what libmicrohttpd lets through
+ * (RFC 9112 section 6 on message framing, RFC 9110 section 5.5 on field values). 'method' and
+ * 'version' are libmicrohttpd's, in its buffer. Returns NULL, or what is wrong (static text,
+ * or 'buf' when it names a header) with the status to answer in *status.
+ */
+static const char *head_check(struct conn *st, const char *method, const char *version, char *buf,
+                              size_t bufsz, int *status)
 {
-    CBK_UNUSED(kind);
-    struct hdr_ctx *c = cls;
-    if (c->query->len)
-        cbk_buf_addc(c->query, '&');
-    cbk_buf_adds(c->query, key);
-    if (value) {
-        cbk_buf_addc(c->query, '=');
-        cbk_buf_adds(c->query, value);
+    *status = 400;
+    struct head_walk hw;
+    memset(&hw, 0, sizeof hw);
+    hw.st = st;
+    hw.prev = version + strlen(version);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(st->c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    hw.end = ci ? method + ci->header_size : NULL; /* always given from the first call on */
+    MHD_get_connection_values_n(st->c, MHD_HEADER_KIND, walk_header, &hw);
+    if (!hw.bad && hw.end && !only_terminator(hw.prev, hw.end, 2, 4)) {
+        hw.bad = "a NUL character";
+        hw.bad_header = hw.prev_key;
     }
-    return MHD_YES;
+    if (hw.bad) {
+        const char *name = hw.bad_header;
+        for (size_t i = 0; name && name[i]; i++)
+            if (!is_tchar((unsigned char)name[i]) || i >= 64)
+                name = NULL;
+        if (name)
+            snprintf(buf, bufsz, "the header '%s' has %s", name, hw.bad);
+        else
+            snprintf(buf, bufsz, "the request head has %s", hw.bad);
+        return buf;
+    }
+    /* the request-target ends right before the version: a NUL in it would hide the rest */
+    if (st->target && st->target + st->target_len + 1 != version)
+        return "the request-target has a NUL character";
+    if (st->nquery > MAX_QUERY_PARAMS) {
+        *status = 414;
+        return "the query has more than 64 parameters";
+    }
+    if (hw.content_length > 1)
+        return "more than one Content-Length header";
+    if (hw.transfer_encoding) {
+        if (hw.transfer_encoding > 1 || !hw.chunked)
+            return "unsupported Transfer-Encoding: only one 'chunked' is accepted";
+        if (hw.content_length)
+            return "both Transfer-Encoding and Content-Length";
+        if (strcmp(version, MHD_HTTP_VERSION_1_0) == 0)
+            return "Transfer-Encoding in an HTTP/1.0 request";
+    }
+    return NULL;
+}
+
+/* The value of hexadecimal digit 'c', or -1. */
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Append 'n' bytes of 's' (a query key or value) to 'b' decoded as libmicrohttpd decodes
+ * them: '+' is a space, %XX a byte, a malformed escape stays as it is. Returns false (with
+ * 'b' partly appended) on %00, which a C string cannot carry. */
+static bool add_unescaped(struct cbk_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '+') {
+            cbk_buf_addc(b, ' ');
+        } else if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+                   (lo = hexval(s[i + 2])) >= 0) {
+            if (hi == 0 && lo == 0)
+                return false;
+            cbk_buf_addc(b, (char)(hi << 4 | lo));
+            i += 2;
+        } else {
+            cbk_buf_addc(b, s[i]);
+        }
+    }
+    return true;
+}
+
+/* The raw query 'q' as the admin API reads it, into 'b': "key=value&key" with keys and values
+ * decoded. Returns false on an encoded NUL. */
+static bool query_decode(struct cbk_buf *b, const char *q)
+{
+    for (;;) {
+        const char *amp = strchr(q, '&');
+        size_t len = amp ? (size_t)(amp - q) : strlen(q);
+        const char *eq = memchr(q, '=', len);
+        if (b->len)
+            cbk_buf_addc(b, '&');
+        if (!add_unescaped(b, q, eq ? (size_t)(eq - q) : len))
+            return false;
+        if (eq) {
+            cbk_buf_addc(b, '=');
+            if (!add_unescaped(b, eq + 1, len - (size_t)(eq + 1 - q)))
+                return false;
+        }
+        if (!amp)
+            return true;
+        q = amp + 1;
+    }
 }
 
 static bool is_loopback(struct MHD_Connection *c)
@@ -674,20 +997,20 @@ static void decide(struct conn *st, const char *url, const char *method)
 {
     if (st->sock) /* from here on, the whole-request timeout no longer applies */
         atomic_store_explicit(&st->sock->phase, SOCK_ANSWERING, memory_order_release);
-    struct cbk_http_header h[MAX_HEADERS];
     struct cbk_buf query = CBK_BUF_INIT(1 << 16);
-    struct hdr_ctx hc = {&st->arena, h, 0, &query};
-    MHD_get_connection_values(st->c, MHD_HEADER_KIND, collect_header, &hc);
     bool admin = strncmp(url, "/__cbkit", 8) == 0;
-    if (admin)
-        MHD_get_connection_values(st->c, MHD_GET_ARGUMENT_KIND, collect_arg, &hc);
+    if (admin && st->query && !query_decode(&query, st->query)) {
+        cbk_buf_release(&query);
+        protocol_refuse(st, 400, "the query has an encoded NUL character (%00)");
+        return;
+    }
     struct cbk_http_req req;
     memset(&req, 0, sizeof req);
     req.method = method;
     req.path = url;
     req.query = query.len ? cbk_buf_str(&query) : NULL;
-    req.headers = h;
-    req.nheaders = hc.n;
+    req.headers = st->h;
+    req.nheaders = st->nh;
     req.body = st->too_large ? "" : cbk_buf_str(&st->body);
     req.body_len = st->too_large ? 0 : st->body.len;
     req.body_too_large = st->too_large;
@@ -701,14 +1024,21 @@ static enum MHD_Result ahc(void *cls, struct MHD_Connection *connection, const c
                            const char *method, const char *version, const char *upload_data,
                            size_t *upload_data_size, void **req_cls)
 {
-    CBK_UNUSED(version);
     struct cbk_httpd *m = cls;
     struct conn *st = *req_cls;
     if (!st) /* no request line seen (cannot happen: request_begins() is always installed) */
         *req_cls = st = request_begins(m, NULL, connection);
     if (!st->started) { /* the headers are complete */
         st->started = true;
-        return MHD_YES;
+        char buf[192];
+        int status;
+        const char *bad = head_check(st, method, version, buf, sizeof buf, &status);
+        if (!bad)
+            return MHD_YES;
+        /* answered before the body is read: libmicrohttpd discards it and closes */
+        protocol_refuse(st, status, bad);
+        st->phase = 2;
+        return send_answer(st);
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
@@ -756,7 +1086,7 @@ static void completed(void *cls, struct MHD_Connection *connection, void **req_c
     int sent = st->status_sent;
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && st->ans.fault == CBK_FAULT_NONE && sent)
         sent = -sent; /* started but not completed: the client went away */
-    if (m->cfg.complete && st->phase > 0)
+    if (m->cfg.complete && st->phase > 0 && !st->protocol)
         m->cfg.complete(m->cfg.ctx, &st->ans, sent, now_us - st->t0_us);
     conn_put(st);
     *req_cls = NULL;
