@@ -35,6 +35,8 @@ static const char usage[] =
     "                             (repeatable)\n"
     "      --timeout S            upstream answer timeout in seconds (default 60)\n"
     "      --connect-timeout S    upstream connect timeout in seconds (default 5)\n"
+    "      --client-timeout S     drop a client idle this long, or whose request is not in\n"
+    "                             this long after its first byte (default 30)\n"
     "      --drift-report FILE    write the drift report as JSON at exit\n"
     "      --fail-on-drift        exit 1 if an upstream answer broke the contract\n"
     "      --spec FILE            use this spec instead of the bundled CodeBuild spec\n"
@@ -75,6 +77,7 @@ int cmd_record(int argc, char **argv)
         OPT_RE,
         OPT_TIMEOUT,
         OPT_CTIMEOUT,
+        OPT_CLTIMEOUT,
         OPT_DRIFT,
         OPT_FAIL,
         OPT_SPEC,
@@ -92,6 +95,7 @@ int cmd_record(int argc, char **argv)
         {"redact-pattern", required_argument, NULL, OPT_RE},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"connect-timeout", required_argument, NULL, OPT_CTIMEOUT},
+        {"client-timeout", required_argument, NULL, OPT_CLTIMEOUT},
         {"drift-report", required_argument, NULL, OPT_DRIFT},
         {"fail-on-drift", no_argument, NULL, OPT_FAIL},
         {"spec", required_argument, NULL, OPT_SPEC},
@@ -157,6 +161,14 @@ int cmd_record(int argc, char **argv)
                 cfg.timeout_ms = (unsigned)lv * 1000;
             else
                 cfg.connect_timeout_ms = (unsigned)lv * 1000;
+            break;
+        case OPT_CLTIMEOUT:
+            if (cli_parse_long(optarg, 1, 86400, &lv) != 0) {
+                rc = cli_usage_error("record", "--client-timeout wants 1..86400 seconds, not '%s'",
+                                     optarg);
+                goto out;
+            }
+            cfg.client_timeout = (unsigned)lv;
             break;
         case OPT_DRIFT:
             drift = optarg;

@@ -1,13 +1,27 @@
 /*
  * httpd.c - cbkit's HTTP server (see httpd.h): libmicrohttpd (epoll daemons driven by our own
  * worker threads, or a thread per connection) in front of a request handler. Each request's state
- * lives in one struct conn taken on the first callback and given back in the completion callback;
- * its arena holds everything the answer points to. Given-back states wait in a small per-thread
- * cache, so a keep-alive stream of requests reuses one state (its arena chunk and body buffer)
- * instead of allocating them for every request. Delays (latency faults, stalls, dribbled bodies)
- * suspend the connection and a timer thread resumes it, so no worker ever sleeps. Transport faults
- * are made at the socket: a reset is a TCP RST (connect(AF_UNSPEC) aborts the connection), a
- * truncated body is a response whose reader fails part-way.
+ * lives in one struct conn taken when its request line arrives and given back in the completion
+ * callback; its arena holds everything the answer points to. Given-back states wait in a small
+ * per-thread cache, so a keep-alive stream of requests reuses one state (its arena chunk and body
+ * buffer) instead of allocating them for every request. Delays (latency faults, stalls, dribbled
+ * bodies) suspend the connection and a timer thread resumes it, so no worker ever sleeps.
+ * Transport faults are made at the socket: a reset is a TCP RST (connect(AF_UNSPEC) aborts the
+ * connection), a truncated body is a response whose reader fails part-way.
+ *
+ * Each open connection also has a struct sock (taken when libmicrohttpd accepts it, given back
+ * when it closes), on a list per worker; none of it costs a system call or an allocation per
+ * request:
+ *  - the whole-request timeout: libmicrohttpd's own timeout only drops idle connections, so a
+ *    client sending one byte a second holds its slot for ever; a sweep on the timer thread
+ *    closes connections whose request is not complete --client-timeout seconds after its first
+ *    byte (see sweep_cb());
+ *  - recovery from the connection limit: libmicrohttpd takes the listen socket out of its epoll
+ *    set at its limit and puts it back only at the start of a later run, which our worker loop
+ *    must therefore make when a connection closes (see worker_main());
+ *  - protocol errors libmicrohttpd answers itself, badly (see http_error_seen()).
+ * HTTP strictness is ours where libmicrohttpd is lax (request_begins(), head_check()): it
+ * looks at the request line and headers libmicrohttpd parsed in place, before the body is read.
  */
 #include "core/setup.h"
 #include "server/httpd.h"
@@ -16,6 +30,7 @@
 #include "core/alloc.h"
 #include "core/timefmt.h"
 #include "server/timer.h"
+#include "wire/wire.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +39,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <sys/eventfd.h>
@@ -31,6 +47,50 @@
 #include <unistd.h>
 
 #define MAX_HEADERS 64
+/* Query parameters in a request-target; more get 414 (libmicrohttpd, which would keep them in
+ * its 8 KiB per-connection memory, never sees any: see request_begins()). */
+#define MAX_QUERY_PARAMS 64
+/* How long a worker that could not accept (no file descriptors left) waits before trying again,
+ * instead of spinning on a listen socket that stays readable. */
+#define ACCEPT_RETRY_MS 20
+/* Data seen on an idle connection within this long after it became idle is taken for the end
+ * of the previous request (TCP_INFO counts in jiffies, up to 10 ms apart from our clock). */
+#define IDLE_MARGIN_MS 50
+
+/* A list of open connections: one per worker, one for thread-per-connection mode. */
+struct sock_list {
+    pthread_mutex_t mu; /* guards the links and the sweep's fields of its socks */
+    struct sock *head;
+    size_t n;
+};
+
+struct worker;
+
+/* Where an open connection stands, for the whole-request timeout. */
+enum sock_phase {
+    SOCK_IDLE,      /* waiting for a request (none of it parsed yet) */
+    SOCK_RECEIVING, /* its request line has arrived: headers and body are on their way */
+    SOCK_ANSWERING, /* the request is complete: its answer is being made or sent */
+};
+
+/*
+ * One open connection (see the top of this file). Its thread (the worker, or the connection's
+ * own thread) writes phase, since_ms and gen; the sweep reads them under its list's mutex and
+ * keeps its own estimate of a request's first byte in swept_gen and first_ms.
+ */
+struct sock {
+    struct sock *prev, *next;
+    struct sock_list *list;
+    struct worker *w; /* NULL with a thread per connection */
+    struct MHD_Connection *c;
+    int fd;
+    struct conn *req;         /* the request on it (its thread only), or NULL between requests */
+    _Atomic int phase;        /* enum sock_phase */
+    _Atomic int64_t since_ms; /* IDLE: idle since (accept, end of an answer); else request line */
+    _Atomic unsigned gen;     /* idle periods begun (one per request) */
+    unsigned swept_gen;       /* the idle period first_ms belongs to */
+    int64_t first_ms;         /* 0, or when data was first seen in that idle period */
+};
 
 /* One worker thread and the epoll daemon it drives (see worker_main()). */
 struct worker {
@@ -40,7 +100,14 @@ struct worker {
     int wake_fd;  /* eventfd: resumed connections and the stop (-1 until made) */
     pthread_t thread;
     bool running; /* the thread was started and not yet joined */
-    bool busy;    /* a request began during the last MHD_run() (the worker's own thread) */
+    /* the worker's own thread only (and the stopping thread once it has been joined): */
+    bool busy;      /* a request began during the last MHD_run() */
+    unsigned limit; /* its daemon's connection limit (0: libmicrohttpd's default) */
+    unsigned nconn; /* its open connections */
+    bool full;      /* at its limit, or out of descriptors: its listen socket may be unwatched */
+    bool reopen;    /* a connection closed while full: run again to watch the listen socket */
+    bool starved;   /* accept() failed for want of descriptors */
+    struct sock_list socks;
 };
 
 struct cbk_httpd {
@@ -49,9 +116,12 @@ struct cbk_httpd {
     struct MHD_Daemon *daemon; /* thread-per-connection mode only */
     struct worker *workers;    /* epoll mode: one daemon per worker, sharing one listen socket */
     unsigned nworkers;
+    struct sock_list socks; /* thread-per-connection mode */
     atomic_bool stopping;
     struct cbk_timer *timer;
-    pthread_mutex_t log_mu; /* libmicrohttpd's messages, kept while starting */
+    int64_t sweep_ms;        /* how often the sweep runs (0: never, no client timeout) */
+    atomic_bool sweep_armed; /* a sweep is due on the timer */
+    pthread_mutex_t log_mu;  /* libmicrohttpd's messages, kept while starting */
     bool log_capture;
     char *log_last;
 };
@@ -60,16 +130,26 @@ struct conn {
     struct cbk_httpd *m;
     struct worker *w; /* the worker serving it; NULL with a thread per connection */
     struct MHD_Connection *c;
+    struct sock *sock; /* its connection's (NULL only if libmicrohttpd gave none) */
     struct cbk_arena arena;
     struct cbk_buf body;
     size_t body_size;
     bool too_large;
-    int phase; /* 0: reading, 1: answer decided, 2: answer queued */
+    bool started;  /* the access handler has been called (headers complete) */
+    bool protocol; /* refused by the server itself (a protocol error): no handler, no journal */
+    int phase;     /* 0: reading, 1: answer decided, 2: answer queued */
+    const char *target; /* the request-target as received (libmicrohttpd's buffer) */
+    size_t target_len;  /* its length before any change */
+    const char *query;  /* the raw query (after '?'), copied into the arena, or NULL */
+    size_t nquery;      /* its parameters */
     struct cbk_http_answer ans;
     int64_t t0_us;
     int status_sent;
     /* dribble */
     int64_t dribble_start_ms;
+    /* the request's headers (taken when they are complete); not cleared between requests */
+    size_t nh;
+    struct cbk_http_header h[MAX_HEADERS];
 };
 
 /* ---- request states: a per-thread cache ------------------------------------------------------ */
@@ -83,6 +163,8 @@ struct conn_cache {
 };
 
 static _Thread_local struct worker *this_worker; /* set in worker threads only */
+/* With a thread per connection: the connection of this thread (set when a request begins). */
+static _Thread_local struct sock *this_sock;
 
 static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
@@ -118,8 +200,8 @@ static void conn_cache_release(void)
         cache_destroy(cc);
 }
 
-/* A zeroed request state for connection 'c', from this thread's cache or new. Never fails
- * (allocation failure aborts). The caller gives it back with conn_put(). */
+/* A request state for connection 'c', zeroed up to its headers, from this thread's cache or
+ * new. Never fails (allocation failure aborts). The caller gives it back with conn_put(). */
 static struct conn *conn_get(struct cbk_httpd *m, struct MHD_Connection *c)
 {
     pthread_once(&cache_once, cache_key_init);
@@ -129,7 +211,7 @@ static struct conn *conn_get(struct cbk_httpd *m, struct MHD_Connection *c)
         st = cc->free[--cc->n];
         struct cbk_arena arena = st->arena; /* already reset by conn_put() */
         struct cbk_buf body = st->body;
-        memset(st, 0, sizeof(*st));
+        memset(st, 0, offsetof(struct conn, nh) + sizeof st->nh); /* not the header array */
         st->arena = arena;
         st->body = body;
         st->body.max = m->cfg.max_body;
@@ -200,6 +282,176 @@ static bool suspend_until(struct conn *st, int64_t due_ms)
         return false;
     }
     return true;
+}
+
+/* ---- open connections: the whole-request timeout ------------------------------------------- */
+
+/* An empty list with its mutex (destroyed by cbk_httpd_stop()). */
+static void sock_list_init(struct sock_list *l)
+{
+    pthread_mutex_init(&l->mu, NULL);
+    l->head = NULL;
+    l->n = 0;
+}
+
+/*
+ * When data last arrived on socket 'fd', on the monotonic clock 'now_ms' is read from (the
+ * kernel's TCP_INFO: milliseconds since the last data segment). Returns -1 if it cannot tell.
+ */
+static int64_t last_data_ms(int fd, int64_t now_ms)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_last_data_recv) + sizeof ti.tcpi_last_data_recv)
+        return -1;
+    return now_ms - (int64_t)ti.tcpi_last_data_recv;
+}
+
+/*
+ * Is the request on 's' still incomplete --client-timeout after its first byte? Called by the
+ * sweep with the list's mutex held. The first byte of a request is not something libmicrohttpd
+ * tells: its first callback comes with the whole request line. So while a connection is idle
+ * (for longer than a sweep period: a fresh one is about to get its request or its idle
+ * timeout), the sweep asks the kernel when data last arrived; the first time that is after the
+ * connection became idle, that moment is the request's start (never earlier than its true first
+ * byte, so a request is never cut short; at most two sweep periods later). Once the request
+ * line is in, its arrival time counts if no earlier data was seen.
+ */
+static bool sock_overdue(struct sock *s, int64_t now, int64_t limit_ms, int64_t period_ms)
+{
+    int phase = atomic_load_explicit(&s->phase, memory_order_acquire);
+    if (phase == SOCK_ANSWERING)
+        return false;
+    unsigned gen = atomic_load_explicit(&s->gen, memory_order_relaxed);
+    if (gen != s->swept_gen) { /* a new idle period: nothing seen in it yet */
+        s->swept_gen = gen;
+        s->first_ms = 0;
+    }
+    int64_t since = atomic_load_explicit(&s->since_ms, memory_order_relaxed);
+    int64_t start;
+    if (phase == SOCK_RECEIVING) {
+        start = s->first_ms && s->first_ms < since ? s->first_ms : since;
+    } else {
+        if (!s->first_ms) {
+            if (now - since < period_ms)
+                return false;
+            int64_t last = last_data_ms(s->fd, now);
+            if (last <= since + IDLE_MARGIN_MS)
+                return false; /* nothing (or an error): idle, libmicrohttpd's timeout rules */
+            s->first_ms = last;
+        }
+        start = s->first_ms;
+    }
+    return now - start > limit_ms;
+}
+
+static void sweep_cb(void *arg);
+
+/* Have a sweep run one period from now unless one is due already (any thread). */
+static void sweep_arm(struct cbk_httpd *m)
+{
+    if (!m->sweep_ms || atomic_load_explicit(&m->sweep_armed, memory_order_relaxed) ||
+        atomic_exchange(&m->sweep_armed, true))
+        return;
+    if (cbk_timer_at(m->timer, cbk_mono_ms() + m->sweep_ms, sweep_cb, m) != 0)
+        return; /* stopping: it stays "armed", so nobody tries again */
+}
+
+/* Close the overdue connections of one list; returns how many connections it has. */
+static size_t sweep_list(struct cbk_httpd *m, struct sock_list *l, int64_t now)
+{
+    int64_t limit_ms = (int64_t)m->cfg.client_timeout * 1000;
+    pthread_mutex_lock(&l->mu);
+    for (struct sock *s = l->head; s; s = s->next) {
+        if (!sock_overdue(s, now, limit_ms, m->sweep_ms))
+            continue;
+        /* a request that has just become complete is left alone (its answer is on its way) */
+        if (atomic_load_explicit(&s->phase, memory_order_acquire) == SOCK_ANSWERING ||
+            atomic_load_explicit(&s->gen, memory_order_relaxed) != s->swept_gen)
+            continue;
+        /* The socket stays open while it is on the list (libmicrohttpd closes it after telling
+         * us, under this mutex); libmicrohttpd then sees the end of the stream and closes the
+         * connection itself, in its own thread. */
+        (void)shutdown(s->fd, SHUT_RDWR);
+    }
+    size_t n = l->n;
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+/*
+ * The sweep (timer thread): close connections whose request is overdue (sock_overdue()), then
+ * run again one period later while any connection is open. Its cost is one getsockopt() per
+ * sweep period for each connection idle for longer than that period; nothing on the request path.
+ */
+static void sweep_cb(void *arg)
+{
+    struct cbk_httpd *m = arg;
+    /* disarmed first: a connection accepted during the walk arms the next sweep itself */
+    atomic_store(&m->sweep_armed, false);
+    int64_t now = cbk_mono_ms();
+    size_t open = sweep_list(m, &m->socks, now);
+    for (unsigned i = 0; i < m->nworkers; i++)
+        open += sweep_list(m, &m->workers[i].socks, now);
+    if (open)
+        sweep_arm(m);
+}
+
+/*
+ * libmicrohttpd's connection notifications (the thread that accepts or cleans up): a struct
+ * sock for each connection, on its worker's list; the worker's count of open connections.
+ */
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+    struct cbk_httpd *m = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct sock *s = cbk_xcalloc(1, sizeof(*s));
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        s->c = c;
+        s->fd = ci ? ci->connect_fd : -1;
+        s->w = this_worker;
+        s->list = s->w ? &s->w->socks : &m->socks;
+        atomic_store_explicit(&s->since_ms, cbk_mono_ms(), memory_order_relaxed);
+        pthread_mutex_lock(&s->list->mu);
+        s->next = s->list->head;
+        if (s->next)
+            s->next->prev = s;
+        s->list->head = s;
+        s->list->n++;
+        pthread_mutex_unlock(&s->list->mu);
+        if (s->w && ++s->w->nconn >= s->w->limit) /* (limit 0: libmicrohttpd's, unknown) */
+            s->w->full = true;
+        *socket_context = s;
+        sweep_arm(m);
+        return;
+    }
+    struct sock *s = *socket_context;
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->list->mu);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        s->list->head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->list->n--;
+    pthread_mutex_unlock(&s->list->mu);
+    if (s->w) {
+        s->w->nconn--;
+        if (s->w->full) {
+            s->w->full = false;
+            s->w->reopen = true;
+        }
+    }
+    if (this_sock == s)
+        this_sock = NULL;
+    free(s);
+    *socket_context = NULL;
 }
 
 /* ---- body readers for faults ------------------------------------------------------------ */
@@ -309,39 +561,414 @@ static enum MHD_Result send_answer(struct conn *st)
     return ret;
 }
 
-struct hdr_ctx {
-    struct cbk_arena *a;
-    struct cbk_http_header *h;
-    size_t n;
-    struct cbk_buf *query;
+/* ---- protocol errors: the server's own answers ------------------------------------------------
+ */
+
+/* The AWS-style error name of a protocol error's status (its reason phrase + "Exception"). */
+static const char *protocol_error_type(int status)
+{
+    switch (status) {
+    case 413:
+        return "RequestEntityTooLargeException";
+    case 414:
+        return "RequestURITooLongException";
+    default:
+        return "BadRequestException";
+    }
+}
+
+/*
+ * Refuse the request on 'st' (a protocol error) with 'status' and an AWS JSON error body
+ * naming the problem ('message' is copied), a request id and "Connection: close", so that
+ * nothing after it on the connection is read as a request. Replaces the state's answer; marks
+ * it as the server's own (no handler, no completion callback).
+ */
+static void protocol_refuse(struct conn *st, int status, const char *message)
+{
+    const char *type = protocol_error_type(status);
+    memset(&st->ans, 0, sizeof st->ans);
+    cbk_wire_error_answer(&st->ans, &st->arena, NULL, status, type, message);
+    char rid[37];
+    cbk_wire_request_id(rid);
+    st->ans.headers[st->ans.nheaders++] =
+        (struct cbk_http_header){"x-amzn-RequestId", cbk_arena_strdup(&st->arena, rid)};
+    st->ans.headers[st->ans.nheaders++] = (struct cbk_http_header){"Connection", "close"};
+    st->protocol = true;
+    if (st->sock) /* no longer receiving: the whole-request timeout is over */
+        atomic_store_explicit(&st->sock->phase, SOCK_ANSWERING, memory_order_release);
+}
+
+/*
+ * The answer protocol_refuse() makes (status 400 or 413), written to socket 'fd' behind
+ * libmicrohttpd's back with one send(), then the socket shut down in both directions:
+ * libmicrohttpd fails to send its own answer and closes the connection. Only for a request
+ * whose answer libmicrohttpd has not begun (http_error_seen()), so nothing of its own is queued
+ * on the socket, whose buffer takes these few hundred bytes at once. Error path only.
+ */
+static void protocol_refuse_raw(int fd, int status, const char *message)
+{
+    const char *type = protocol_error_type(status);
+    struct cbk_buf body = CBK_BUF_INIT(4096);
+    cbk_wire_error_body(&body, type, message);
+    char rid[37];
+    cbk_wire_request_id(rid);
+    struct cbk_buf out = CBK_BUF_INIT(8192);
+    cbk_buf_addf(&out,
+                 "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: "
+                 "application/x-amz-json-1.1\r\nx-amzn-ErrorType: %s\r\nx-amzn-RequestId: %s\r\n"
+                 "Date: %s\r\nContent-Length: %zu\r\n\r\n",
+                 status, status == 413 ? "Payload Too Large" : "Bad Request", type, rid,
+                 http_date(), body.len);
+    cbk_buf_add(&out, body.ptr, body.len);
+    (void)send(fd, out.ptr, out.len, MSG_NOSIGNAL | MSG_DONTWAIT); /* short: a cut answer */
+    (void)shutdown(fd, SHUT_RDWR);
+    cbk_buf_release(&out);
+    cbk_buf_release(&body);
+}
+
+/* Is 's' the connection whose headers libmicrohttpd is checking right now (see below)? */
+static bool sock_in_header_check(const struct sock *s)
+{
+    return s->req && !s->req->started && !s->req->protocol &&
+           MHD_get_connection_info(s->c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE) &&
+           !MHD_get_connection_info(s->c, MHD_CONNECTION_INFO_HTTP_STATUS);
+}
+
+/*
+ * libmicrohttpd 0.9.75 is answering a protocol error itself with 'status' (its logger said so).
+ * When it does that while it checks the headers of a request (parse_connection_headers(): a
+ * Content-Length that is not one decimal number, such as "+12" or "12, 12", or one too large
+ * for 64 bits), it queues its error answer and then goes on as if the request were fine, so the
+ * answer's header block is sent twice. No callback of ours runs in between, so the answer is
+ * made here: find the connection, answer at the socket and shut it down.
+ *
+ * Which connection: with a thread per connection, this thread's. An epoll worker runs many,
+ * but only one of them can be at that point: the one whose headers are complete (libmicrohttpd
+ * gives REQUEST_HEADER_SIZE only from then on), that has no answer queued (it gives HTTP_STATUS
+ * only once one is) and whose access handler has not been called. A request whose headers are
+ * fine goes from there to its first access-handler call without a pause; one libmicrohttpd
+ * refused has its answer queued. Errors found before the headers are complete (a malformed
+ * header line, 431, 414) are answered correctly by libmicrohttpd and left alone.
+ */
+static void http_error_seen(int status)
+{
+    if (status != 400 && status != 413)
+        return;
+    const char *why = status == 413 ? "the Content-Length header is too large"
+                                    : "the Content-Length header is not one decimal number";
+    if (!this_worker) {
+        struct sock *s = this_sock;
+        if (s && sock_in_header_check(s)) {
+            s->req->protocol = true;
+            protocol_refuse_raw(s->fd, status, why);
+        }
+        return;
+    }
+    struct sock_list *l = &this_worker->socks;
+    pthread_mutex_lock(&l->mu);
+    for (struct sock *s = l->head; s; s = s->next) {
+        if (sock_in_header_check(s)) {
+            s->req->protocol = true;
+            protocol_refuse_raw(s->fd, status, why);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+/*
+ * accept() failed for want of file descriptors (or memory). libmicrohttpd then keeps polling a
+ * listen socket that stays readable: a busy loop until descriptors are free again. A worker's
+ * loop waits a little instead (worker_main()); libmicrohttpd's accepting thread, with a thread
+ * per connection, does nothing but accept, so it waits here.
+ */
+static void accept_starved(void)
+{
+    if (this_worker) {
+        this_worker->starved = true;
+        this_worker->full = true; /* its listen socket may be out of the epoll set */
+        return;
+    }
+    struct timespec ts = {0, ACCEPT_RETRY_MS * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/*
+ * libmicrohttpd's messages (MHD_OPTION_EXTERNAL_LOGGER, any of its threads): the only news we
+ * get of two events, matched by their text (libmicrohttpd is pinned at 0.9.75 and the tests
+ * fail if a message changes): accept() out of descriptors, and an error answer it makes itself.
+ * While starting, the last message is kept in m->log_last (to explain a failure).
+ */
+static void logger(void *cls, const char *fmt, va_list ap)
+{
+    struct cbk_httpd *m = cls;
+    /* daemon.c MHD_accept_connection(), connection.c transmit_error_response_len() */
+    if (strncmp(fmt, "Hit process or system resource limit", 36) == 0) {
+        accept_starved();
+    } else if (strncmp(fmt, "Error processing request (HTTP response code is %u", 50) == 0) {
+        va_list aq;
+        va_copy(aq, ap);
+        unsigned status = va_arg(aq, unsigned);
+        va_end(aq);
+        http_error_seen((int)status);
+    }
+    pthread_mutex_lock(&m->log_mu);
+    if (m->log_capture) {
+        free(m->log_last);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral" /* libmicrohttpd's own format */
+        m->log_last = cbk_xvasprintf(fmt, ap);
+#pragma GCC diagnostic pop
+        size_t n = strlen(m->log_last);
+        while (n && (m->log_last[n - 1] == '\n' || m->log_last[n - 1] == '.'))
+            m->log_last[--n] = '\0';
+    }
+    pthread_mutex_unlock(&m->log_mu);
+}
+
+/* ---- the request line and headers ------------------------------------------------------------ */
+
+/*
+ * A request line has arrived (libmicrohttpd's URI log callback, its first call about a request):
+ * take the request's state, note on its connection that a request is being received, and take
+ * the query out of libmicrohttpd's hands. Returns the state, which libmicrohttpd hands to the
+ * access handler and the completion callback as *req_cls. 'uri' may be NULL.
+ */
+static void *request_begins(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct cbk_httpd *m = cls;
+    struct conn *st = conn_get(m, c);
+    st->t0_us = cbk_mono_us();
+    if (st->w)
+        st->w->busy = true;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct sock *s = ci ? ci->socket_context : NULL;
+    if (s) {
+        st->sock = s;
+        s->req = st;
+        atomic_store_explicit(&s->since_ms, st->t0_us / 1000, memory_order_relaxed);
+        atomic_store_explicit(&s->phase, SOCK_RECEIVING, memory_order_release);
+        if (!st->w)
+            this_sock = s;
+    }
+    if (!uri)
+        return st;
+    st->target = uri;
+    st->target_len = strlen(uri);
+    const char *q = memchr(uri, '?', st->target_len);
+    if (q && q[1]) {
+        /*
+         * Next, libmicrohttpd splits the query into parameters kept in its per-connection
+         * memory; when that runs out (about 115 parameters in the mock's 8 KiB) it queues a 431,
+         * then forgets it and waits for more of the request: no answer until the client
+         * timeout. So the query is copied here and cut off in libmicrohttpd's buffer, which
+         * 'uri' is (libmicrohttpd itself writes the NUL over the '?' right after this call,
+         * then parses what follows): it sees no parameters at all. decide() gives the admin
+         * API the query, decoded as libmicrohttpd would have.
+         */
+        size_t len = st->target_len - (size_t)(q + 1 - uri);
+        st->query = cbk_arena_strndup(&st->arena, q + 1, len);
+        st->nquery = 1;
+        for (const char *p = st->query; (p = strchr(p, '&')) != NULL; p++)
+            st->nquery++;
+        ((char *)q)[1] = '\0';
+    }
+    return st;
+}
+
+/* Is 'c' a token character (RFC 9110 section 5.6.2)? */
+static bool is_tchar(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/*
+ * Between 'prev', the end of a line as we were shown it (the end of a value, or of the
+ * version), and 'next', the start of the next line, are there only 'lo' to 'hi' NULs? The head
+ * of a request lies in libmicrohttpd's buffer as it was received, parsed in place: each line's
+ * CR LF (or LF) became NULs, so there are exactly 1 or 2 of them (2 to 4 before the end of the
+ * head, with the empty line). Anything else belongs to a line we were not shown whole: a NUL
+ * inside a value cut it short. An obsolete folded line, which libmicrohttpd moves elsewhere,
+ * fails too.
+ */
+static bool only_terminator(const char *prev, const char *next, size_t lo, size_t hi)
+{
+    uintptr_t a = (uintptr_t)prev, b = (uintptr_t)next;
+    if (b < a + lo || b > a + hi)
+        return false;
+    for (size_t i = 0; i < b - a; i++)
+        if (prev[i])
+            return false;
+    return true;
+}
+
+/* What head_check() learns while it walks the headers. */
+struct head_walk {
+    struct conn *st;
+    const char *end;      /* the end of the head in libmicrohttpd's buffer (NULL: unknown) */
+    const char *prev;     /* the end of the previous line as shown (a value, or the version) */
+    const char *prev_key; /* that line's header name (NULL: the request line) */
+    unsigned content_length, transfer_encoding;
+    bool chunked;
+    const char *bad; /* the first problem found, and the header it is in */
+    const char *bad_header;
 };
 
-static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                      const char *value)
+static enum MHD_Result walk_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
 {
     CBK_UNUSED(kind);
-    struct hdr_ctx *c = cls;
-    if (c->n < MAX_HEADERS) {
-        c->h[c->n].name = key;
-        c->h[c->n].value = value ? value : "";
-        c->n++;
+    struct head_walk *hw = cls;
+    struct conn *st = hw->st;
+    if (!value)
+        value = "";
+    if (st->nh < MAX_HEADERS) {
+        st->h[st->nh].name = key;
+        st->h[st->nh].value = value;
+        st->nh++;
+    }
+    if (hw->bad || !hw->end)
+        return MHD_YES;
+    if ((uintptr_t)key <= (uintptr_t)hw->prev || (uintptr_t)key >= (uintptr_t)hw->end ||
+        (uintptr_t)value <= (uintptr_t)(key + key_size)) {
+        /* not in the head where it was received: libmicrohttpd moved the line to join it */
+        hw->bad = "obsolete line folding (a line starting with whitespace)";
+        return MHD_YES;
+    }
+    if (!only_terminator(hw->prev, key, 1, 2)) {
+        hw->bad = "a NUL character";
+        hw->bad_header = hw->prev_key;
+        return MHD_YES;
+    }
+    if (memchr(value, '\r', value_size)) {
+        hw->bad = "a CR character";
+        hw->bad_header = key;
+        return MHD_YES;
+    }
+    hw->prev = value + value_size;
+    hw->prev_key = key;
+    if (key_size && (key[key_size - 1] == ' ' || key[key_size - 1] == '\t')) {
+        hw->bad = "whitespace between a header name and its colon";
+        return MHD_YES;
+    }
+    unsigned char f = (unsigned char)(key[0] | 0x20);
+    if (f == 'c' && strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        hw->content_length++;
+    } else if (f == 't' && strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        hw->transfer_encoding++;
+        hw->chunked = strcasecmp(value, "chunked") == 0;
     }
     return MHD_YES;
 }
 
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *value)
+/*
+ * The headers of the request on 'st' are complete (its first access-handler call, before any
+ * of the body is read): take them into the state and check what libmicrohttpd lets through
+ * (RFC 9112 section 6 on message framing, RFC 9110 section 5.5 on field values). 'method' and
+ * 'version' are libmicrohttpd's, in its buffer. Returns NULL, or what is wrong (static text,
+ * or 'buf' when it names a header) with the status to answer in *status.
+ */
+static const char *head_check(struct conn *st, const char *method, const char *version, char *buf,
+                              size_t bufsz, int *status)
 {
-    CBK_UNUSED(kind);
-    struct hdr_ctx *c = cls;
-    if (c->query->len)
-        cbk_buf_addc(c->query, '&');
-    cbk_buf_adds(c->query, key);
-    if (value) {
-        cbk_buf_addc(c->query, '=');
-        cbk_buf_adds(c->query, value);
+    *status = 400;
+    struct head_walk hw;
+    memset(&hw, 0, sizeof hw);
+    hw.st = st;
+    hw.prev = version + strlen(version);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(st->c, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    hw.end = ci ? method + ci->header_size : NULL; /* always given from the first call on */
+    MHD_get_connection_values_n(st->c, MHD_HEADER_KIND, walk_header, &hw);
+    if (!hw.bad && hw.end && !only_terminator(hw.prev, hw.end, 2, 4)) {
+        hw.bad = "a NUL character";
+        hw.bad_header = hw.prev_key;
     }
-    return MHD_YES;
+    if (hw.bad) {
+        const char *name = hw.bad_header;
+        for (size_t i = 0; name && name[i]; i++)
+            if (!is_tchar((unsigned char)name[i]) || i >= 64)
+                name = NULL;
+        if (name)
+            snprintf(buf, bufsz, "the header '%s' has %s", name, hw.bad);
+        else
+            snprintf(buf, bufsz, "the request head has %s", hw.bad);
+        return buf;
+    }
+    /* the request-target ends right before the version: a NUL in it would hide the rest */
+    if (st->target && st->target + st->target_len + 1 != version)
+        return "the request-target has a NUL character";
+    if (st->nquery > MAX_QUERY_PARAMS) {
+        *status = 414;
+        return "the query has more than 64 parameters";
+    }
+    if (hw.content_length > 1)
+        return "more than one Content-Length header";
+    if (hw.transfer_encoding) {
+        if (hw.transfer_encoding > 1 || !hw.chunked)
+            return "unsupported Transfer-Encoding: only one 'chunked' is accepted";
+        if (hw.content_length)
+            return "both Transfer-Encoding and Content-Length";
+        if (strcmp(version, MHD_HTTP_VERSION_1_0) == 0)
+            return "Transfer-Encoding in an HTTP/1.0 request";
+    }
+    return NULL;
+}
+
+/* The value of hexadecimal digit 'c', or -1. */
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Append 'n' bytes of 's' (a query key or value) to 'b' decoded as libmicrohttpd decodes
+ * them: '+' is a space, %XX a byte, a malformed escape stays as it is. Returns false (with
+ * 'b' partly appended) on %00, which a C string cannot carry. */
+static bool add_unescaped(struct cbk_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '+') {
+            cbk_buf_addc(b, ' ');
+        } else if (s[i] == '%' && i + 2 < n && (hi = hexval(s[i + 1])) >= 0 &&
+                   (lo = hexval(s[i + 2])) >= 0) {
+            if (hi == 0 && lo == 0)
+                return false;
+            cbk_buf_addc(b, (char)(hi << 4 | lo));
+            i += 2;
+        } else {
+            cbk_buf_addc(b, s[i]);
+        }
+    }
+    return true;
+}
+
+/* The raw query 'q' as the admin API reads it, into 'b': "key=value&key" with keys and values
+ * decoded. Returns false on an encoded NUL. */
+static bool query_decode(struct cbk_buf *b, const char *q)
+{
+    for (;;) {
+        const char *amp = strchr(q, '&');
+        size_t len = amp ? (size_t)(amp - q) : strlen(q);
+        const char *eq = memchr(q, '=', len);
+        if (b->len)
+            cbk_buf_addc(b, '&');
+        if (!add_unescaped(b, q, eq ? (size_t)(eq - q) : len))
+            return false;
+        if (eq) {
+            cbk_buf_addc(b, '=');
+            if (!add_unescaped(b, eq + 1, len - (size_t)(eq + 1 - q)))
+                return false;
+        }
+        if (!amp)
+            return true;
+        q = amp + 1;
+    }
 }
 
 static bool is_loopback(struct MHD_Connection *c)
@@ -365,22 +992,25 @@ static bool is_loopback(struct MHD_Connection *c)
     return false;
 }
 
+/* The request is complete: have the handler decide the answer (into st->ans). */
 static void decide(struct conn *st, const char *url, const char *method)
 {
-    struct cbk_http_header h[MAX_HEADERS];
+    if (st->sock) /* from here on, the whole-request timeout no longer applies */
+        atomic_store_explicit(&st->sock->phase, SOCK_ANSWERING, memory_order_release);
     struct cbk_buf query = CBK_BUF_INIT(1 << 16);
-    struct hdr_ctx hc = {&st->arena, h, 0, &query};
-    MHD_get_connection_values(st->c, MHD_HEADER_KIND, collect_header, &hc);
     bool admin = strncmp(url, "/__cbkit", 8) == 0;
-    if (admin)
-        MHD_get_connection_values(st->c, MHD_GET_ARGUMENT_KIND, collect_arg, &hc);
+    if (admin && st->query && !query_decode(&query, st->query)) {
+        cbk_buf_release(&query);
+        protocol_refuse(st, 400, "the query has an encoded NUL character (%00)");
+        return;
+    }
     struct cbk_http_req req;
     memset(&req, 0, sizeof req);
     req.method = method;
     req.path = url;
     req.query = query.len ? cbk_buf_str(&query) : NULL;
-    req.headers = h;
-    req.nheaders = hc.n;
+    req.headers = st->h;
+    req.nheaders = st->nh;
     req.body = st->too_large ? "" : cbk_buf_str(&st->body);
     req.body_len = st->too_large ? 0 : st->body.len;
     req.body_too_large = st->too_large;
@@ -394,16 +1024,21 @@ static enum MHD_Result ahc(void *cls, struct MHD_Connection *connection, const c
                            const char *method, const char *version, const char *upload_data,
                            size_t *upload_data_size, void **req_cls)
 {
-    CBK_UNUSED(version);
     struct cbk_httpd *m = cls;
     struct conn *st = *req_cls;
-    if (!st) {
-        st = conn_get(m, connection);
-        st->t0_us = cbk_mono_us();
-        if (st->w)
-            st->w->busy = true;
-        *req_cls = st;
-        return MHD_YES;
+    if (!st) /* no request line seen (cannot happen: request_begins() is always installed) */
+        *req_cls = st = request_begins(m, NULL, connection);
+    if (!st->started) { /* the headers are complete */
+        st->started = true;
+        char buf[192];
+        int status;
+        const char *bad = head_check(st, method, version, buf, sizeof buf, &status);
+        if (!bad)
+            return MHD_YES;
+        /* answered before the body is read: libmicrohttpd discards it and closes */
+        protocol_refuse(st, status, bad);
+        st->phase = 2;
+        return send_answer(st);
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
@@ -439,31 +1074,22 @@ static void completed(void *cls, struct MHD_Connection *connection, void **req_c
     struct conn *st = *req_cls;
     if (!st)
         return;
+    int64_t now_us = cbk_mono_us();
+    struct sock *s = st->sock;
+    if (s) { /* idle again: a new period for the whole-request timeout */
+        s->req = NULL;
+        atomic_store_explicit(&s->since_ms, now_us / 1000, memory_order_relaxed);
+        atomic_store_explicit(&s->gen, atomic_load_explicit(&s->gen, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+        atomic_store_explicit(&s->phase, SOCK_IDLE, memory_order_release);
+    }
     int sent = st->status_sent;
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && st->ans.fault == CBK_FAULT_NONE && sent)
         sent = -sent; /* started but not completed: the client went away */
-    if (m->cfg.complete && st->phase > 0)
-        m->cfg.complete(m->cfg.ctx, &st->ans, sent, cbk_mono_us() - st->t0_us);
+    if (m->cfg.complete && st->phase > 0 && !st->protocol)
+        m->cfg.complete(m->cfg.ctx, &st->ans, sent, now_us - st->t0_us);
     conn_put(st);
     *req_cls = NULL;
-}
-
-static void logger(void *cls, const char *fmt, va_list ap)
-{
-    /* libmicrohttpd's own messages: kept while starting (to explain a failure), else dropped */
-    struct cbk_httpd *m = cls;
-    pthread_mutex_lock(&m->log_mu);
-    if (m->log_capture) {
-        free(m->log_last);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral" /* libmicrohttpd's own format */
-        m->log_last = cbk_xvasprintf(fmt, ap);
-#pragma GCC diagnostic pop
-        size_t n = strlen(m->log_last);
-        while (n && (m->log_last[n - 1] == '\n' || m->log_last[n - 1] == '.'))
-            m->log_last[--n] = '\0';
-    }
-    pthread_mutex_unlock(&m->log_mu);
 }
 
 /* ---- daemons and workers ----------------------------------------------------------------- */
@@ -481,7 +1107,7 @@ static struct MHD_OptionItem sock_addr_option(const struct addrinfo *ai)
 static struct MHD_Daemon *daemon_start(struct cbk_httpd *m, unsigned flags,
                                        struct MHD_OptionItem where, unsigned limit)
 {
-    struct MHD_OptionItem opts[8];
+    struct MHD_OptionItem opts[10];
     size_t no = 0;
     opts[no++] = where;
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
@@ -497,9 +1123,10 @@ static struct MHD_Daemon *daemon_start(struct cbk_httpd *m, unsigned flags,
     intptr_t pool = (flags & MHD_USE_THREAD_PER_CONNECTION) ? 32768 : 8192;
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, NULL};
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    return MHD_start_daemon(flags, (uint16_t)m->cfg.port, NULL, NULL, ahc, m,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, m, MHD_OPTION_EXTERNAL_LOGGER,
-                            logger, m, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    return MHD_start_daemon(
+        flags, (uint16_t)m->cfg.port, NULL, NULL, ahc, m, MHD_OPTION_NOTIFY_COMPLETED, completed, m,
+        MHD_OPTION_EXTERNAL_LOGGER, logger, m, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, m,
+        MHD_OPTION_URI_LOG_CALLBACK, request_begins, m, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 }
 
 /*
@@ -513,6 +1140,15 @@ static struct MHD_Daemon *daemon_start(struct cbk_httpd *m, unsigned flags,
  * the next wait return at once. After a run that began requests there is no wait: the next
  * MHD_run() looks at once, so under load a worker makes one system call per round for its
  * events, as libmicrohttpd's own loop does, not two.
+ *
+ * Limits: at its connection limit, or when accept() finds no file descriptor left, libmicrohttpd
+ * takes the listen socket out of its epoll set, and puts it back only at the start of a run
+ * that finds the limit gone. A run that closed connections of a full worker is therefore
+ * followed by another at once (w->reopen, set by notify_connection()); without it the worker
+ * would wait on an epoll set without the listen socket, for ever once the clients are gone.
+ * When accept() failed for want of descriptors while the worker has no connection,
+ * libmicrohttpd leaves the listen socket in the set, readable, and the wait would return at
+ * once for ever: the worker waits ACCEPT_RETRY_MS on its wake-up event alone instead.
  */
 static void *worker_main(void *arg)
 {
@@ -523,13 +1159,26 @@ static void *worker_main(void *arg)
                            {.fd = w->wake_fd, .events = POLLIN}};
     while (!atomic_load_explicit(&m->stopping, memory_order_relaxed)) {
         w->busy = false;
+        w->reopen = false;
         MHD_run(w->daemon);
-        if (w->busy)
-            continue; /* under load: look again at once (epoll_wait() with no timeout) */
+        if (w->busy || w->reopen)
+            continue; /* under load, or to watch the listen socket again: look again at once */
         MHD_UNSIGNED_LONG_LONG left;
         int ms = -1;
         if (MHD_get_timeout(w->daemon, &left) == MHD_YES)
             ms = left > INT_MAX ? INT_MAX : (int)left;
+        if (w->starved) { /* see above */
+            w->starved = false;
+            pf[1].revents = 0;
+            ms = ms >= 0 && ms < ACCEPT_RETRY_MS ? ms : ACCEPT_RETRY_MS;
+            if (poll(&pf[1], 1, ms) > 0 && (pf[1].revents & POLLIN)) {
+                uint64_t n;
+                if (read(w->wake_fd, &n, sizeof n) < 0) {
+                    /* EAGAIN: reset already */
+                }
+            }
+            continue;
+        }
         /* EINTR or an error: the loop looks again */
         if (ms != 0 && poll(pf, 2, ms) > 0 && (pf[1].revents & POLLIN)) {
             uint64_t n;
@@ -567,6 +1216,7 @@ static const char *workers_start(struct cbk_httpd *m, unsigned flags, const stru
         w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (w->wake_fd < 0)
             return "cannot make a worker's wake-up event";
+        sock_list_init(&w->socks);
         m->nworkers = i + 1;
         struct MHD_OptionItem where = sock_addr_option(ai);
         if (i > 0) {
@@ -577,7 +1227,8 @@ static const char *workers_start(struct cbk_httpd *m, unsigned flags, const stru
              * (libmicrohttpd may have closed it already): one descriptor, on a failed start */
             where = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
         }
-        w->daemon = daemon_start(m, flags, where, limit ? limit / n + (i < limit % n) : 0);
+        w->limit = limit ? limit / n + (i < limit % n) : 0;
+        w->daemon = daemon_start(m, flags, where, w->limit);
         if (!w->daemon)
             return i == 0 ? NULL : "cannot start a worker";
         const union MHD_DaemonInfo *di = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_EPOLL_FD);
@@ -615,6 +1266,9 @@ enum cbk_code cbk_httpd_start(const struct cbk_httpd_config *cfg, struct cbk_htt
     m->cfg = *cfg;
     m->host = cbk_xstrdup(cfg->host ? cfg->host : "127.0.0.1");
     pthread_mutex_init(&m->log_mu, NULL);
+    sock_list_init(&m->socks);
+    /* the whole-request timeout is checked 4 times per client timeout, at most once a second */
+    m->sweep_ms = cfg->client_timeout ? CBK_MAX(100, CBK_MIN(1000, cfg->client_timeout * 250)) : 0;
     struct addrinfo hints, *ai = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -707,9 +1361,13 @@ void cbk_httpd_stop(struct cbk_httpd *m)
     }
     if (m->daemon)
         MHD_stop_daemon(m->daemon);
-    conn_cache_release();
-    free(m->workers);
+    /* the timer's last callback (a sweep walks the lists) may still be running: join it */
     cbk_timer_free(m->timer);
+    conn_cache_release();
+    for (unsigned i = 0; i < m->nworkers; i++)
+        pthread_mutex_destroy(&m->workers[i].socks.mu);
+    pthread_mutex_destroy(&m->socks.mu);
+    free(m->workers);
     pthread_mutex_destroy(&m->log_mu);
     free(m->log_last);
     free(m->host);

@@ -108,14 +108,15 @@ class Server:
 
     default_stop_signal = signal.SIGINT
 
-    def __init__(self, command, *args, env=None, cwd=None):
+    def __init__(self, command, *args, env=None, cwd=None, preexec_fn=None):
         self.name = "cbkit " + command
         self.args = [cbkit_path(), command, "--port", "0"] + [str(a) for a in args]
         self._stderr = tempfile.NamedTemporaryFile(prefix="cbkit-%s-" % command,
                                                    suffix=".stderr", delete=False)
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=self._stderr,
-                                     env=env if env is not None else client_env(), cwd=cwd)
+                                     env=env if env is not None else client_env(), cwd=cwd,
+                                     preexec_fn=preexec_fn)
         self.returncode = None
         self._out = []
         self._rest = b""
@@ -252,11 +253,11 @@ class Mock(Server):
 
     default_stop_signal = signal.SIGTERM
 
-    def __init__(self, *args, env=None, cwd=None):
+    def __init__(self, *args, env=None, cwd=None, preexec_fn=None):
         self._clients = []
         # the mock's own environment is the caller's unless given (clients get client_env())
         super().__init__("mock", *args, env=env if env is not None else os.environ.copy(),
-                         cwd=cwd)
+                         cwd=cwd, preexec_fn=preexec_fn)
 
     def close_clients(self):
         for c in self._clients:
