@@ -23,7 +23,7 @@ static const char usage[] =
     "\n"
     "options:\n"
     "      --cassette FILE        the cassette to replay (required)\n"
-    "      --target URL           the endpoint, http://... or https://... (required)\n"
+    "      --target URL           the endpoint, http(s)://host[:port] only (required)\n"
     "      --region NAME          signing region (default $AWS_REGION, $AWS_DEFAULT_REGION)\n"
     "      --ignore POINTER       leave this answer member out of the comparison; '*' matches\n"
     "                             any one token, e.g. /build/phases/*/durationInSeconds\n"

@@ -14,6 +14,7 @@
 #include "server/httpd.h"
 #include "cassette/cassette_internal.h"
 #include "recorder/forward.h"
+#include "recorder/upstream.h"
 #include "wire/sigv4.h"
 #include "wire/wire.h"
 
@@ -697,6 +698,11 @@ enum cbk_code cbk_mock_record_missing(struct cbk_mock *m, const char *upstream, 
     if (!m->cassette) {
         cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
                        "recording what is missing needs a cassette");
+        return CBK_E_USAGE;
+    }
+    char why[512];
+    if (!cbk__upstream_base_ok(upstream, why, sizeof why)) {
+        cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL, "upstream %s", why);
         return CBK_E_USAGE;
     }
     const char *secrets[] = {secret_key, session_token};

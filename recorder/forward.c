@@ -183,6 +183,18 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
 {
     if (recorded)
         *recorded = NULL;
+    if (!cbk__upstream_origin_form(req->path)) {
+        /* "@evil/", "//evil/", "http://evil/", "evil:443", "*": a signed copy must never go
+         * anywhere but the configured upstream */
+        cbk_wire_error_answer(ans, a, NULL, 400, "BadRequestException",
+                              "cbkit forwards only origin-form request-targets (a path that "
+                              "starts with '/', not '//'); this request was not sent upstream");
+        logf_(f,
+              "refused to forward %s '%s': not an origin-form request-target (a path that "
+              "starts with '/', not '//'); nothing was sent upstream",
+              req->method, req->path);
+        return;
+    }
     CURL *h = pthread_getspecific(f->curl_key);
     if (!h) {
         h = cbk__upstream_handle();
