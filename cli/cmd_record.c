@@ -44,8 +44,9 @@ static const char usage[] =
     "      --spec FILE            use this spec instead of the bundled CodeBuild spec\n"
     "  -h, --help                 show this help\n"
     "\n"
-    "Authorization, X-Amz-Security-Token, cookies, members the spec marks sensitive and the\n"
-    "credentials themselves never reach the cassette.\n"
+    "Authorization, X-Amz-Security-Token, cookies, API keys and tokens, members the spec\n"
+    "marks sensitive and the credentials themselves never reach the cassette or the drift\n"
+    "report. Only origin-form request-targets (paths that start with '/') are forwarded.\n"
     "\n"
     "exit status: 0 stopped cleanly, 1 --fail-on-drift and drift was seen, 2 usage error,\n"
     "             3 spec or cassette error, 4 cannot listen or write\n";
