@@ -53,12 +53,15 @@ static const char usage[] =
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* The recorder's log: its messages may quote what a client sent (a path), so escaped. */
 static void log_line(void *ctx, const char *msg)
 {
     CBK_UNUSED(ctx);
+    char *safe = cli_printable(msg);
     pthread_mutex_lock(&log_mu);
-    cli_warn("%s", msg);
+    cli_warn("%s", safe);
     pthread_mutex_unlock(&log_mu);
+    free(safe);
 }
 
 static enum cbk_code write_drift(void *r, FILE *f)

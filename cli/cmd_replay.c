@@ -254,8 +254,10 @@ int cmd_replay(int argc, char **argv)
     struct cbk_replay_summary s;
     cbk_replay_summary(r, &s);
     if (s.exchanges && s.unanswered == s.exchanges) {
+        char *why = cli_printable(first_reason(r)); /* libcurl's words may quote the target */
         cli_error("the target '%s' answered none of the %zu request%s (%s)", ro.target, s.exchanges,
-                  s.exchanges == 1 ? "" : "s", first_reason(r));
+                  s.exchanges == 1 ? "" : "s", why);
+        free(why);
         rc = CLI_IO;
     } else if (rc == CLI_OK && s.mismatched) {
         rc = CLI_VIOLATIONS;

@@ -184,9 +184,15 @@ enum cbk_code cbk_recorder_write_drift_text(struct cbk_recorder *r, FILE *f)
                  r->fwd.response_violations, r->fwd.upstream_failures);
     for (size_t i = 0; i < r->fwd.ndrift; i++) {
         const struct cbk_drift *d = &r->fwd.drift[i];
-        cbk_buf_addf(&b, "  exchange %zu %s %s: %s%s%s%s [%s]\n", d->exchange, d->operation,
-                     d->response ? "response" : "request", d->warning ? "warning: " : "", d->path,
-                     d->path[0] ? ": " : "", d->message, d->rule);
+        /* the path holds member names and the message quotes values: escaped */
+        cbk_buf_addf(&b, "  exchange %zu %s %s: %s", d->exchange, d->operation,
+                     d->response ? "response" : "request", d->warning ? "warning: " : "");
+        if (d->path[0]) {
+            cbk_buf_add_printable(&b, d->path, strlen(d->path));
+            cbk_buf_adds(&b, ": ");
+        }
+        cbk_buf_add_printable(&b, d->message, strlen(d->message));
+        cbk_buf_addf(&b, " [%s]\n", d->rule);
     }
     pthread_mutex_unlock(&r->fwd.mu);
     return write_buf(f, &b);
