@@ -43,6 +43,14 @@ const struct cli_cmd *cli_commands(size_t *n);
 /* Messages on stderr: "cbkit: error: ...", "cbkit: warning: ..." (silenced by -q). */
 void cli_error(const char *fmt, ...) CBK_PRINTF(1, 2);
 void cli_warn(const char *fmt, ...) CBK_PRINTF(1, 2);
+/*
+ * 's' made safe to print: text a client or a server sent (request paths and targets, header
+ * values, member names) can neither start a line of its own (a forged log line) nor send
+ * terminal escapes. Control characters become "\r", "\n", "\t" or "\xHH"
+ * (cbk_buf_add_printable()). Returns a malloc'd string the caller frees (never NULL).
+ */
+char *cli_printable(const char *s);
+
 /* "cbkit: error: MSG" then "see 'cbkit CMD -h'"; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) CBK_PRINTF(2, 3);
 

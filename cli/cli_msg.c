@@ -36,6 +36,13 @@ void cli_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+char *cli_printable(const char *s)
+{
+    struct cbk_buf b = CBK_BUF_INIT(SIZE_MAX - 1);
+    cbk_buf_add_printable(&b, s ? s : "", s ? strlen(s) : 0);
+    return cbk_buf_detach(&b, NULL);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -24,9 +24,13 @@ static const char usage[] =
     "      --cassette FILE        the cassette to write (required)\n"
     "      --append               add to an existing cassette\n"
     "      --overwrite            start an existing cassette again (its exchanges are lost)\n"
-    "      --upstream URL         the service (default https://codebuild.REGION.amazonaws.com)\n"
+    "      --upstream URL         the service, scheme://host[:port] only (default\n"
+    "                             https://codebuild.REGION.amazonaws.com)\n"
     "      --region NAME          signing region (default $AWS_REGION, $AWS_DEFAULT_REGION)\n"
-    "      --host ADDR            address to bind (default 127.0.0.1)\n"
+    "      --host ADDR            address to bind (default 127.0.0.1); a loopback address\n"
+    "                             unless --allow-remote\n"
+    "      --allow-remote         let --host be an address others can reach: whoever can\n"
+    "                             reach it gets requests signed with your credentials\n"
     "  -p, --port N               port (default 7767; 0 picks a free port)\n"
     "      --redact-header NAME   also redact this header (repeatable)\n"
     "      --redact-pointer PTR   also redact this JSON member; '*' matches any one token,\n"
@@ -42,20 +46,24 @@ static const char usage[] =
     "      --spec FILE            use this spec instead of the bundled CodeBuild spec\n"
     "  -h, --help                 show this help\n"
     "\n"
-    "Authorization, X-Amz-Security-Token, cookies, members the spec marks sensitive and the\n"
-    "credentials themselves never reach the cassette.\n"
+    "Authorization, X-Amz-Security-Token, cookies, API keys and tokens, members the spec\n"
+    "marks sensitive and the credentials themselves never reach the cassette or the drift\n"
+    "report. Only origin-form request-targets (paths that start with '/') are forwarded.\n"
     "\n"
     "exit status: 0 stopped cleanly, 1 --fail-on-drift and drift was seen, 2 usage error,\n"
     "             3 spec or cassette error, 4 cannot listen or write\n";
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* The recorder's log: its messages may quote what a client sent (a path), so escaped. */
 static void log_line(void *ctx, const char *msg)
 {
     CBK_UNUSED(ctx);
+    char *safe = cli_printable(msg);
     pthread_mutex_lock(&log_mu);
-    cli_warn("%s", msg);
+    cli_warn("%s", safe);
     pthread_mutex_unlock(&log_mu);
+    free(safe);
 }
 
 static enum cbk_code write_drift(void *r, FILE *f)
@@ -81,6 +89,7 @@ int cmd_record(int argc, char **argv)
         OPT_DRIFT,
         OPT_FAIL,
         OPT_SPEC,
+        OPT_ALLOW_REMOTE,
     };
     static const struct option longopts[] = {
         {"cassette", required_argument, NULL, OPT_CASSETTE},
@@ -99,6 +108,7 @@ int cmd_record(int argc, char **argv)
         {"drift-report", required_argument, NULL, OPT_DRIFT},
         {"fail-on-drift", no_argument, NULL, OPT_FAIL},
         {"spec", required_argument, NULL, OPT_SPEC},
+        {"allow-remote", no_argument, NULL, OPT_ALLOW_REMOTE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -179,6 +189,9 @@ int cmd_record(int argc, char **argv)
         case OPT_SPEC:
             spec_path = optarg;
             break;
+        case OPT_ALLOW_REMOTE:
+            cfg.allow_remote = true;
+            break;
         default:
             rc = cli_usage_error("record", "unknown or incomplete option '%s'", argv[optind - 1]);
             goto out;
@@ -195,6 +208,19 @@ int cmd_record(int argc, char **argv)
     if (append && overwrite) {
         rc = cli_usage_error("record", "--append and --overwrite exclude each other");
         goto out;
+    }
+    if (!cbk_recorder_host_is_loopback(cfg.host)) {
+        if (!cfg.allow_remote) {
+            rc = cli_usage_error("record",
+                                 "--host %s is not a loopback address: the recorder would sign "
+                                 "requests with your AWS credentials for anyone who can reach it "
+                                 "(give --allow-remote if that is what you want)",
+                                 cfg.host);
+            goto out;
+        }
+        cli_warn("listening on %s, which is not a loopback address: anyone who can reach it can "
+                 "send requests signed with your AWS credentials",
+                 cfg.host);
     }
     cfg.mode = append      ? CBK_CASSETTE_APPEND
                : overwrite ? CBK_CASSETTE_OVERWRITE

@@ -23,7 +23,7 @@ static const char usage[] =
     "\n"
     "options:\n"
     "      --cassette FILE        the cassette to replay (required)\n"
-    "      --target URL           the endpoint, http://... or https://... (required)\n"
+    "      --target URL           the endpoint, http(s)://host[:port] only (required)\n"
     "      --region NAME          signing region (default $AWS_REGION, $AWS_DEFAULT_REGION)\n"
     "      --ignore POINTER       leave this answer member out of the comparison; '*' matches\n"
     "                             any one token, e.g. /build/phases/*/durationInSeconds\n"
@@ -254,8 +254,10 @@ int cmd_replay(int argc, char **argv)
     struct cbk_replay_summary s;
     cbk_replay_summary(r, &s);
     if (s.exchanges && s.unanswered == s.exchanges) {
+        char *why = cli_printable(first_reason(r)); /* libcurl's words may quote the target */
         cli_error("the target '%s' answered none of the %zu request%s (%s)", ro.target, s.exchanges,
-                  s.exchanges == 1 ? "" : "s", first_reason(r));
+                  s.exchanges == 1 ? "" : "s", why);
+        free(why);
         rc = CLI_IO;
     } else if (rc == CLI_OK && s.mismatched) {
         rc = CLI_VIOLATIONS;

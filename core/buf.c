@@ -184,3 +184,77 @@ limit:
     cbk_buf_truncate(b, orig);
     return CBK_E_LIMIT;
 }
+
+/* The length of the valid UTF-8 sequence at s[0..len), or 0 when it is not one (overlongs,
+ * surrogates and code points above U+10FFFF are not). */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+enum cbk_code cbk_buf_add_printable(struct cbk_buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t orig = b->len; /* on failure, leave the buffer as it was */
+    const unsigned char *p = (const unsigned char *)s;
+    size_t start = 0, i = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+        size_t n = utf8_seq(p + i, len - i);
+        /* printable ASCII and valid UTF-8 other than the C1 controls (C2 80 .. C2 9F) */
+        if ((c >= 0x20 && c < 0x7F) || (n > 1 && !(c == 0xC2 && p[i + 1] < 0xA0))) {
+            i += n;
+            continue;
+        }
+        if (cbk_buf_add(b, s + start, i - start) != CBK_OK)
+            goto limit;
+        size_t bytes = n > 1 ? n : 1; /* a C1 control: both of its bytes */
+        for (size_t k = 0; k < bytes; k++) {
+            unsigned char x = p[i + k];
+            char esc[4] = {'\\', 'x', hex[x >> 4], hex[x & 15]};
+            const char *e = esc;
+            size_t el = 4;
+            if (x == '\n' || x == '\r' || x == '\t') {
+                esc[1] = x == '\n' ? 'n' : x == '\r' ? 'r' : 't';
+                el = 2;
+            }
+            if (cbk_buf_add(b, e, el) != CBK_OK)
+                goto limit;
+        }
+        i += bytes;
+        start = i;
+    }
+    if (cbk_buf_add(b, s + start, len - start) != CBK_OK)
+        goto limit;
+    return CBK_OK;
+limit:
+    cbk_buf_truncate(b, orig);
+    return CBK_E_LIMIT;
+}

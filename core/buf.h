@@ -58,5 +58,13 @@ const char *cbk_buf_str(const struct cbk_buf *b);
 char *cbk_buf_detach(struct cbk_buf *b, size_t *len);
 /* Append 's' as a JSON string literal (with quotes), escaping as RFC 8259 requires. */
 enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len);
+/*
+ * Append 's' for a terminal or a log line: text that came from outside (request paths, header
+ * values, JSON keys) can then neither start a line of its own nor send escape sequences. CR,
+ * LF and TAB become "\r", "\n" and "\t"; other C0 controls, DEL, the C1 controls (U+0080 to
+ * U+009F) and bytes that are not valid UTF-8 become "\xHH" (one per byte); everything else is
+ * copied. CBK_OK, or CBK_E_LIMIT with the buffer as it was.
+ */
+enum cbk_code cbk_buf_add_printable(struct cbk_buf *b, const char *s, size_t len);
 
 #endif

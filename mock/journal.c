@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/jsonscan.h"
 #include "core/jsonw.h"
+#include "recorder/redact.h"
 
 #define MAX_VIOL_KEPT 50
 
@@ -200,7 +201,19 @@ static void kstr_received(struct cbk_jsonw *w, const char *key, const char *s, s
     cbk_buf_release(&b);
 }
 
-void cbk_journal_entry_json(const struct cbk_jentry *e, struct cbk_buf *out)
+const char *cbk_journal_body_shown(const struct cbk_journal *j, const struct cbk_jentry *e,
+                                   size_t *len, struct cbk_arena *a)
+{
+    *len = e->body_len;
+    const struct cbk_operation *op =
+        j->redactor && j->spec && e->op[0] ? cbk_spec_op(j->spec, e->op) : NULL;
+    if (!op || !e->body_len || !cbk_redact_has_sensitive(j->redactor, op, false))
+        return e->body;
+    return cbk_redact_body(j->redactor, op, false, e->body, e->body_len, len, a, NULL);
+}
+
+void cbk_journal_entry_json(const struct cbk_journal *j, const struct cbk_jentry *e,
+                            struct cbk_buf *out)
 {
     struct cbk_jsonw w;
     cbk_jsonw_init(&w, out);
@@ -236,13 +249,18 @@ void cbk_journal_entry_json(const struct cbk_jentry *e, struct cbk_buf *out)
     kstr_received(&w, "invocationId", e->invocation_id, strlen(e->invocation_id));
     kstr_received(&w, "sdkRequest", e->attempt, strlen(e->attempt));
     kstr_received(&w, "userAgent", e->user_agent, strlen(e->user_agent));
-    kstr_received(&w, "body", e->body, e->body_len);
+    struct cbk_arena a = CBK_ARENA_INIT(1 << 12);
+    size_t blen;
+    const char *body = cbk_journal_body_shown(j, e, &blen, &a);
+    kstr_received(&w, "body", body, blen);
+    cbk_arena_release(&a);
     cbk_jsonw_kbool(&w, "bodyTruncated", e->body_truncated);
     cbk_jsonw_kstr(&w, "note", e->note ? e->note : ""); /* docs/cassettes.md: the near miss */
     cbk_jsonw_end_obj(&w);
 }
 
 struct list_ctx {
+    const struct cbk_journal *j;
     const struct cbk_jfilter *f;
     struct cbk_buf *out;
     size_t n, skip;
@@ -275,12 +293,12 @@ static void list_cb(const struct cbk_jentry *e, void *arg)
     }
     if (c->n++)
         cbk_buf_addc(c->out, ',');
-    cbk_journal_entry_json(e, c->out);
+    cbk_journal_entry_json(c->j, e, c->out);
 }
 
 void cbk_journal_json(struct cbk_journal *j, const struct cbk_jfilter *f, struct cbk_buf *out)
 {
-    struct list_ctx c = {f, out, 0, 0};
+    struct list_ctx c = {j, f, out, 0, 0};
     if (f->limit) {
         /* keep the newest 'limit' matches */
         cbk_journal_each(j, count_cb, &c);

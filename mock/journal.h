@@ -8,6 +8,7 @@
 #define CBK_JOURNAL_H
 
 #include "core/setup.h"
+#include "core/arena.h"
 #include "core/buf.h"
 #include "cbkit/mock.h"
 
@@ -47,8 +48,14 @@ struct cbk_jentry {
     char *block;
 };
 
+struct cbk_redactor;
+
 struct cbk_journal {
     pthread_mutex_t mu;
+    /* entries are shown (journal listings, reports) with the members the spec marks sensitive
+     * in their operation's input redacted; NULL: shown as received */
+    const struct cbk_spec *spec;
+    const struct cbk_redactor *redactor;
     struct cbk_jentry *ring;
     size_t cap, count; /* entries kept: the newest 'count' ids */
     uint64_t next_id;  /* ids start at 1 */
@@ -86,7 +93,17 @@ void cbk_journal_violations_json(struct cbk_journal *j, struct cbk_buf *out);
 /* Call 'fn' for each kept entry, oldest first, under the journal lock. */
 void cbk_journal_each(struct cbk_journal *j, void (*fn)(const struct cbk_jentry *e, void *arg),
                       void *arg);
-/* Write one entry as a JSON object to 'out'. */
-void cbk_journal_entry_json(const struct cbk_jentry *e, struct cbk_buf *out);
+/* Write one entry of 'j' as a JSON object to 'out' (its body as cbk_journal_body_shown()). */
+void cbk_journal_entry_json(const struct cbk_journal *j, const struct cbk_jentry *e,
+                            struct cbk_buf *out);
+/*
+ * The body of entry 'e' as it may be shown: with j->redactor, what the spec marks sensitive in
+ * the input of e->op is [REDACTED] (and a body cut short by the journal's limit, or not JSON,
+ * loses everything from where it stops being JSON). e->body itself when nothing is redacted,
+ * else a copy in 'a'. *len gets its length. Done when shown, not when journaled: requests pay
+ * nothing for it.
+ */
+const char *cbk_journal_body_shown(const struct cbk_journal *j, const struct cbk_jentry *e,
+                                   size_t *len, struct cbk_arena *a);
 
 #endif

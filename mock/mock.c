@@ -14,6 +14,7 @@
 #include "server/httpd.h"
 #include "cassette/cassette_internal.h"
 #include "recorder/forward.h"
+#include "recorder/upstream.h"
 #include "wire/sigv4.h"
 #include "wire/wire.h"
 
@@ -178,6 +179,15 @@ enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **
     pthread_key_create(&m->tls_report, free_tls);
     pthread_mutex_init(&m->scen_mu, NULL);
     m->started_ms = cbk__mock_now_ms(m);
+    /* the spec's sensitive members only (no rules: it cannot fail) */
+    struct cbk_redact_rules none;
+    memset(&none, 0, sizeof none);
+    if (cbk_redactor_new(cfg->spec, &none, &m->redactor, diags) != CBK_OK) {
+        cbk_mock_free(m);
+        return CBK_E_USAGE;
+    }
+    m->journal.spec = cfg->spec;
+    m->journal.redactor = m->redactor;
     if (cfg->sigv4 && parse_keys(m, cfg, diags) != 0) {
         cbk_mock_free(m);
         return CBK_E_USAGE;
@@ -194,6 +204,7 @@ void cbk_mock_free(struct cbk_mock *m)
     cbk_mock_stop(m);
     cbk__scenario_detach_all(m);
     cbk_journal_release(&m->journal);
+    cbk_redactor_free(m->redactor);
     cbk_cb_free(m->cb);
     /* this thread's state (other threads' state goes with their threads) */
     free_tls(pthread_getspecific(m->tls_report));
@@ -329,9 +340,12 @@ static void reject(struct pipeline *p, int status, const char *type, const char 
     cbk__answer_aws_error(p->m, p->ans, p->a, status, type, message);
 }
 
-/* Copy the report's findings into the journal entry (arena strings). */
-static void keep_violations(struct pipeline *p, const struct cbk_report *r)
+/* Copy the report's findings about a request of 'op' into the journal entry (arena strings),
+ * with what they quote of members the spec marks sensitive redacted. */
+static void keep_violations(struct pipeline *p, const struct cbk_operation *op,
+                            const struct cbk_report *r)
 {
+    bool sensitive = cbk_redact_has_sensitive(p->m->redactor, op, false);
     size_t n = cbk_report_error_count(r);
     p->e.viol_total = n;
     size_t kept = CBK_MIN(cbk_report_count(r), (size_t)50);
@@ -341,9 +355,13 @@ static void keep_violations(struct pipeline *p, const struct cbk_report *r)
         const struct cbk_violation *x = cbk_report_at(r, i);
         if (x->severity != CBK_SEV_ERROR)
             continue;
-        v[k].path = cbk_arena_strdup(p->a, x->pointer);
+        const char *path = x->pointer, *message = x->message;
+        if (sensitive)
+            cbk_redact_finding(p->m->redactor, op, false, NULL, x->pointer, x->actual, x->message,
+                               p->a, &path, &message);
+        v[k].path = cbk_arena_strdup(p->a, path);
         v[k].rule = cbk_rule_name(x->rule);
-        v[k].message = cbk_arena_strdup(p->a, x->message);
+        v[k].message = cbk_arena_strdup(p->a, message);
         k++;
     }
     p->e.viol = v;
@@ -582,13 +600,13 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
                          v->message);
         else
             cbk_buf_addf(&msg, "Malformed JSON: %s", v->message);
-        keep_violations(&p, r);
+        keep_violations(&p, op, r);
         reject(&p, 400, "SerializationException", cbk_buf_str(&msg));
         goto done;
     }
     p.e.verdict = vrc == CBK_OK ? CBK_VERDICT_VALID : CBK_VERDICT_INVALID;
     if (vrc != CBK_OK)
-        keep_violations(&p, r);
+        keep_violations(&p, op, r);
     /* 5. scenario rules */
     struct json_object *doc = NULL;
     enum cbk_scen_outcome so = cbk__scenario_answer(m, op, req, body, blen, vrc == CBK_OK, &doc,
@@ -697,6 +715,11 @@ enum cbk_code cbk_mock_record_missing(struct cbk_mock *m, const char *upstream, 
     if (!m->cassette) {
         cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
                        "recording what is missing needs a cassette");
+        return CBK_E_USAGE;
+    }
+    char why[512];
+    if (!cbk__upstream_base_ok(upstream, why, sizeof why)) {
+        cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL, "upstream %s", why);
         return CBK_E_USAGE;
     }
     const char *secrets[] = {secret_key, session_token};

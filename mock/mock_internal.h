@@ -21,6 +21,7 @@ struct cbk_httpd;
 struct cbk_sigv4_key;
 struct cbk_forwarder;
 struct cbk_scenario;
+struct cbk_redactor;
 
 /* The mock clock: real time plus an offset, or a virtual time that moves only when told. */
 struct cbk_mock_clock {
@@ -35,6 +36,8 @@ struct cbk_mock {
     const struct cbk_spec *spec;
     bool codebuild; /* the spec is CodeBuild's: builds and batches are modelled */
     struct cbk_journal journal;
+    /* the spec's sensitive members, redacted from what the journal shows and from findings */
+    struct cbk_redactor *redactor;
     struct cbk_cb *cb;
     struct cbk_mock_clock clock;
     uint64_t seed;

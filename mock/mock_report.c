@@ -23,6 +23,7 @@ static void summary(struct cbk_jsonw *w, const struct cbk_mock_stats *st)
 }
 
 struct rep_ctx {
+    const struct cbk_journal *j;
     struct cbk_buf *b;
     size_t n;
 };
@@ -32,7 +33,7 @@ static void entry_cb(const struct cbk_jentry *e, void *arg)
     struct rep_ctx *c = arg;
     if (c->n++)
         cbk_buf_addc(c->b, ',');
-    cbk_journal_entry_json(e, c->b);
+    cbk_journal_entry_json(c->j, e, c->b);
 }
 
 enum cbk_code cbk_mock_write_report(struct cbk_mock *m, FILE *f)
@@ -51,7 +52,7 @@ enum cbk_code cbk_mock_write_report(struct cbk_mock *m, FILE *f)
     summary(&w, &st);
     cbk_jsonw_key(&w, "requests");
     cbk_buf_addc(&b, '[');
-    struct rep_ctx c = {&b, 0};
+    struct rep_ctx c = {&m->journal, &b, 0};
     cbk_journal_each(&m->journal, entry_cb, &c);
     cbk_buf_addc(&b, ']');
     cbk_buf_adds(&b, "}\n");
@@ -61,6 +62,7 @@ enum cbk_code cbk_mock_write_report(struct cbk_mock *m, FILE *f)
 }
 
 struct junit_ctx {
+    const struct cbk_journal *j;
     struct cbk_buf *b;
 };
 
@@ -95,7 +97,11 @@ static void junit_case(const struct cbk_jentry *e, void *arg)
         snprintf(msg, sizeof msg, "request rejected with %s (HTTP %d)", e->error_type, e->status);
         cbk_junit_failure(c->b, "protocol", msg, NULL);
     }
-    cbk_junit_system_out(c->b, e->body, e->body_len);
+    struct cbk_arena a = CBK_ARENA_INIT(1 << 12);
+    size_t blen;
+    const char *body = cbk_journal_body_shown(c->j, e, &blen, &a);
+    cbk_junit_system_out(c->b, body, blen);
+    cbk_arena_release(&a);
     cbk_junit_case_end(c->b);
 }
 
@@ -130,7 +136,7 @@ enum cbk_code cbk_mock_write_junit(struct cbk_mock *m, FILE *f)
         "spec", cbk_spec_file(m->spec), "requests", requests, "violations", violations, "dropped",
         dropped};
     cbk_junit_properties(&b, kv, 4);
-    struct junit_ctx c = {&b};
+    struct junit_ctx c = {&m->journal, &b};
     cbk_journal_each(&m->journal, junit_case, &c);
     cbk_junit_end(&b);
     enum cbk_code rc = cbk_write_all(f, &b);

@@ -84,9 +84,13 @@ static void logf_(struct cbk_forwarder *f, const char *fmt, ...)
     free(msg);
 }
 
-/* Validate one direction; the findings go into the exchange (arena). */
+/*
+ * Validate one direction; the findings go into the exchange (arena), redacted as the body was
+ * ('info': what cbk_redact_body() did to it), so that no message quotes what the cassette hides.
+ */
 static void check(struct cbk_forwarder *f, const struct cbk_operation *op, bool response,
-                  const char *body, size_t len, struct cbk_exchange *x, struct cbk_arena *a)
+                  const char *body, size_t len, const struct cbk_redact_info *info,
+                  struct cbk_exchange *x, struct cbk_arena *a)
 {
     if (!op)
         return;
@@ -101,9 +105,12 @@ static void check(struct cbk_forwarder *f, const struct cbk_operation *op, bool 
     struct cbk_cassette_finding *fs = cbk_arena_calloc(a, (n ? n : 1) * sizeof(*fs));
     for (size_t i = 0; i < n; i++) {
         const struct cbk_violation *v = cbk_report_at(r, i);
-        fs[i].path = cbk_arena_strdup(a, v->pointer);
+        const char *path, *msg;
+        cbk_redact_finding(f->redactor, op, response, info, v->pointer, v->actual, v->message, a,
+                           &path, &msg);
+        fs[i].path = cbk_arena_strdup(a, path);
         fs[i].rule = cbk_rule_name(v->rule);
-        fs[i].message = cbk_arena_strdup(a, v->message);
+        fs[i].message = cbk_arena_strdup(a, msg);
         fs[i].warning = v->severity == CBK_SEV_WARNING;
     }
     if (response) {
@@ -126,6 +133,25 @@ static void check(struct cbk_forwarder *f, const struct cbk_operation *op, bool 
         pthread_mutex_unlock(&f->mu);
     }
     cbk_report_free(r);
+}
+
+/* Warn about what had to be redacted without proof that it was secret (fail closed). */
+static void warn_redaction(struct cbk_forwarder *f, const struct cbk_exchange *x, const char *what,
+                           const struct cbk_redact_info *info)
+{
+    char ex[64] = "";
+    if (x->index)
+        snprintf(ex, sizeof ex, "exchange %zu ", x->index);
+    const char *op = x->operation && *x->operation ? x->operation : "(unknown operation)";
+    if (info->engine_errors)
+        logf_(f, "%s%s %s: %zu value%s redacted to be safe: redaction %s", ex, op, what,
+              info->engine_errors, info->engine_errors == 1 ? "" : "s",
+              info->engine_why ? info->engine_why : "pattern could not be evaluated");
+    if (info->cut)
+        logf_(f,
+              "%s%s %s: the body is not JSON from byte %zu on; everything from there was "
+              "redacted",
+              ex, op, what, info->cut_at);
 }
 
 /* Add the findings of exchange 'x' to the drift report. */
@@ -183,6 +209,18 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
 {
     if (recorded)
         *recorded = NULL;
+    if (!cbk__upstream_origin_form(req->path)) {
+        /* "@evil/", "//evil/", "http://evil/", "evil:443", "*": a signed copy must never go
+         * anywhere but the configured upstream */
+        cbk_wire_error_answer(ans, a, NULL, 400, "BadRequestException",
+                              "cbkit forwards only origin-form request-targets (a path that "
+                              "starts with '/', not '//'); this request was not sent upstream");
+        logf_(f,
+              "refused to forward %s '%s': not an origin-form request-target (a path that "
+              "starts with '/', not '//'); nothing was sent upstream",
+              req->method, req->path);
+        return;
+    }
     CURL *h = pthread_getspecific(f->curl_key);
     if (!h) {
         h = cbk__upstream_handle();
@@ -226,10 +264,11 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
     clock_gettime(CLOCK_REALTIME, &now);
     x.recorded_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     x.latency_ms = elapsed_us / 1000;
-    check(f, op, false, req->body, req->body_len, &x, a);
-    if (ans->status >= 200 && ans->status < 300)
-        check(f, op, true, ans->body, ans->body_len, &x, a);
-    /* redacted copies for the cassette */
+    /* redacted copies for the cassette; the findings are redacted like the bodies */
+    struct cbk_redact_info hinfo, qinfo, sinfo;
+    memset(&hinfo, 0, sizeof hinfo);
+    memset(&qinfo, 0, sizeof qinfo);
+    memset(&sinfo, 0, sizeof sinfo);
     struct cbk_http_header *rh = cbk_arena_alloc(a, (req->nheaders + 1) * sizeof(*rh));
     size_t nrh = 0;
     for (size_t i = 0; i < req->nheaders; i++) {
@@ -237,7 +276,7 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
         if (!keep_request_header(n))
             continue;
         rh[nrh].name = n;
-        rh[nrh].value = cbk_redact_header(f->redactor, n, req->headers[i].value, a);
+        rh[nrh].value = cbk_redact_header(f->redactor, n, req->headers[i].value, a, &hinfo);
         nrh++;
     }
     x.req_headers = rh;
@@ -245,18 +284,25 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
     struct cbk_http_header *sh = cbk_arena_alloc(a, (ans->nheaders + 1) * sizeof(*sh));
     for (size_t i = 0; i < ans->nheaders; i++) {
         sh[i].name = ans->headers[i].name;
-        sh[i].value = cbk_redact_header(f->redactor, sh[i].name, ans->headers[i].value, a);
+        sh[i].value = cbk_redact_header(f->redactor, sh[i].name, ans->headers[i].value, a, &hinfo);
     }
     x.resp_headers = sh;
     x.nresp_headers = ans->nheaders;
-    bool red;
-    x.req_body =
-        cbk_redact_body(f->redactor, op, false, req->body, req->body_len, &x.req_body_len, a, &red);
-    x.resp_body =
-        cbk_redact_body(f->redactor, op, true, ans->body, ans->body_len, &x.resp_body_len, a, &red);
+    x.req_body = cbk_redact_body(f->redactor, op, false, req->body, req->body_len, &x.req_body_len,
+                                 a, &qinfo);
+    x.resp_body = cbk_redact_body(f->redactor, op, true, ans->body, ans->body_len, &x.resp_body_len,
+                                  a, &sinfo);
+    check(f, op, false, req->body, req->body_len, &qinfo, &x, a);
+    if (ans->status >= 200 && ans->status < 300)
+        check(f, op, true, ans->body, ans->body_len, &sinfo, &x, a);
     x.status = ans->status;
-    if (cbk_cassette_append(f->writer, &x) != CBK_OK) {
+    enum cbk_code arc = cbk_cassette_append(f->writer, &x);
+    if (arc != CBK_OK)
         x.index = 0;
+    warn_redaction(f, &x, "headers", &hinfo);
+    warn_redaction(f, &x, "request", &qinfo);
+    warn_redaction(f, &x, "response", &sinfo);
+    if (arc != CBK_OK) {
         add_drift(f, &x);
         int err = errno;
         char why[256];

@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/jsonw.h"
 #include "recorder/forward.h"
+#include "recorder/upstream.h"
 #include "server/httpd.h"
 #include "wire/wire.h"
 
@@ -47,6 +48,11 @@ static void handle(void *ctx, const struct cbk_http_req *req, struct cbk_http_an
     }
 }
 
+bool cbk_recorder_host_is_loopback(const char *host)
+{
+    return !host || cbk_httpd_host_is_loopback(host);
+}
+
 enum cbk_code cbk_recorder_new(const struct cbk_recorder_config *cfg, struct cbk_recorder **out,
                                struct cbk_diags *diags)
 {
@@ -56,9 +62,16 @@ enum cbk_code cbk_recorder_new(const struct cbk_recorder_config *cfg, struct cbk
                        "the recorder needs an upstream URL");
         return CBK_E_USAGE;
     }
-    if (strncmp(cfg->upstream, "http://", 7) != 0 && strncmp(cfg->upstream, "https://", 8) != 0) {
+    char why[512];
+    if (!cbk__upstream_base_ok(cfg->upstream, why, sizeof why)) {
+        cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL, "upstream %s", why);
+        return CBK_E_USAGE;
+    }
+    if (!cfg->allow_remote && !cbk_recorder_host_is_loopback(cfg->host)) {
         cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
-                       "upstream '%s' is not an http:// or https:// URL", cfg->upstream);
+                       "'%s' is not a loopback address: the recorder would sign requests with "
+                       "the operator's credentials for anyone who can reach it",
+                       cfg->host);
         return CBK_E_USAGE;
     }
     const char *secrets[] = {cfg->secret_key, cfg->session_token};
@@ -171,9 +184,15 @@ enum cbk_code cbk_recorder_write_drift_text(struct cbk_recorder *r, FILE *f)
                  r->fwd.response_violations, r->fwd.upstream_failures);
     for (size_t i = 0; i < r->fwd.ndrift; i++) {
         const struct cbk_drift *d = &r->fwd.drift[i];
-        cbk_buf_addf(&b, "  exchange %zu %s %s: %s%s%s%s [%s]\n", d->exchange, d->operation,
-                     d->response ? "response" : "request", d->warning ? "warning: " : "", d->path,
-                     d->path[0] ? ": " : "", d->message, d->rule);
+        /* the path holds member names and the message quotes values: escaped */
+        cbk_buf_addf(&b, "  exchange %zu %s %s: %s", d->exchange, d->operation,
+                     d->response ? "response" : "request", d->warning ? "warning: " : "");
+        if (d->path[0]) {
+            cbk_buf_add_printable(&b, d->path, strlen(d->path));
+            cbk_buf_adds(&b, ": ");
+        }
+        cbk_buf_add_printable(&b, d->message, strlen(d->message));
+        cbk_buf_addf(&b, " [%s]\n", d->rule);
     }
     pthread_mutex_unlock(&r->fwd.mu);
     return write_buf(f, &b);

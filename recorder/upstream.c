@@ -4,6 +4,7 @@
  */
 #include "core/setup.h"
 #include "recorder/upstream.h"
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "server/timer.h"
 
@@ -22,6 +23,107 @@ CURL *cbk__upstream_handle(void)
 {
     pthread_once(&curl_once, curl_init);
     return curl_easy_init();
+}
+
+bool cbk__upstream_origin_form(const char *target)
+{
+    return target && target[0] == '/' && target[1] != '/';
+}
+
+/* Whether part 'what' of 'u' is set; its text (NULL when absent) goes to 'got' when not NULL
+ * (libcurl's copy, freed with curl_free()). */
+static bool url_has(CURLU *u, CURLUPart what, char **got)
+{
+    char *part = NULL;
+    bool set = curl_url_get(u, what, &part, 0) == CURLUE_OK && part;
+    if (got && set)
+        *got = part;
+    else
+        curl_free(part);
+    return set;
+}
+
+bool cbk__upstream_base_ok(const char *url, char *why, size_t whylen)
+{
+    const char *problem = NULL; /* what follows "'URL' is not an http:// or https:// URL" */
+    if (!url || (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0))
+        problem = "";
+    for (const char *p = url; !problem && *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            problem = ": it holds a space or a control character";
+    const char *rest = problem ? NULL : strstr(url, "://") + 3;
+    if (rest && (!*rest || *rest == '/' || *rest == ':')) /* libcurl reads "http:///x" as host x */
+        problem = ": it has no host";
+    else if (rest && strpbrk(rest, "?#"))
+        problem = ": it has a query or a fragment; write scheme://host[:port]";
+    pthread_once(&curl_once, curl_init);
+    CURLU *u = problem ? NULL : curl_url();
+    if (!problem && !u)
+        cbk_oom();
+    char *path = NULL;
+    if (!problem && curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+        problem = ": libcurl cannot parse it";
+    else if (!problem && !url_has(u, CURLUPART_HOST, NULL))
+        problem = ": it has no host";
+    else if (!problem && (url_has(u, CURLUPART_USER, NULL) || url_has(u, CURLUPART_PASSWORD, NULL)))
+        problem = ": it holds a user name or password; write scheme://host[:port]";
+    else if (!problem && url_has(u, CURLUPART_PATH, &path) && strcmp(path, "/") != 0)
+        problem = ": it has a path; write scheme://host[:port] (each request brings its own path)";
+    else if (!problem &&
+             (url_has(u, CURLUPART_QUERY, NULL) || url_has(u, CURLUPART_FRAGMENT, NULL)))
+        problem = ": it has a query or a fragment; write scheme://host[:port]";
+    curl_free(path);
+    curl_url_cleanup(u);
+    if (problem && why && whylen)
+        snprintf(why, whylen, "'%s' is not an http:// or https:// URL%s", url ? url : "", problem);
+    return problem == NULL;
+}
+
+/*
+ * The URL of one request, made with libcurl's URL API: scheme, host and port of 'base', then
+ * 'path' and the '&'-separated parameters of 'query' (may be NULL), percent-encoded by libcurl.
+ * Returns the handle (free with curl_url_cleanup()), or NULL (with the reason in why[whylen])
+ * when the path is not origin-form or the base does not parse.
+ */
+static CURLU *request_url(const char *base, const char *path, const char *query, char *why,
+                          size_t whylen)
+{
+    if (!cbk__upstream_origin_form(path)) {
+        if (why && whylen)
+            snprintf(why, whylen, "the request-target is not a path starting with '/'");
+        return NULL;
+    }
+    CURLU *u = curl_url();
+    if (!u)
+        cbk_oom();
+    if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+        curl_url_set(u, CURLUPART_PATH, path, CURLU_URLENCODE) != CURLUE_OK) {
+        if (why && whylen)
+            snprintf(why, whylen, "the upstream URL cannot be used");
+        curl_url_cleanup(u);
+        return NULL;
+    }
+    for (const char *p = query; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t n = amp ? (size_t)(amp - p) : strlen(p);
+        char *param = n ? cbk_xstrndup(p, n) : NULL;
+        CURLUcode rc =
+            param ? curl_url_set(u, CURLUPART_QUERY, param, CURLU_APPENDQUERY | CURLU_URLENCODE)
+                  : CURLUE_OK;
+        free(param);
+        if (rc != CURLUE_OK) {
+            if (why && whylen)
+                snprintf(why, whylen, "the query string cannot be used");
+            curl_url_cleanup(u);
+            return NULL;
+        }
+        p = amp ? amp + 1 : p + n;
+    }
+    return u;
 }
 
 /* Headers not passed on: hop-by-hop, re-computed, or re-signed. */
@@ -108,8 +210,11 @@ enum cbk_upstream_status cbk__upstream_send(CURL *h, const struct cbk_upstream *
                                             char *why, size_t why_len, int64_t *elapsed_us)
 {
     curl_easy_reset(h);
-    char *url = cbk_arena_printf(a, "%s%s%s%s", u->base, req->path ? req->path : "/",
-                                 req->query ? "?" : "", req->query ? req->query : "");
+    if (elapsed_us)
+        *elapsed_us = 0;
+    CURLU *url = request_url(u->base, req->path, req->query, why, why_len);
+    if (!url)
+        return CBK_UPSTREAM_FAILED;
     struct curl_slist *hl = NULL;
     for (size_t i = 0; i < req->nheaders; i++) {
         if (skip_request_header(req->headers[i].name))
@@ -128,7 +233,7 @@ enum cbk_upstream_status cbk__upstream_send(CURL *h, const struct cbk_upstream *
     memset(&r, 0, sizeof r);
     r.a = a;
     cbk_buf_init(&r.body, u->max_response ? u->max_response : UPSTREAM_MAX_RESPONSE);
-    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CURLU, url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
     if (strcmp(req->method, "POST") == 0) {
@@ -168,6 +273,8 @@ enum cbk_upstream_status cbk__upstream_send(CURL *h, const struct cbk_upstream *
     curl_slist_free_all(hl);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL); /* errbuf goes out of scope */
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h, CURLOPT_CURLU, NULL);
+    curl_url_cleanup(url);
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (cc != CURLE_OK || status == 0) {

@@ -14,7 +14,7 @@
 
 /* Where and how to send. Strings are borrowed for the duration of one call. */
 struct cbk_upstream {
-    const char *base;    /* "https://host[:port]", no '/' at the end */
+    const char *base;    /* "https://host[:port]" (cbk__upstream_base_ok() holds) */
     const char *region;  /* signing region; NULL: us-east-1 */
     const char *service; /* signing name; NULL: codebuild */
     const char *access_key, *secret_key, *session_token; /* NULL key or secret: unsigned */
@@ -30,6 +30,23 @@ enum cbk_upstream_status {
 };
 
 /*
+ * Whether 'url' may be the base every request is sent to: an http:// or https:// URL with a
+ * host, an optional port, and nothing else (no user or password, no path but "/", no query, no
+ * fragment, no spaces or control characters), as libcurl's URL API parses it. Requests only
+ * ever add their path to it. When it may not, returns false and writes the reason ("... is not
+ * an http:// or https:// URL", "... holds a user name or password", ...) to why[whylen].
+ */
+bool cbk__upstream_base_ok(const char *url, char *why, size_t whylen);
+
+/*
+ * Whether 'target' is an origin-form request-target (RFC 9112 section 3.2.1) that may be
+ * forwarded: it starts with '/' but not with "//". Anything else ("@host/", "//host/",
+ * absolute-form "http://host/", authority-form "host:port", "*") is refused, so that no request
+ * can choose the host its signed copy goes to.
+ */
+bool cbk__upstream_origin_form(const char *target);
+
+/*
  * A libcurl easy handle (libcurl's global state is initialised once, thread-safely). Returns
  * NULL only if libcurl cannot make one. Free with curl_easy_cleanup(). One handle belongs to
  * one thread at a time; reusing it keeps the connection to the service open.
@@ -37,7 +54,11 @@ enum cbk_upstream_status {
 CURL *cbk__upstream_handle(void);
 
 /*
- * Send 'req' to u->base + req->path (+ '?' + query) on handle 'h' (reset first). The request
+ * Send 'req' on handle 'h' (reset first) to the URL made with libcurl's URL API from u->base's
+ * scheme, host and port, req->path (percent-encoded where a path needs it) and req->query (its
+ * '&'-separated parameters, percent-encoded) — never by joining strings, so the request cannot
+ * change where it goes. A path that is not origin-form (cbk__upstream_origin_form()) or a base
+ * that libcurl cannot parse is CBK_UPSTREAM_FAILED, with nothing sent. The request
  * headers are passed on except the hop-by-hop ones and those re-computed or re-signed (Host,
  * Authorization, X-Amz-Date, X-Amz-Security-Token, X-Amz-Content-Sha256, Content-Length, ...);
  * with credentials the request is signed for u->base's host, with the session token as

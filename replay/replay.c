@@ -83,21 +83,6 @@ static const char *error_code(struct cbk_arena *a, int status, const char *body,
     return s;
 }
 
-static bool valid_target(const char *t)
-{
-    const char *rest = NULL;
-    if (strncasecmp(t, "http://", 7) == 0)
-        rest = t + 7;
-    else if (strncasecmp(t, "https://", 8) == 0)
-        rest = t + 8;
-    if (!rest || !*rest || *rest == '/' || *rest == ':')
-        return false;
-    for (const char *p = t; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == 0x7f)
-            return false;
-    return true;
-}
-
 /* The request as recorded, ready to send: secrets left out, routing headers ensured. */
 static void build_request(const struct cbk_spec *spec, const struct cbk_exchange *x,
                           struct cbk_arena *a, struct cbk_http_req *req)
@@ -219,10 +204,9 @@ enum cbk_code cbk_replay_run(const struct cbk_spec *spec, const struct cbk_casse
                              struct cbk_diags *diags)
 {
     *out = NULL;
-    if (!opts->target || !valid_target(opts->target)) {
-        cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
-                       "target '%s' is not an http:// or https:// URL",
-                       opts->target ? opts->target : "");
+    char bad[512];
+    if (!cbk__upstream_base_ok(opts->target, bad, sizeof bad)) {
+        cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL, "target %s", bad);
         return CBK_E_USAGE;
     }
     for (size_t i = 0; i < opts->nignore; i++) {

@@ -15,18 +15,24 @@
 
 /* ---- text ------------------------------------------------------------------------------ */
 
+/* Text from the cassette or the target (pointers hold member names, messages quote values)
+ * goes in escaped: it cannot start a line of its own or send terminal escapes. */
 static void text_diff(struct cbk_buf *b, const struct cbk_replay_diff *d)
 {
     cbk_buf_adds(b, d->note ? "  note: " : "  ");
-    if (d->pointer[0])
-        cbk_buf_addf(b, "%s: ", d->pointer);
-    cbk_buf_addf(b, "%s\n", d->message);
+    if (d->pointer[0]) {
+        cbk_buf_add_printable(b, d->pointer, strlen(d->pointer));
+        cbk_buf_adds(b, ": ");
+    }
+    cbk_buf_add_printable(b, d->message, strlen(d->message));
+    cbk_buf_addc(b, '\n');
 }
 
 static void text_result(struct cbk_buf *b, const struct cbk_replay_result *x)
 {
-    cbk_buf_addf(b, "exchange %zu %s: %s\n", x->exchange, x->operation,
-                 x->matched ? "ok" : "MISMATCH");
+    cbk_buf_addf(b, "exchange %zu ", x->exchange);
+    cbk_buf_add_printable(b, x->operation, strlen(x->operation));
+    cbk_buf_addf(b, ": %s\n", x->matched ? "ok" : "MISMATCH");
     /* the differences first, then the notes */
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < x->diffs.nr; i++)

@@ -971,13 +971,9 @@ static bool query_decode(struct cbk_buf *b, const char *q)
     }
 }
 
-static bool is_loopback(struct MHD_Connection *c)
+/* Whether 'sa' is a loopback address: 127.0.0.0/8, ::1 or ::ffff:127.x.y.z. */
+static bool sockaddr_is_loopback(const struct sockaddr *sa)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (!ci || !ci->client_addr)
-        return false;
-    const struct sockaddr *sa = ci->client_addr;
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
         return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
@@ -990,6 +986,29 @@ static bool is_loopback(struct MHD_Connection *c)
             return in6->sin6_addr.s6_addr[12] == 127;
     }
     return false;
+}
+
+static bool is_loopback(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return ci && ci->client_addr && sockaddr_is_loopback(ci->client_addr);
+}
+
+bool cbk_httpd_host_is_loopback(const char *host)
+{
+    struct addrinfo hints, *ai = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    if (!host || !*host || getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai)
+        return false;
+    bool all = true;
+    for (const struct addrinfo *p = ai; p && all; p = p->ai_next)
+        all = sockaddr_is_loopback(p->ai_addr);
+    freeaddrinfo(ai);
+    return all;
 }
 
 /* The request is complete: have the handler decide the answer (into st->ans). */

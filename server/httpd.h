@@ -41,6 +41,12 @@ struct cbk_httpd_config {
  */
 enum cbk_code cbk_httpd_start(const struct cbk_httpd_config *cfg, struct cbk_httpd **out,
                               unsigned *port, struct cbk_diags *diags);
+/*
+ * Whether every address 'host' resolves to (as cbk_httpd_start() resolves the address it binds)
+ * is a loopback address: 127.0.0.0/8, ::1 or ::ffff:127.x.y.z. False when 'host' does not
+ * resolve. ("0.0.0.0" and "::" mean every interface: not loopback.)
+ */
+bool cbk_httpd_host_is_loopback(const char *host);
 /* Release parked answers, stop serving, close connections, free. Accepts NULL. */
 void cbk_httpd_stop(struct cbk_httpd *h);
 

@@ -19,7 +19,7 @@ extern "C" {
 
 struct cbk_recorder_config {
     const struct cbk_spec *spec;                         /* borrowed */
-    const char *host;                                    /* default 127.0.0.1 */
+    const char *host;                                    /* default 127.0.0.1; see allow_remote */
     unsigned port;                                       /* 0: a free port */
     const char *upstream;                                /* base URL of the real service */
     const char *region;                                  /* signing region */
@@ -35,13 +35,30 @@ struct cbk_recorder_config {
     size_t nredact_pointers;
     const char *const *redact_patterns; /* PCRE2 patterns on values to redact */
     size_t nredact_patterns;
-    void (*log)(void *ctx, const char *msg); /* upstream failures and the like; may be NULL */
+    /* upstream failures, refused request-targets, values redacted because a pattern could not
+     * be evaluated, bodies cut where they stop being JSON; may be NULL. 'msg' is one line and
+     * may hold text a client sent (a path): escape it before printing it. */
+    void (*log)(void *ctx, const char *msg);
     void *log_ctx;
+    /* Listen on a 'host' that is not loopback (cbk_recorder_host_is_loopback()): whoever can
+     * reach it gets requests signed with the operator's credentials. Refused unless true. */
+    bool allow_remote;
 };
 
 struct cbk_recorder;
 
-/* Open the cassette (per 'mode') and compile the redaction rules. */
+/*
+ * Whether every address 'host' resolves to is a loopback address (127.0.0.0/8, ::1); NULL is
+ * the default 127.0.0.1: true. "0.0.0.0", "::", other addresses and names that do not resolve:
+ * false.
+ */
+bool cbk_recorder_host_is_loopback(const char *host);
+
+/*
+ * Open the cassette (per 'mode') and compile the redaction rules. CBK_E_USAGE, with the reason
+ * in 'diags', for an upstream that is not scheme://host[:port] (no user, path, query) and for
+ * a host that is not loopback unless cfg->allow_remote.
+ */
 enum cbk_code cbk_recorder_new(const struct cbk_recorder_config *cfg, struct cbk_recorder **out,
                                struct cbk_diags *diags);
 /* Serve on loopback; *port gets the bound port. */

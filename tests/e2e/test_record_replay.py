@@ -598,10 +598,16 @@ class SecretsTest(MockTestCase):
         self.assertEqual(len(sent), 2)
         self.assertEqual(len(got), 2)
 
-        # the upstream did get everything (redaction is for the file only)
+        # the upstream did get everything (redaction is for the file only: the answer echoed
+        # the environment above); its journal shows the body with the members the spec marks
+        # sensitive redacted, every other byte as sent
         up = upstream.settled_requests()["requests"]
         self.assertEqual([e["status"] for e in up], [200, 200])
-        self.assertEqual(up[0]["body"].encode(), sent[0])
+        shown = sent[0]
+        for v in (self.ENV_VALUE, "also-sensitive-per-spec"):
+            shown = shown.replace(json.dumps(v).encode(), json.dumps(REDACTED).encode())
+        self.assertNotEqual(shown, sent[0])
+        self.assertEqual(up[0]["body"].encode(), shown)
 
         data = file_bytes(cassette)
         secrets = [SECRET, TOKEN, self.PATTERN_VALUE, self.POINTER_VALUE, self.HEADER_VALUE,

@@ -202,6 +202,46 @@ static void buf_json_string_limit(void **state)
     }
 }
 
+/* Text from outside, made printable: no line breaks, no terminal escapes (issue 9, section 8). */
+static void buf_printable(void **state)
+{
+    (void)state;
+#define P(in, want)                                                                                \
+    {                                                                                              \
+        in, sizeof(in) - 1, want                                                                   \
+    }
+    static const struct {
+        const char *in;
+        size_t len;
+        const char *want;
+    } cases[] = {
+        P("/plain/path?x=1", "/plain/path?x=1"),
+        P("/\r\ncbkit: error: forged", "/\\r\\ncbkit: error: forged"),
+        P("a\tb\x1b[31mred\x7f", "a\\tb\\x1b[31mred\\x7f"),
+        P("nul\0byte", "nul\\x00byte"),
+        P("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+        P("c1 \xc2\x9b"
+          "31m",
+          "c1 \\xc2\\x9b31m"),                                            /* U+009B: C1 CSI */
+        P("bad \xff\xc3 \xed\xa0\x80", "bad \\xff\\xc3 \\xed\\xa0\\x80"), /* not UTF-8 */
+        P("cut \xe2\x82", "cut \\xe2\\x82"),
+        P("back\\slash", "back\\slash"),
+    };
+#undef P
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(cases); i++) {
+        struct cbk_buf b = CBK_BUF_INIT(1 << 10);
+        assert_int_equal(cbk_buf_add_printable(&b, cases[i].in, cases[i].len), CBK_OK);
+        assert_string_equal(cbk_buf_str(&b), cases[i].want);
+        cbk_buf_release(&b);
+    }
+    /* over the limit: the buffer as it was */
+    struct cbk_buf b = CBK_BUF_INIT(8);
+    cbk_buf_adds(&b, "ab");
+    assert_int_equal(cbk_buf_add_printable(&b, "x\ny\nz", 5), CBK_E_LIMIT);
+    assert_string_equal(cbk_buf_str(&b), "ab");
+    cbk_buf_release(&b);
+}
+
 /* ---- core/jsonptr ------------------------------------------------------------------------- */
 
 static void ptr_push_pop(void **state)
@@ -840,6 +880,7 @@ int main(void)
         cmocka_unit_test(buf_truncate_reset_detach),
         cmocka_unit_test(buf_json_string_escaping),
         cmocka_unit_test(buf_json_string_limit),
+        cmocka_unit_test(buf_printable),
         cmocka_unit_test(ptr_push_pop),
         cmocka_unit_test(ptr_rfc6901_escaping),
         cmocka_unit_test(strtab_lookup),

@@ -8,7 +8,12 @@
  *    string values, the credentials anywhere inside a string, whole objects and arrays at a
  *    redacted pointer, bodies that are not JSON;
  *  - and every byte that is not redacted is the byte that came in (whitespace, member order,
- *    escapes, number spelling, duplicate members).
+ *    escapes, number spelling, duplicate members);
+ *  - issue 9: secrets used as member names; credentials JSON- or percent-escaped in text that is
+ *    not JSON and in headers; common credential headers (X-Api-Key, X-Auth-Token, names with
+ *    "token", "secret", ...); patterns the engine cannot evaluate (match limit) redact and are
+ *    counted, and "tok-" + 6,000 a's matches '^tok-(?:a|b)*$'; JSON cut short loses its tail
+ *    where the rules need its structure; findings quote [REDACTED], not what the body hides.
  */
 #include "core/setup.h"
 
@@ -80,9 +85,11 @@ static void check_body(const struct cbk_redactor *r, const char *opname, bool re
                        const char *in, size_t in_len, const char *want, size_t want_len)
 {
     size_t out_len = 12345;
-    bool red = true;
+    struct cbk_redact_info info;
+    memset(&info, 0, sizeof info);
     const char *out = cbk_redact_body(r, opname ? op(opname) : NULL, response, in, in_len, &out_len,
-                                      &arena, &red);
+                                      &arena, &info);
+    bool red = info.redacted;
     if (out_len != want_len || memcmp(out, want, want_len) != 0)
         fail_msg("redacted %s %s body\n  in:   %.*s\n  got:  %.*s\n  want: %.*s",
                  opname ? opname : "(no operation)", response ? "response" : "request", (int)in_len,
@@ -114,22 +121,35 @@ static void headers_default_names(void **state)
         "set-cookie",
         "Proxy-Authorization",
         "PROXY-authorization",
+        /* common credential headers (issue 9) */
+        "X-Api-Key",
+        "x-api-key",
+        "X-Auth-Token",
+        "x-AUTH-token",
+        /* and any name that says it carries one */
+        "X-Access-Token",
+        "X-Vault-Token",
+        "X-Client-Secret",
+        "Api-Key",
+        "X-Password",
+        "X-Csrf-Token",
+        "X-Session-Id",
+        "Authorization-Hint",
+        "X-Cookie-Jar",
     };
     for (size_t i = 0; i < CBK_ARRAY_SIZE(secret_names); i++)
-        assert_string_equal(cbk_redact_header(r, secret_names[i], "anything at all", &arena),
+        assert_string_equal(cbk_redact_header(r, secret_names[i], "anything at all", &arena, NULL),
                             "[REDACTED]");
     static const char *const kept[][2] = {
         {"Content-Type", "application/x-amz-json-1.1"},
         {"X-Amz-Target", "CodeBuild_20161006.StopBuild"},
         {"X-Amz-Date", "20260101T000000Z"},
         {"User-Agent", "Boto3/1.26.27 Python/3.11.2"},
-        {"Authorization-Hint", "not the header"},
-        {"X-Cookie-Jar", "not a cookie header"},
         {"x-amzn-RequestId", "003a4868-aab7-4288-867d-027c23a66c42"},
         {"X-Empty", ""},
     };
     for (size_t i = 0; i < CBK_ARRAY_SIZE(kept); i++)
-        assert_ptr_equal(cbk_redact_header(r, kept[i][0], kept[i][1], &arena), kept[i][1]);
+        assert_ptr_equal(cbk_redact_header(r, kept[i][0], kept[i][1], &arena, NULL), kept[i][1]);
     cbk_redactor_free(r);
 }
 
@@ -139,22 +159,24 @@ static void headers_user_names_and_values(void **state)
     static const char *const names[] = {"X-Api-Key", "x-CUSTOM-secret"};
     static const char *const patterns[] = {"ghp_[A-Za-z0-9]{8,}"};
     struct cbk_redactor *r = make(names, 2, NULL, 0, patterns, 1);
-    assert_string_equal(cbk_redact_header(r, "X-Api-Key", "k", &arena), "[REDACTED]");
-    assert_string_equal(cbk_redact_header(r, "x-api-key", "k", &arena), "[REDACTED]");
-    assert_string_equal(cbk_redact_header(r, "X-Custom-Secret", "k", &arena), "[REDACTED]");
-    const char *v = "X-Api-Key-Id";
-    assert_ptr_equal(cbk_redact_header(r, "X-Api-Key-Id", v, &arena), v);
+    assert_string_equal(cbk_redact_header(r, "X-Api-Key", "k", &arena, NULL), "[REDACTED]");
+    assert_string_equal(cbk_redact_header(r, "x-api-key", "k", &arena, NULL), "[REDACTED]");
+    assert_string_equal(cbk_redact_header(r, "X-Custom-Secret", "k", &arena, NULL), "[REDACTED]");
+    const char *v = "X-Custom-Secretary";
+    assert_string_equal(cbk_redact_header(r, "X-Custom-Secretary", v, &arena, NULL), "[REDACTED]");
+    v = "X-Custom";
+    assert_ptr_equal(cbk_redact_header(r, "X-Custom", v, &arena, NULL), v);
     /* values: the credentials anywhere in them, and the patterns */
-    assert_string_equal(cbk_redact_header(r, "X-Note", "prefix " SECRET " suffix", &arena),
+    assert_string_equal(cbk_redact_header(r, "X-Note", "prefix " SECRET " suffix", &arena, NULL),
                         "[REDACTED]");
-    assert_string_equal(cbk_redact_header(r, "X-Note", TOKEN, &arena), "[REDACTED]");
-    assert_string_equal(cbk_redact_header(r, "X-Note", "token ghp_abcdefgh1234", &arena),
+    assert_string_equal(cbk_redact_header(r, "X-Note", TOKEN, &arena, NULL), "[REDACTED]");
+    assert_string_equal(cbk_redact_header(r, "X-Note", "token ghp_abcdefgh1234", &arena, NULL),
                         "[REDACTED]");
     v = "token ghp_short";
-    assert_ptr_equal(cbk_redact_header(r, "X-Note", v, &arena), v);
+    assert_ptr_equal(cbk_redact_header(r, "X-Note", v, &arena, NULL), v);
     /* a part of the secret is not the secret */
     v = "wJalrXUtnFEMI";
-    assert_ptr_equal(cbk_redact_header(r, "X-Note", v, &arena), v);
+    assert_ptr_equal(cbk_redact_header(r, "X-Note", v, &arena, NULL), v);
     cbk_redactor_free(r);
 }
 
@@ -200,7 +222,7 @@ static void bad_rules_are_usage_errors(void **state)
     assert_int_equal(d.nr, 0);
     BODY(r, "StopBuild", false, "{\"id\":\"ab:ab\"}", "{\"id\":\"ab:ab\"}");
     const char *v = "abab";
-    assert_ptr_equal(cbk_redact_header(r, "X-Note", v, &arena), v);
+    assert_ptr_equal(cbk_redact_header(r, "X-Note", v, &arena, NULL), v);
     cbk_redactor_free(r);
 }
 
@@ -334,8 +356,8 @@ static void user_patterns(void **state)
          "{\"projectName\":\"p\",\"sourceVersion\":" R ","
          "\"buildspecOverride\":" R ",\"debugSessionEnabled\":false,"
          "\"sourceLocationOverride\":\"x AKIAABCDEFGHIJKLMNOP\",\"imageOverride\":" R ","
-         "\"environmentVariablesOverride\":[{\"name\":" R ",\"value\":" R "}],"
-         "\"ghp_abcdefgh1\":1234567890}");
+         "\"environmentVariablesOverride\":[{\"name\":" R ",\"value\":" R "}]," R
+         ":1234567890}"); /* a key matching a pattern goes too (issue 9) */
     /* patterns see the decoded string: an escaped match is a match */
     BODY(r, "StopBuild", false, "{\"id\":\"\\u0067hp_abcdefgh1\"}", "{\"id\":" R "}");
     /* in answers too */
@@ -378,7 +400,8 @@ static void not_json(void **state)
     BODY(r, "StopBuild", false, "{\"id\":", "{\"id\":");
     /* text with one: no structure to go by, the whole body goes */
     BODY(r, "StopBuild", true, "error: key " SECRET " rejected", "[REDACTED]");
-    BODY(r, "StopBuild", false, "{\"id\":\"" TOKEN "\"", "[REDACTED]");
+    /* JSON cut short: what was complete is redacted in place */
+    BODY(r, "StopBuild", false, "{\"id\":\"" TOKEN "\"", "{\"id\":" R);
     BODY(r, "StopBuild", true, "token=ghp_abcdefgh1234", "[REDACTED]");
     /* bytes that are not UTF-8 do not hide a secret from the patterns or the credentials */
     const char bin1[] = "\xff\xfe secret ghp_abcdefgh1234 \x80";
@@ -389,11 +412,12 @@ static void not_json(void **state)
     check_body(r, "StopBuild", true, bin3, sizeof bin3 - 1, bin3, sizeof bin3 - 1);
     /* an empty body */
     size_t n = 7;
-    bool red = true;
+    struct cbk_redact_info info;
+    memset(&info, 0, sizeof info);
     const char *e = "";
-    assert_ptr_equal(cbk_redact_body(r, op("StopBuild"), false, e, 0, &n, &arena, &red), e);
+    assert_ptr_equal(cbk_redact_body(r, op("StopBuild"), false, e, 0, &n, &arena, &info), e);
     assert_int_equal(n, 0);
-    assert_false(red);
+    assert_false(info.redacted);
     cbk_redactor_free(r);
 }
 
@@ -440,6 +464,172 @@ static void the_rest_is_byte_identical(void **state)
     cbk_redactor_free(r);
 }
 
+/* ---- issue 9: what got past redaction ------------------------------------------------------- */
+
+/* A credential used as a member name, in requests and answers: the name goes, the rest stays. */
+static void secret_keys(void **state)
+{
+    (void)state;
+    static const char *const patterns[] = {"^tok-[a-z]+$"};
+    struct cbk_redactor *r = make(NULL, 0, NULL, 0, patterns, 1);
+    BODY(r, "StopBuild", false, "{\"id\":\"b:1\",\"" SECRET "\":\"v\"}",
+         "{\"id\":\"b:1\"," R ":\"v\"}");
+    BODY(r, "StopBuild", true, "{\"build\":{\"" TOKEN "\":{\"x\":1},\"tok-abc\":2,\"id\":\"b:1\"}}",
+         "{\"build\":{" R ":{\"x\":1}," R ":2,\"id\":\"b:1\"}}");
+    /* escaped in the key: still the credential */
+    BODY(r, "StopBuild", false, "{\"wJalrXUtnFEMI\\/K7MDENG+bPxRfiCYEXAMPLEKEY\":1}", "{" R ":1}");
+    /* what was replaced is told */
+    struct cbk_redact_info info;
+    memset(&info, 0, sizeof info);
+    size_t n;
+    const char *in = "{\"" SECRET "\":\"v\",\"ok\":\"" TOKEN "\"}";
+    cbk_redact_body(r, op("StopBuild"), false, in, strlen(in), &n, &arena, &info);
+    assert_true(info.redacted);
+    assert_int_equal(info.nkeys, 1);
+    assert_string_equal(info.keys[0], SECRET);
+    assert_int_equal(info.npointers, 2);
+    assert_string_equal(info.pointers[0], "/wJalrXUtnFEMI~1K7MDENG+bPxRfiCYEXAMPLEKEY");
+    assert_string_equal(info.pointers[1], "/ok");
+    cbk_redactor_free(r);
+}
+
+/* Text that is not JSON, holding the secret with JSON ("\/") or URL ("%2F") escapes. */
+static void escaped_secrets_in_text(void **state)
+{
+    (void)state;
+    struct cbk_redactor *r = plain();
+    BODY(r, "StopBuild", true, "error: key wJalrXUtnFEMI\\/K7MDENG+bPxRfiCYEXAMPLEKEY rejected",
+         "[REDACTED]");
+    BODY(r, "StopBuild", true, "key=wJalrXUtnFEMI%2FK7MDENG%2BbPxRfiCYEXAMPLEKEY&x=1",
+         "[REDACTED]");
+    BODY(r, "StopBuild", true, "k=wJalrXUtnFEMI\\u002fK7MDENG+bPxRfiCYEXAMPLEKEY", "[REDACTED]");
+    /* both at once: a JSON string holding a URL */
+    BODY(r, "StopBuild", true, "u=\"https://x/?k=wJalrXUtnFEMI%2FK7MDENG+bPxRfiCYEXAMPLEKEY\"",
+         "[REDACTED]");
+    /* in a JSON value, percent-encoded */
+    BODY(r, "StopBuild", false,
+         "{\"id\":\"https://h/?s=wJalrXUtnFEMI%2fK7MDENG%2bbPxRfiCYEXAMPLEKEY\"}",
+         "{\"id\":" R "}");
+    /* in a header value */
+    assert_string_equal(
+        cbk_redact_header(r, "X-Note", "wJalrXUtnFEMI\\/K7MDENG+bPxRfiCYEXAMPLEKEY", &arena, NULL),
+        "[REDACTED]");
+    /* escapes alone are not a secret */
+    BODY(r, "StopBuild", true, "a\\/b %2F \\u0041 \\", "a\\/b %2F \\u0041 \\");
+    cbk_redactor_free(r);
+}
+
+/* A pattern the engine cannot evaluate on a value redacts it (fail closed), and says so. */
+static void pattern_engine_errors_redact(void **state)
+{
+    (void)state;
+    /* catastrophic backtracking: the match limit ends it with an error, not a "no" */
+    static const char *const patterns[] = {"^(a+)+$", "^tok-(?:a|b)*$"};
+    struct cbk_redactor *r = make(NULL, 0, NULL, 0, patterns, 2);
+    struct cbk_buf in = CBK_BUF_INIT((size_t)1 << 20), want = CBK_BUF_INIT((size_t)1 << 20);
+    cbk_buf_adds(&in, "{\"id\":\"");
+    for (int i = 0; i < 40; i++)
+        cbk_buf_addc(&in, 'a');
+    cbk_buf_adds(&in, "!\",\"ok\":\"b:1\"}");
+    struct cbk_redact_info info;
+    memset(&info, 0, sizeof info);
+    size_t n;
+    const char *out = cbk_redact_body(r, op("StopBuild"), false, in.ptr, in.len, &n, &arena, &info);
+    assert_string_equal(out, "{\"id\":" R ",\"ok\":\"b:1\"}");
+    assert_true(info.redacted);
+    assert_int_equal(info.engine_errors, 1);
+    assert_non_null(info.engine_why);
+    assert_non_null(strstr(info.engine_why, "pattern '^(a+)+$' could not be evaluated ("));
+    /* the same value in a header */
+    memset(&info, 0, sizeof info);
+    assert_string_equal(cbk_redact_header(r, "X-Note", in.ptr + 7, &arena, &info), "[REDACTED]");
+    assert_int_equal(info.engine_errors, 1);
+    /* "tok-" and 6,000 a's: PCRE2's default JIT stack gave up on it; it must match (and so be
+     * redacted), not read as "no match" */
+    cbk_buf_reset(&in);
+    cbk_buf_adds(&in, "{\"id\":\"tok-");
+    for (int i = 0; i < 6000; i++)
+        cbk_buf_addc(&in, 'a');
+    cbk_buf_adds(&in, "\"}");
+    cbk_buf_adds(&want, "{\"id\":" R "}");
+    check_body(r, "StopBuild", false, in.ptr, in.len, want.ptr, want.len);
+    cbk_buf_release(&in);
+    cbk_buf_release(&want);
+    cbk_redactor_free(r);
+}
+
+/* JSON that stops being JSON where the rules need its structure: the rest goes. */
+static void cut_bodies(void **state)
+{
+    (void)state;
+    struct cbk_redactor *r = plain();
+    struct cbk_redact_info info;
+    memset(&info, 0, sizeof info);
+    size_t n;
+    /* a sensitive member's value cut short (the mock's journal keeps the first N bytes) */
+    const char *in = "{\"projectName\":\"p\",\"environmentVariablesOverride\":[{\"name\":\"A\","
+                     "\"value\":\"sec";
+    const char *out =
+        cbk_redact_body(r, op("StartBuildBatch"), false, in, strlen(in), &n, &arena, &info);
+    assert_string_equal(out, "{\"projectName\":\"p\",\"environmentVariablesOverride\":[{\"name\":"
+                             "\"A\",\"value\"[REDACTED]");
+    assert_true(info.cut);
+    assert_int_equal(info.cut_at, strlen("{\"projectName\":\"p\",\"environmentVariablesOverride\":"
+                                         "[{\"name\":\"A\",\"value\""));
+    /* a complete sensitive value before the damage is redacted in place */
+    BODY(r, "StartBuildBatch", false,
+         "{\"environmentVariablesOverride\":[{\"name\":\"A\",\"value\":\"s\"}],\"x\": oops",
+         "{\"environmentVariablesOverride\":[{\"name\":\"A\",\"value\":" R "}],\"x\"[REDACTED]");
+    /* an operation without sensitive members keeps a damaged tail without secrets */
+    BODY(r, "StopBuild", false, "{\"id\":\"b:1\", oops", "{\"id\":\"b:1\", oops");
+    /* ... and loses one that holds a secret */
+    BODY(r, "StopBuild", false, "{\"id\":\"b:1\", " SECRET, "{\"id\":\"b:1\"[REDACTED]");
+    cbk_redactor_free(r);
+}
+
+/* Findings that quote what the body hides. */
+static void findings(void **state)
+{
+    (void)state;
+    static const char *const patterns[] = {"^tok-[a-z]+$"};
+    struct cbk_redactor *r = make(NULL, 0, NULL, 0, patterns, 1);
+    const char *path, *msg;
+    /* a sensitive member (no body needed: the spec says so) */
+    assert_true(cbk_redact_finding(r, op("StartBuildBatch"), false, NULL,
+                                   "/environmentVariablesOverride/0/value", "\"hunter2\"",
+                                   "value \"hunter2\" is too long", &arena, &path, &msg));
+    assert_string_equal(path, "/environmentVariablesOverride/0/value");
+    assert_string_equal(msg, "value \"[REDACTED]\" is too long");
+    /* a value the body redacted (a pattern, a credential) */
+    const char *in = "{\"id\":\"tok-abc\",\"n\":\"" SECRET "\"}";
+    struct cbk_redact_info info;
+    memset(&info, 0, sizeof info);
+    size_t n;
+    cbk_redact_body(r, op("StopBuild"), false, in, strlen(in), &n, &arena, &info);
+    assert_true(cbk_redact_finding(r, op("StopBuild"), false, &info, "/id", "\"tok-abc\"",
+                                   "value \"tok-abc\" is not one of: A, B", &arena, &path, &msg));
+    assert_string_equal(msg, "value \"[REDACTED]\" is not one of: A, B");
+    /* a redacted key: in the pointer and in the message */
+    assert_true(cbk_redact_finding(
+        r, op("StopBuild"), false, &info, "/wJalrXUtnFEMI~1K7MDENG+bPxRfiCYEXAMPLEKEY",
+        "\"" SECRET "\"", "unknown member \"" SECRET "\" in StopBuildInput", &arena, &path, &msg));
+    assert_string_equal(path, "/[REDACTED]");
+    assert_string_equal(msg, "unknown member \"[REDACTED]\" in StopBuildInput");
+    /* a message quoting a credential it should not: replaced whole */
+    assert_true(cbk_redact_finding(r, NULL, false, NULL, "/x", NULL, "saw " TOKEN " here", &arena,
+                                   &path, &msg));
+    assert_string_equal(msg, "[REDACTED] (the message quoted a secret)");
+    /* nothing to hide: the very same strings */
+    const char *p0 = "/id", *m0 = "value \"b:1\" is fine";
+    assert_false(cbk_redact_finding(r, op("StopBuild"), false, &info, "/n2", "\"b:1\"", m0, &arena,
+                                    &path, &msg));
+    assert_false(cbk_redact_finding(r, op("StopBuild"), false, NULL, p0, "\"b:1\"", m0, &arena,
+                                    &path, &msg));
+    assert_ptr_equal(path, p0);
+    assert_ptr_equal(msg, m0);
+    cbk_redactor_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +643,11 @@ int main(void)
         cmocka_unit_test(literal_credentials),
         cmocka_unit_test(not_json),
         cmocka_unit_test(the_rest_is_byte_identical),
+        cmocka_unit_test(secret_keys),
+        cmocka_unit_test(escaped_secrets_in_text),
+        cmocka_unit_test(pattern_engine_errors_redact),
+        cmocka_unit_test(cut_bodies),
+        cmocka_unit_test(findings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

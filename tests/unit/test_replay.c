@@ -528,8 +528,12 @@ static void run_option_errors(void **state)
     struct cbk_replay_opts o = CBK_REPLAY_OPTS_INIT;
     struct cbk_replay *r = (struct cbk_replay *)1;
     struct cbk_diags d = CBK_DIAGS_INIT;
-    static const char *const bad_targets[] = {"127.0.0.1:1", "ftp://x", "http://", "http:///x",
-                                              "http://a b"};
+    /* not http(s), no host, spaces; and (issue 9) anything but scheme://host[:port]: a user
+     * name or password would move the host ("http://h:1@evil"), a path, a query, a fragment */
+    static const char *const bad_targets[] = {
+        "127.0.0.1:1",     "ftp://x",         "http://",        "http:///x",
+        "http://a b",      "http://h:1@evil", "http://u:p@h:1", "http://h:1/prefix",
+        "http://h:1/?q=1", "http://h:1#frag", "http://h:1?",    "https://h\r\n:1"};
     for (size_t i = 0; i < CBK_ARRAY_SIZE(bad_targets); i++) {
         o.target = bad_targets[i];
         assert_int_equal(cbk_replay_run(spec, c, &o, &r, &d), CBK_E_USAGE);
