@@ -9,6 +9,7 @@
 #include "cbkit/validate.h"
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/jsonq.h"
 #include "core/timefmt.h"
 #include "core/yaml.h"
@@ -1044,8 +1045,7 @@ enum cbk_code cbk_scenario_load_buffer(const struct cbk_spec *spec, const char *
     if (!file)
         file = "<scenario>";
     if (len > SCENARIO_MAX_BYTES) {
-        cbk_diags_addf(diags, CBK_E_LIMIT, CBK_SEV_ERROR, file, 0, 0, NULL,
-                       "scenario is larger than %zu bytes", SCENARIO_MAX_BYTES);
+        cbk_file_too_large(diags, file, "scenario", SCENARIO_MAX_BYTES);
         return CBK_E_LIMIT;
     }
     struct cbk_ydoc *doc = NULL;
@@ -1083,28 +1083,11 @@ enum cbk_code cbk_scenario_load_file(const struct cbk_spec *spec, const char *pa
                                      struct cbk_scenario **out, struct cbk_diags *diags)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL, "cannot open '%s': %s",
-                       path, strerror(errno));
-        return CBK_E_IO;
-    }
-    struct cbk_buf b = CBK_BUF_INIT(SCENARIO_MAX_BYTES + 1);
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (cbk_buf_add(&b, tmp, n) != CBK_OK)
-            break;
-    bool bad = ferror(f);
-    int err = errno;
-    fclose(f);
-    if (bad) {
-        cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL, "cannot read '%s': %s",
-                       path, strerror(err));
-        cbk_buf_release(&b);
-        return CBK_E_IO;
-    }
-    enum cbk_code rc = cbk_scenario_load_buffer(spec, cbk_buf_str(&b), b.len, path, out, diags);
-    cbk_buf_release(&b);
+    char *buf = NULL;
+    size_t len = 0;
+    enum cbk_code rc = cbk_file_read(path, SCENARIO_MAX_BYTES, "scenario", &buf, &len, diags);
+    if (rc == CBK_OK)
+        rc = cbk_scenario_load_buffer(spec, buf, len, path, out, diags);
+    free(buf);
     return rc;
 }

@@ -679,7 +679,8 @@ static void load(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk_
     if (rc == CBK_OK) {
         cbk_jsonw_kbool(&w, "loaded", true);
     } else {
-        cbk_jsonw_kstr(&w, "error", "the scenario is not valid");
+        cbk_jsonw_kstr(&w, "error",
+                       rc == CBK_E_LIMIT && d.nr ? d.v[0].message : "the scenario is not valid");
         cbk_jsonw_key(&w, "errors");
         cbk_jsonw_arr(&w);
         for (size_t i = 0; i < d.nr; i++) {
@@ -695,7 +696,8 @@ static void load(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk_
         cbk_jsonw_end_arr(&w);
     }
     cbk_jsonw_end_obj(&w);
-    json_answer(ans, a, rc == CBK_OK ? 200 : 400, &b);
+    /* a scenario over its own size limit (when --max-body allows more) is too large too */
+    json_answer(ans, a, rc == CBK_OK ? 200 : rc == CBK_E_LIMIT ? 413 : 400, &b);
     cbk_buf_release(&b);
     cbk_diags_release(&d);
 }

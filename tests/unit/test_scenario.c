@@ -1396,7 +1396,8 @@ static void bad_files(void **state)
     char *buf = malloc(big);
     assert_non_null(buf);
     memset(buf, '#', big);
-    static const struct xdiag want_big[] = {{0, 0, "", "scenario is larger than 16777216 bytes"}};
+    static const struct xdiag want_big[] = {
+        {0, 0, "", "the scenario is larger than the limit of 16 MiB (16777216 bytes)"}};
     expect_diags_code("big.yaml", buf, big, CBK_E_LIMIT, want_big, 1);
     free(buf);
 
@@ -1410,6 +1411,72 @@ static void bad_files(void **state)
     assert_string_equal(d.v[0].message,
                         "cannot open '/nonexistent/x.yaml': No such file or directory");
     cbk_diags_release(&d);
+}
+
+/*
+ * Write a scenario file of exactly 'size' bytes: rule 'one', '#' comment lines, and rule 'two'
+ * as the last line, past the first 16 MiB when size is over the limit. Returns its path
+ * (static storage).
+ */
+static const char *write_padded_scenario(size_t size)
+{
+    static char path[512];
+    const char *base = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/cbk-test-scenario-XXXXXX", base && *base ? base : "/tmp");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char head[] = "scenario: padded\nrules:\n  - {name: one, then: S}\n";
+    static const char tail[] = "  - {name: two, then: S}\n";
+    char *buf = malloc(size);
+    assert_non_null(buf);
+    size_t fill = size - (sizeof head - 1) - (sizeof tail - 1);
+    memcpy(buf, head, sizeof head - 1);
+    char *p = buf + sizeof head - 1;
+    memset(p, '#', fill);
+    for (size_t i = 1023; i < fill; i += 1024)
+        p[i] = '\n'; /* comment lines of 1 KiB; the last one ends right before the tail */
+    p[fill - 1] = '\n';
+    memcpy(p + fill, tail, sizeof tail - 1);
+    size_t off = 0;
+    while (off < size) {
+        ssize_t w = write(fd, buf + off, size - off);
+        assert_true(w > 0);
+        off += (size_t)w;
+    }
+    close(fd);
+    free(buf);
+    return path;
+}
+
+/*
+ * A scenario file over 16 MiB is an error naming the limit, not the first 16 MiB read as if
+ * they were the file (issue 9: 'scenario lint' said "ok, 1 rule" for a file with 2).
+ */
+static void big_files(void **state)
+{
+    (void)state;
+    const size_t limit = (size_t)16 << 20;
+    /* exactly at the limit: both rules */
+    const char *path = write_padded_scenario(limit);
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_scenario *s = NULL;
+    assert_int_equal(cbk_scenario_load_file(spec, path, &s, &d), CBK_OK);
+    assert_int_equal(cbk_scenario_rule_count(s), 2);
+    cbk_scenario_free(s);
+    cbk_diags_release(&d);
+    unlink(path);
+    /* a little over it: refused, the limit named */
+    path = write_padded_scenario(limit + 100);
+    s = (struct cbk_scenario *)&d;
+    assert_int_equal(cbk_scenario_load_file(spec, path, &s, &d), CBK_E_LIMIT);
+    assert_null(s);
+    assert_int_equal(d.nr, 1);
+    assert_int_equal(d.v[0].code, CBK_E_LIMIT);
+    assert_string_equal(d.v[0].file, path);
+    assert_string_equal(d.v[0].message,
+                        "the scenario is larger than the limit of 16 MiB (16777216 bytes)");
+    cbk_diags_release(&d);
+    unlink(path);
 }
 
 /* ======================================================================================== */
@@ -2388,6 +2455,37 @@ static void rt_admin_routes(void **state)
     assert_string_equal(sat(c.doc, "/errors/0/message"),
                         "the scenario is empty (expected a mapping with 'scenario' and 'rules')");
     call_done(&c);
+    /* a body the server did not keep (over --max-body): 413, not "the scenario is empty" */
+    struct cbk_http_header jh[1] = {{"Content-Type", "application/json"}};
+    struct cbk_http_req big;
+    memset(&big, 0, sizeof big);
+    big.method = "POST";
+    big.path = "/__cbkit/scenarios";
+    big.headers = jh;
+    big.nheaders = 1;
+    big.body = "";
+    big.body_too_large = true;
+    big.body_size = (size_t)3 << 20;
+    big.peer_is_loopback = true;
+    cbk_arena_init(&c.arena, 8192);
+    cbk_mock_handle(m, &big, &c.ans, &c.arena);
+    assert_int_equal(c.ans.status, 413);
+    c.doc = parse(cbk_arena_strndup(&c.arena, c.ans.body, c.ans.body_len));
+    assert_string_equal(sat(c.doc, "/error"),
+                        "request body of 3145728 bytes exceeds the limit of 1048576 bytes "
+                        "(--max-body)");
+    call_done(&c);
+    /* a body the server kept (--max-body above 16 MiB) but over the scenario limit: 413 too */
+    size_t n = ((size_t)16 << 20) + 1;
+    char *huge = malloc(n + 1);
+    assert_non_null(huge);
+    memset(huge, '#', n);
+    huge[n] = '\0';
+    assert_int_equal(admin(m, &c, "POST", "/__cbkit/scenarios", huge), 413);
+    assert_string_equal(sat(c.doc, "/error"),
+                        "the scenario is larger than the limit of 16 MiB (16777216 bytes)");
+    call_done(&c);
+    free(huge);
     struct json_object *sc = scenarios(m);
     assert_int_equal(json_object_array_length(at(sc, "/scenarios")), 1);
     json_object_put(sc);
@@ -2745,6 +2843,7 @@ int main(void)
         cmocka_unit_test(bad_builds),
         cmocka_unit_test(bad_names),
         cmocka_unit_test(bad_files),
+        cmocka_unit_test(big_files),
         /* (c) */
         cmocka_unit_test(rt_throttle_then_generated),
         cmocka_unit_test(rt_error_statuses),
