@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/file.h"
+#include "core/hmap.h"
 #include "core/jsonq.h"
 #include "core/timefmt.h"
 #include "core/yaml.h"
@@ -1022,16 +1023,23 @@ static void load_top(struct ctx *c, const struct cbk_ynode *root)
                 load_rule(c, rules->items[i], i, &s->rules[s->nrules++]);
                 cbk_ypath_pop(&c->path, mi);
             }
-            for (size_t i = 0; i < s->nrules; i++)
-                for (size_t j = 0; j < i; j++)
-                    if (s->rules[i].name && s->rules[j].name && /* NULL: not a mapping */
-                        !strcmp(s->rules[i].name, s->rules[j].name)) {
-                        size_t mi = cbk_ypath_push_index(&c->path, i);
-                        cbk_y_error(&c->ck, rules->items[i], P(c), "rule name '%s' is used twice",
-                                    s->rules[i].name);
-                        cbk_ypath_pop(&c->path, mi);
-                        break;
-                    }
+            /* one hash probe per rule: a quadratic scan held a worker for seconds on an admin
+             * POST of 20,000 rules */
+            struct cbk_hmap seen = CBK_HMAP_INIT;
+            for (size_t i = 0; i < s->nrules; i++) {
+                const char *rn = s->rules[i].name; /* NULL: not a mapping */
+                if (!rn)
+                    continue;
+                size_t nl = strlen(rn);
+                if (cbk_hmap_key(&seen, rn, nl)) {
+                    size_t mi = cbk_ypath_push_index(&c->path, i);
+                    cbk_y_error(&c->ck, rules->items[i], P(c), "rule name '%s' is used twice", rn);
+                    cbk_ypath_pop(&c->path, mi);
+                } else {
+                    cbk_hmap_put(&seen, rn, nl, NULL);
+                }
+            }
+            cbk_hmap_release(&seen, NULL);
         }
         cbk_ypath_pop(&c->path, m);
     }
