@@ -130,13 +130,23 @@ static struct cbk_regex *compile(const char *pattern)
     return re;
 }
 
-/* Does the matcher hold for the document 'doc_json' (NULL: the body is not JSON)? */
+/* Does the matcher hold for the document 'doc_json' (NULL: the body is not JSON)? The engine
+ * must decide: an error fails the test. */
 static bool holds(const struct cbk_body_matcher *bm, const char *doc_json)
 {
     struct json_object *doc = doc_json ? parse(doc_json) : NULL;
-    bool r = cbk__scen_body_matches(bm, doc);
+    enum cbk_re_result r = cbk__scen_body_matches(bm, doc, NULL, 0);
     json_object_put(doc);
-    return r;
+    assert_int_not_equal(r, CBK_RE_ERROR);
+    return r == CBK_RE_MATCH;
+}
+
+/* Does the header matcher hold for 'value'? The same for headers. */
+static bool hholds(const struct cbk_header_matcher *hm, const char *value)
+{
+    enum cbk_re_result r = cbk__scen_header_matches(hm, value, NULL, 0);
+    assert_int_not_equal(r, CBK_RE_ERROR);
+    return r == CBK_RE_MATCH;
 }
 
 static void bm_release(struct cbk_body_matcher *bm)
@@ -281,6 +291,51 @@ static void match_regex(void **state)
     bm_release(&bm);
 }
 
+/*
+ * Regex engine errors are neither a match nor a non-match (issue 9: a scenario regex whose
+ * match hit the JIT stack or match limit was read as "no match", so the rule silently did not
+ * fire). A pattern that needs a deep JIT stack now matches request-sized values; a pattern
+ * that still fails (catastrophic backtracking: the match limit) reports CBK_RE_ERROR and why.
+ */
+static void match_regex_engine(void **state)
+{
+    (void)state;
+    /* "p:" + 5,000 a's: beyond PCRE2's default 32 KiB JIT stack */
+    struct cbk_buf doc = CBK_BUF_INIT(1 << 20);
+    cbk_buf_adds(&doc, "{\"id\":\"p:");
+    for (int i = 0; i < 5000; i++)
+        cbk_buf_addc(&doc, 'a');
+    cbk_buf_adds(&doc, "\"}");
+    struct cbk_body_matcher bm = bmatcher("/id", CBK_M_REGEX, NULL);
+    bm.re = compile("^p:(a|b)*$");
+    assert_true(holds(&bm, cbk_buf_str(&doc)));
+    bm_release(&bm);
+    cbk_buf_release(&doc);
+
+    /* catastrophic backtracking: the match limit, reported as an error with its reason */
+    bm = bmatcher("/id", CBK_M_REGEX, NULL);
+    bm.re = compile("^(a+)+$");
+    struct json_object *d = parse("{\"id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"}");
+    char why[128] = "";
+    assert_int_equal(cbk__scen_body_matches(&bm, d, why, sizeof why), CBK_RE_ERROR);
+    assert_non_null(strstr(why, "limit"));
+    json_object_put(d);
+    bm_release(&bm);
+
+    struct cbk_header_matcher hm;
+    memset(&hm, 0, sizeof hm);
+    hm.name = (char *)"X-Id";
+    hm.kind = CBK_M_REGEX;
+    hm.re = compile("^(a+)+$");
+    why[0] = '\0';
+    assert_int_equal(
+        cbk__scen_header_matches(&hm, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", why, sizeof why),
+        CBK_RE_ERROR);
+    assert_non_null(strstr(why, "limit"));
+    assert_true(hholds(&hm, "aaaa"));
+    cbk_regex_free(hm.re);
+}
+
 static void match_absent_present(void **state)
 {
     (void)state;
@@ -353,30 +408,30 @@ static void match_headers(void **state)
     hm.name = (char *)"User-Agent";
     hm.kind = CBK_M_EQUALS;
     hm.value = (char *)"Boto3/1.26.27";
-    assert_true(cbk__scen_header_matches(&hm, "Boto3/1.26.27"));
-    assert_false(cbk__scen_header_matches(&hm, "boto3/1.26.27"));
-    assert_false(cbk__scen_header_matches(&hm, "Boto3/1.26.27 Python/3.11"));
-    assert_false(cbk__scen_header_matches(&hm, ""));
-    assert_false(cbk__scen_header_matches(&hm, NULL));
+    assert_true(hholds(&hm, "Boto3/1.26.27"));
+    assert_false(hholds(&hm, "boto3/1.26.27"));
+    assert_false(hholds(&hm, "Boto3/1.26.27 Python/3.11"));
+    assert_false(hholds(&hm, ""));
+    assert_false(hholds(&hm, NULL));
 
     hm.kind = CBK_M_REGEX;
     hm.value = NULL;
     hm.re = compile("^Boto3/");
-    assert_true(cbk__scen_header_matches(&hm, "Boto3/1.26.27 Python/3.11.2 Botocore/1.29.27"));
-    assert_false(cbk__scen_header_matches(&hm, "aws-cli/2.9.19 Python/3.11.2"));
-    assert_false(cbk__scen_header_matches(&hm, "xBoto3/"));
-    assert_false(cbk__scen_header_matches(&hm, NULL));
+    assert_true(hholds(&hm, "Boto3/1.26.27 Python/3.11.2 Botocore/1.29.27"));
+    assert_false(hholds(&hm, "aws-cli/2.9.19 Python/3.11.2"));
+    assert_false(hholds(&hm, "xBoto3/"));
+    assert_false(hholds(&hm, NULL));
     cbk_regex_free(hm.re);
     hm.re = NULL;
 
     hm.kind = CBK_M_ABSENT;
-    assert_true(cbk__scen_header_matches(&hm, NULL));
-    assert_false(cbk__scen_header_matches(&hm, ""));
-    assert_false(cbk__scen_header_matches(&hm, "x"));
+    assert_true(hholds(&hm, NULL));
+    assert_false(hholds(&hm, ""));
+    assert_false(hholds(&hm, "x"));
     hm.kind = CBK_M_PRESENT;
-    assert_false(cbk__scen_header_matches(&hm, NULL));
-    assert_true(cbk__scen_header_matches(&hm, ""));
-    assert_true(cbk__scen_header_matches(&hm, "x"));
+    assert_false(hholds(&hm, NULL));
+    assert_true(hholds(&hm, ""));
+    assert_true(hholds(&hm, "x"));
 }
 
 /* The calls of 1..100 on which 's' fires ("1,2,3"); draw(i) is the draw of call i. */
@@ -2433,6 +2488,75 @@ static void rt_matchers(void **state)
     cbk_mock_free(m);
 }
 
+/*
+ * Through the mock: the 5,000 a's now fire their rule; a regex the engine cannot decide
+ * answers 500 InternalFailure naming the scenario, the rule and the reason, is journaled as
+ * such, and no later rule answers in its place.
+ */
+static void rt_regex_engine_errors(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(12, CBK_WORLD_OPEN);
+    add_yaml(m, "scenario: rx\n"
+                "rules:\n"
+                "  - name: long-ids\n"
+                "    match: {operation: StopBuild, body: {/id: {regex: '^p:(a|b)*$'}}}\n"
+                "    respond: {error: LongId}\n"
+                "  - name: backtrack\n"
+                "    match: {operation: StopBuild, body: {/id: {regex: '^(a+)+$'}}}\n"
+                "    respond: {error: Backtracked}\n"
+                "  - name: agent\n"
+                "    match: {operation: RetryBuild, headers: {X-Id: {regex: '^(a+)+$'}}}\n"
+                "    respond: {error: Agent}\n"
+                "  - name: fallback\n"
+                "    respond: {error: Fallback}\n");
+    struct cbk_buf body = CBK_BUF_INIT(1 << 20);
+    cbk_buf_adds(&body, "{\"id\":\"p:");
+    for (int i = 0; i < 5000; i++)
+        cbk_buf_addc(&body, 'a');
+    cbk_buf_adds(&body, "\"}");
+    struct call c;
+    api(m, &c, "StopBuild", cbk_buf_str(&body));
+    expect_error(&c, 400, "LongId", NULL);
+    call_done(&c);
+    cbk_buf_release(&body);
+
+    static const char want[] =
+        "cbkit scenario rx rule backtrack: the regex of body member '/id' could not be matched: "
+        "match limit exceeded; the request was not answered by the scenario (simplify the "
+        "pattern or shorten the value)";
+    api(m, &c, "StopBuild", "{\"id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"}");
+    expect_error(&c, 500, "InternalFailure", want);
+    call_done(&c);
+    const char *const xid[] = {"X-Id", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL};
+    api_h(m, &c, "RetryBuild", "{\"id\":\"p:1\"}", xid);
+    expect_error(&c, 500, "InternalFailure",
+                 "cbkit scenario rx rule agent: the regex of header 'X-Id' could not be matched: "
+                 "match limit exceeded; the request was not answered by the scenario (simplify "
+                 "the pattern or shorten the value)");
+    call_done(&c);
+    /* a value the pattern decides quickly: the rules work as before */
+    api(m, &c, "StopBuild", "{\"id\":\"aaab\"}");
+    expect_error(&c, 400, "Fallback", NULL);
+    call_done(&c);
+
+    struct json_object *j = journal(m);
+    assert_int_equal(json_object_array_length(at(j, "/requests")), 4);
+    assert_string_equal(sat(j, "/requests/1/errorType"), "InternalFailure");
+    assert_int_equal(json_object_get_int(at(j, "/requests/1/status")), 500);
+    assert_string_equal(sat(j, "/requests/1/answeredBy"), "scenario rx/backtrack");
+    assert_string_equal(sat(j, "/requests/1/note"), want);
+    assert_string_equal(sat(j, "/requests/2/answeredBy"), "scenario rx/agent");
+    json_object_put(j);
+    /* an undecided rule is not counted as matched or fired */
+    struct json_object *sc = scenarios(m);
+    assert_int_equal(json_object_get_int(at(sc, "/scenarios/0/rules/1/matched")), 0);
+    assert_int_equal(json_object_get_int(at(sc, "/scenarios/0/rules/1/fired")), 0);
+    assert_int_equal(json_object_get_int(at(sc, "/scenarios/0/rules/3/fired")), 1);
+    json_object_put(sc);
+    cbk_mock_free(m);
+}
+
 static void rt_admin_routes(void **state)
 {
     (void)state;
@@ -2867,6 +2991,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(match_equals),
         cmocka_unit_test(match_partial),
         cmocka_unit_test(match_regex),
+        cmocka_unit_test(match_regex_engine),
         cmocka_unit_test(match_absent_present),
         cmocka_unit_test(match_contains),
         cmocka_unit_test(match_headers),
@@ -2900,6 +3025,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(rt_states),
         cmocka_unit_test(rt_valid_defaults),
         cmocka_unit_test(rt_matchers),
+        cmocka_unit_test(rt_regex_engine_errors),
         cmocka_unit_test(rt_admin_routes),
         cmocka_unit_test(rt_seeds),
         cmocka_unit_test(rt_seeded_builds),
