@@ -409,10 +409,17 @@ static int read_exchange(struct reader *r, const struct cbk_ynode *root, struct 
             rc |= cbk_y_check_keys(&r->ck, rs, "response", response_keys);
             const struct cbk_ynode *st = cbk_y_require(&r->ck, rs, "response", "status");
             int64_t status;
-            if (st && cbk_y_int(&r->ck, st, "response.status", 100, 599, &status) == 0)
-                x->status = (int)status;
-            else
+            /* a final answer only: sent as is, a 1xx status is an interim response (101
+             * Switching Protocols hands the connection over to another protocol) */
+            if (!st || cbk_y_int(&r->ck, st, "response.status", INT_MIN, INT_MAX, &status) != 0)
                 rc = -1;
+            else if (status < 200 || status > 599)
+                rc = cbk_y_error(&r->ck, st, "response.status",
+                                 "status %" PRId64 " cannot be replayed: an answer's status is "
+                                 "200..599",
+                                 status);
+            else
+                x->status = (int)status;
             rc |= read_headers(r, rs, &x->resp_headers, &x->nresp_headers);
             rc |= read_body(r, rs, &x->resp_body, &x->resp_body_len);
         } else {

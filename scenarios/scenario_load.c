@@ -597,7 +597,8 @@ static int load_respond(struct ctx *c, const struct cbk_ynode *v, struct cbk_sce
         return cbk_y_error(&c->ck, v, P(c),
                            "respond with one of error, body, bodyText or template, not several");
     int64_t x;
-    if (uint_at(c, v, "status", 100, 599, &x) != 0)
+    /* 200..599: a 1xx status is not an answer (101 would hand the connection over) */
+    if (uint_at(c, v, "status", 200, 599, &x) != 0)
         rc = -1;
     else if (cbk_y_get(v, "status"))
         rs->status = (int)x;

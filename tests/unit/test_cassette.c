@@ -918,6 +918,46 @@ static void damage_is_an_error(void **state)
         cbk_diags_release(&d);
         cbk_buf_release(&t);
     }
+    /* 4b. a status that is not a final answer (issue 9: 101 was sent as "101 Switching
+     * Protocols"): refused at load, located at the status, whatever the number */
+    static const char *const statuses[] = {"101", "100", "199", "0", "-1", "600", "1000"};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(statuses); i++) {
+        struct cbk_buf t = CBK_BUF_INIT(1 << 20);
+        const char *at = strstr(text, "exchange: 2\n");
+        at = strstr(at, "  status: 200\n");
+        cbk_buf_add(&t, text, (size_t)(at - text));
+        cbk_buf_addf(&t, "  status: %s\n", statuses[i]);
+        cbk_buf_adds(&t, at + strlen("  status: 200\n"));
+        load_fails(cbk_buf_str(&t), &d);
+        e = first_error(&d);
+        assert_int_equal(e->line, line_at(t.ptr, (size_t)(at - text)));
+        assert_int_equal(e->column, 11);
+        assert_string_equal(e->path, "response.status");
+        char want[128];
+        snprintf(want, sizeof want, "status %s cannot be replayed: an answer's status is 200..599",
+                 statuses[i]);
+        assert_string_equal(e->message, want);
+        assert_int_equal(cbk_diags_error_count(&d), 1);
+        cbk_diags_release(&d);
+        cbk_buf_release(&t);
+    }
+    static const char *const good[] = {"200", "599"};
+    static const int good_status[] = {200, 599};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(good); i++) {
+        struct cbk_buf t = CBK_BUF_INIT(1 << 20);
+        const char *at = strstr(text, "exchange: 2\n");
+        at = strstr(at, "  status: 200\n");
+        cbk_buf_add(&t, text, (size_t)(at - text));
+        cbk_buf_addf(&t, "  status: %s\n", good[i]);
+        cbk_buf_adds(&t, at + strlen("  status: 200\n"));
+        struct cbk_cassette *c = NULL;
+        assert_int_equal(cbk_cassette_load_buffer(spec, t.ptr, t.len, "status.yaml", &c, &d),
+                         CBK_OK);
+        assert_int_equal(cbk_cassette_at(c, 1)->status, good_status[i]);
+        cbk_cassette_free(c);
+        cbk_diags_release(&d);
+        cbk_buf_release(&t);
+    }
     {
         const char *bad = "cbkit-cassette: 1\n...\n---\noperation: StopBuild\nrequest: {}\n...\n";
         load_fails(bad, &d);

@@ -1157,7 +1157,8 @@ static void bad_responds(void **state)
         "  - {name: s, respond: {error: X, body: {}, template: {}}}\n"
         "  - {name: t}\n"
         "  - {name: u, respond: {fault: close, status: 600}}\n"
-        "  - {name: v, respond: {fault: [reset]}}\n",
+        "  - {name: v, respond: {fault: [reset]}}\n"
+        "  - {name: w, respond: {status: 101, body: {}}}\n",
         {3, 32, "rules[0].respond",
          "the fault replaces the answer: drop error/body/template (only truncate and dribble "
          "deliver an answer)"},
@@ -1188,8 +1189,9 @@ static void bad_responds(void **state)
         {21, 24, "rules[18].respond",
          "respond with one of error, body, bodyText or template, not several"},
         {22, 5, "rules[19]", "the rule does nothing: give it a respond, a latency or a then"},
-        {23, 47, "rules[20].respond.status", "600 is out of range (100..599)"},
-        {24, 32, "rules[21].respond.fault", "expected a string, found a sequence"});
+        {23, 47, "rules[20].respond.status", "600 is out of range (200..599)"},
+        {24, 32, "rules[21].respond.fault", "expected a string, found a sequence"},
+        {25, 33, "rules[22].respond.status", "101 is out of range (200..599)"});
 }
 
 static void bad_bodies(void **state)
