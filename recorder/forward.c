@@ -255,14 +255,14 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
     x.resp_body =
         cbk_redact_body(f->redactor, op, true, ans->body, ans->body_len, &x.resp_body_len, a, &red);
     x.status = ans->status;
-    if (cbk_cassette_append(f->writer, &x) != CBK_OK) {
+    struct cbk_diags wd = CBK_DIAGS_INIT;
+    if (cbk_cassette_append(f->writer, &x, &wd) != CBK_OK) {
         x.index = 0;
         add_drift(f, &x);
-        int err = errno;
-        char why[256];
-        snprintf(why, sizeof why, "cannot write the cassette: %s", strerror(err));
+        const char *why = wd.nr ? wd.v[0].message : "cannot write the cassette";
         cbk_wire_error_answer(ans, a, NULL, 500, "InternalFailure", why);
         logf_(f, "%s", why);
+        cbk_diags_release(&wd);
         return;
     }
     add_drift(f, &x);
