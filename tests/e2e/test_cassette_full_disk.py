@@ -78,12 +78,15 @@ class Tmpfs(Disk):
 
     def __init__(self, test):
         super().__init__(test)
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs",
-                            self.dir], capture_output=True, text=True)
-        if r.returncode != 0:
+        try:
+            r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs",
+                                self.dir], capture_output=True, text=True, timeout=60)
+            why = r.stderr.strip() or "exit %d" % r.returncode if r.returncode else None
+        except (OSError, subprocess.TimeoutExpired) as e:
+            why = str(e)
+        if why:
             reason = ("cannot mount a tmpfs here (%s): the tmpfs variant is skipped; the "
-                      "file size limit variant covers the same path"
-                      % (r.stderr.strip() or "exit %d" % r.returncode))
+                      "file size limit variant covers the same path" % why)
             print("test_cassette_full_disk: " + reason, file=sys.stderr)
             raise unittest.SkipTest(reason)
         test.addCleanup(self._umount)
