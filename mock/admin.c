@@ -274,6 +274,7 @@ static const char *host_part(const char *s, size_t n, size_t *len)
     return *len ? s : NULL;
 }
 
+/* Is h[0..n) the name 'name', ignoring case (host names are case-insensitive)? */
 static bool name_is(const char *h, size_t n, const char *name)
 {
     return strlen(name) == n && strncasecmp(h, name, n) == 0;

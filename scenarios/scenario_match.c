@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <math.h>
 
+/* A decided matcher's answer as a tri-state result. */
 static enum cbk_re_result bool_result(bool b)
 {
     return b ? CBK_RE_MATCH : CBK_RE_NOMATCH;
