@@ -15,6 +15,7 @@
 #include "core/setup.h"
 #include "cassette/cassette_internal.h"
 #include "core/alloc.h"
+#include "core/file.h"
 #include "core/jsoncanon.h"
 #include "core/jsonptr.h"
 #include "core/jsonq.h"
@@ -408,10 +409,17 @@ static int read_exchange(struct reader *r, const struct cbk_ynode *root, struct 
             rc |= cbk_y_check_keys(&r->ck, rs, "response", response_keys);
             const struct cbk_ynode *st = cbk_y_require(&r->ck, rs, "response", "status");
             int64_t status;
-            if (st && cbk_y_int(&r->ck, st, "response.status", 100, 599, &status) == 0)
-                x->status = (int)status;
-            else
+            /* a final answer only: sent as is, a 1xx status is an interim response (101
+             * Switching Protocols hands the connection over to another protocol) */
+            if (!st || cbk_y_int(&r->ck, st, "response.status", INT_MIN, INT_MAX, &status) != 0)
                 rc = -1;
+            else if (status < 200 || status > 599)
+                rc = cbk_y_error(&r->ck, st, "response.status",
+                                 "status %" PRId64 " cannot be replayed: an answer's status is "
+                                 "200..599",
+                                 status);
+            else
+                x->status = (int)status;
             rc |= read_headers(r, rs, &x->resp_headers, &x->nresp_headers);
             rc |= read_body(r, rs, &x->resp_body, &x->resp_body_len);
         } else {
@@ -545,36 +553,12 @@ enum cbk_code cbk_cassette_load_file(const struct cbk_spec *spec, const char *pa
                                      struct cbk_cassette **out, struct cbk_diags *diags)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL, "cannot open '%s': %s",
-                       path, strerror(errno));
-        return CBK_E_IO;
-    }
-    struct cbk_buf b = CBK_BUF_INIT(CASSETTE_MAX_BYTES);
-    char tmp[1 << 16];
-    size_t n;
-    bool too_big = false;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (cbk_buf_add(&b, tmp, n) != CBK_OK) {
-            too_big = true;
-            break;
-        }
-    bool bad = ferror(f);
-    int err = errno;
-    fclose(f);
-    if (bad || too_big) {
-        if (too_big)
-            cbk_diags_addf(diags, CBK_E_LIMIT, CBK_SEV_ERROR, path, 0, 0, NULL,
-                           "cassette is larger than %zu bytes", CASSETTE_MAX_BYTES);
-        else
-            cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL, "cannot read '%s': %s",
-                           path, strerror(err));
-        cbk_buf_release(&b);
-        return too_big ? CBK_E_LIMIT : CBK_E_IO;
-    }
-    enum cbk_code rc = cbk_cassette_load_buffer(spec, cbk_buf_str(&b), b.len, path, out, diags);
-    cbk_buf_release(&b);
+    char *buf = NULL;
+    size_t len = 0;
+    enum cbk_code rc = cbk_file_read(path, CASSETTE_MAX_BYTES, "cassette", &buf, &len, diags);
+    if (rc == CBK_OK)
+        rc = cbk_cassette_load_buffer(spec, buf, len, path, out, diags);
+    free(buf);
     return rc;
 }
 

@@ -67,4 +67,18 @@ void cbk__ignore_add(struct cbk_ignore_set *set, const char *pattern);
  */
 void cbk__cassette_add(struct cbk_cassette *c, const struct cbk_exchange *x, bool used);
 
+/*
+ * Test seam of the writer: the system calls it makes to write a document, make it durable and
+ * roll a failed one back, so that a test can fail them as a full disk or a broken device
+ * does (tests/unit/test_cassette.c). Each returns what the system call would, errno set.
+ */
+struct cbk__writer_io {
+    ssize_t (*write)(void *ctx, int fd, const void *p, size_t n);
+    int (*fdatasync)(void *ctx, int fd);
+    int (*ftruncate)(void *ctx, int fd, off_t len);
+    void *ctx;
+};
+/* Use 'io' for the writer's next appends (NULL, or NULL members: the system's own calls). */
+void cbk__cassette_writer_set_io(struct cbk_cassette_writer *w, const struct cbk__writer_io *io);
+
 #endif

@@ -2,6 +2,12 @@
  * cassette_write.c - write cassettes append-only: every exchange is one YAML document,
  * written whole and made durable (fdatasync) before the caller answers its client, so a
  * crash loses at most the exchange being written, and a cassette is never rewritten.
+ *
+ * A write that fails (a full disk: a short write, then ENOSPC) is rolled back: the file is
+ * truncated to the end of the last complete document and synced, so the next exchange starts
+ * on a clean line and the cassette keeps loading. If even that fails, the writer stops:
+ * nothing is ever written after a partial document (the next `record --append` marks it
+ * ignored).
  */
 #include "core/setup.h"
 #include "cassette/cassette_internal.h"
@@ -15,11 +21,50 @@
 
 struct cbk_cassette_writer {
     pthread_mutex_t mu;
-    int fd;
+    int fd; /* opened O_APPEND: after a truncation the next write lands at the new end */
     char *path;
     size_t count; /* exchange documents in the file, ignored ones included: the last number */
     size_t lines; /* newlines in the file: the next document starts on line lines + 1 */
+    off_t end;    /* bytes in the file up to the end of the last complete document */
+    /* a failed write could not be rolled back: what happened (the writer writes no more) */
+    char *broken;
+    struct cbk__writer_io io;
 };
+
+/* ---- the system calls, through the test seam -------------------------------------------- */
+
+static ssize_t sys_write(void *ctx, int fd, const void *p, size_t n)
+{
+    (void)ctx;
+    return write(fd, p, n);
+}
+
+static int sys_fdatasync(void *ctx, int fd)
+{
+    (void)ctx;
+    return fdatasync(fd);
+}
+
+static int sys_ftruncate(void *ctx, int fd, off_t len)
+{
+    (void)ctx;
+    return ftruncate(fd, len);
+}
+
+static const struct cbk__writer_io system_io = {sys_write, sys_fdatasync, sys_ftruncate, NULL};
+
+void cbk__cassette_writer_set_io(struct cbk_cassette_writer *w, const struct cbk__writer_io *io)
+{
+    pthread_mutex_lock(&w->mu);
+    w->io = io ? *io : system_io;
+    if (!w->io.write)
+        w->io.write = sys_write;
+    if (!w->io.fdatasync)
+        w->io.fdatasync = sys_fdatasync;
+    if (!w->io.ftruncate)
+        w->io.ftruncate = sys_ftruncate;
+    pthread_mutex_unlock(&w->mu);
+}
 
 /* Newlines in s[0..n). */
 static size_t count_lines(const char *s, size_t n)
@@ -221,19 +266,40 @@ void cbk_cassette_format_exchange(const struct cbk_exchange *x, struct cbk_buf *
     cbk_buf_adds(b, "...\n");
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/* Write p[0..n) in full (a short write is continued; a write of 0 bytes is an error, ENOSPC);
+ * then make it durable. 0, or -1 with errno set. */
+static int write_durably(const struct cbk__writer_io *io, int fd, const char *p, size_t n)
 {
     while (n) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = io->write(io->ctx, fd, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
             return -1;
         }
+        if (w == 0) {
+            errno = ENOSPC;
+            return -1;
+        }
         p += w;
         n -= (size_t)w;
     }
-    return 0;
+    return io->fdatasync(io->ctx, fd);
+}
+
+/*
+ * Cut the file back to 'end' bytes and sync: what a failed write left behind is gone. 0, or
+ * -1 with errno set (the partial text is still there).
+ */
+static int roll_back(const struct cbk__writer_io *io, int fd, off_t end)
+{
+    int rc;
+    do
+        rc = io->ftruncate(io->ctx, fd, end);
+    while (rc != 0 && errno == EINTR);
+    if (rc != 0)
+        return -1;
+    return io->fdatasync(io->ctx, fd);
 }
 
 static void header(struct cbk_buf *b, const struct cbk_spec *spec, const char *upstream)
@@ -260,13 +326,14 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
                                        struct cbk_cassette_writer **out, struct cbk_diags *diags)
 {
     *out = NULL;
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+    /* O_APPEND in every mode: a rolled-back write leaves the offset past the new end */
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND;
     if (mode == CBK_CASSETTE_CREATE)
         flags |= O_EXCL;
     else if (mode == CBK_CASSETTE_OVERWRITE)
         flags |= O_TRUNC;
-    else
-        flags |= O_APPEND;
+    struct stat before;
+    bool existed = stat(path, &before) == 0;
     size_t existing = 0, lines = 0;
     bool cut_tail = false, need_nl = false, empty = true;
     if (mode == CBK_CASSETTE_APPEND) {
@@ -317,6 +384,14 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
                            "cannot open '%s' for writing: %s", path, strerror(errno));
         return CBK_E_IO;
     }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL, "cannot write '%s': %s",
+                       path, strerror(errno));
+        close(fd);
+        return CBK_E_IO;
+    }
+    off_t start = st.st_size; /* where a failed first write is rolled back to */
     struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 20);
     if (need_nl)
         cbk_buf_addc(&b, '\n');
@@ -324,12 +399,19 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
         cbk_buf_adds(&b, CBK_CASSETTE_INCOMPLETE_MARK "\n");
     if (mode != CBK_CASSETTE_APPEND || empty)
         header(&b, spec, upstream);
-    if (b.len && (write_all(fd, b.ptr, b.len) != 0 || fdatasync(fd) != 0)) {
+    if (b.len && write_durably(&system_io, fd, b.ptr, b.len) != 0) {
         int err = errno;
+        /* leave the file as it was: a half-written header or mark would make it unloadable,
+         * and a file this call created would make the next CREATE refuse it */
+        if (!existed || mode == CBK_CASSETTE_CREATE)
+            unlink(path);
+        else
+            (void)roll_back(&system_io, fd, start);
         cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL, "cannot write '%s': %s",
                        path, strerror(err));
         cbk_buf_release(&b);
         close(fd);
+        errno = err;
         return CBK_E_IO;
     }
     struct cbk_cassette_writer *w = cbk_xcalloc(1, sizeof(*w));
@@ -338,25 +420,62 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
     w->path = cbk_xstrdup(path);
     w->count = existing;
     w->lines = lines + count_lines(b.ptr ? b.ptr : "", b.len);
+    w->end = start + (off_t)b.len;
+    w->io = system_io;
     cbk_buf_release(&b);
     *out = w;
     return CBK_OK;
 }
 
-enum cbk_code cbk_cassette_append(struct cbk_cassette_writer *w, struct cbk_exchange *x)
+enum cbk_code cbk_cassette_append(struct cbk_cassette_writer *w, struct cbk_exchange *x,
+                                  struct cbk_diags *diags)
 {
     struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 31);
     pthread_mutex_lock(&w->mu);
+    if (w->broken) {
+        x->index = 0;
+        x->line = 0;
+        if (diags)
+            cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, w->path, 0, 0, NULL,
+                           "the exchange was not recorded: %s", w->broken);
+        pthread_mutex_unlock(&w->mu);
+        errno = EIO;
+        return CBK_E_IO;
+    }
     x->index = w->count + 1;
     x->line = (int)CBK_MIN(w->lines + 1, (size_t)INT_MAX); /* the document starts with "---" */
     cbk_cassette_format_exchange(x, &b);
     enum cbk_code rc = CBK_OK;
-    if (write_all(w->fd, b.ptr, b.len) != 0 || fdatasync(w->fd) != 0) {
+    if (write_durably(&w->io, w->fd, b.ptr, b.len) != 0) {
+        int err = errno;
         rc = CBK_E_IO;
+        /* the exchange never had a place in the file: no number, and the next one recorded
+         * takes the place (and so the number) this one would have had */
+        x->index = 0;
         x->line = 0;
+        if (roll_back(&w->io, w->fd, w->end) == 0) {
+            if (diags)
+                cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, w->path, 0, 0, NULL,
+                               "cannot write the cassette '%s': %s (the exchange was not "
+                               "recorded; the cassette is as it was before)",
+                               w->path, strerror(err));
+        } else {
+            int terr = errno;
+            w->broken = cbk_xasprintf(
+                "the cassette '%s' ends with a partial exchange that could not be removed "
+                "(writing: %s; removing it: %s), so nothing more is written to it (`cbkit "
+                "record --append` marks that exchange ignored and records after it)",
+                w->path, strerror(err), strerror(terr));
+            if (diags)
+                cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, w->path, 0, 0, NULL,
+                               "cannot write the cassette '%s': %s; %s", w->path, strerror(err),
+                               w->broken);
+        }
+        errno = err;
     } else {
         w->count++;
         w->lines += count_lines(b.ptr, b.len);
+        w->end += (off_t)b.len;
     }
     pthread_mutex_unlock(&w->mu);
     cbk_buf_release(&b);
@@ -378,5 +497,6 @@ void cbk_cassette_writer_close(struct cbk_cassette_writer *w)
     close(w->fd);
     pthread_mutex_destroy(&w->mu);
     free(w->path);
+    free(w->broken);
     free(w);
 }

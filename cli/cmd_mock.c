@@ -43,8 +43,9 @@ static const char usage[] =
     "      --journal-cap N      journal entries kept (default 10000; counts are never lost)\n"
     "      --journal-body BYTES request body bytes kept per journal entry (default 4096)\n"
     "      --state-cap N        builds and batches remembered (default 10000)\n"
-    "      --admin-token T      require header X-Cbkit-Admin-Token: T on /__cbkit/\n"
-    "      --admin-remote       let non-loopback clients use the admin API\n"
+    "      --admin-token T      require header X-Cbkit-Admin-Token: T on /__cbkit/ (visible\n"
+    "                           in ps: prefer the environment variable CBKIT_ADMIN_TOKEN)\n"
+    "      --admin-remote       let non-loopback clients use the admin API (needs a token)\n"
     "      --report FILE        write a JSON report of every request at exit\n"
     "      --junit FILE         write JUnit XML (a test case per request) at exit\n"
     "      --fail-on-violation  exit 1 if any request violated the contract\n"
@@ -63,7 +64,9 @@ static const char usage[] =
     "  -h, --help               show this help\n"
     "\n"
     "admin API: GET /__cbkit/health, /__cbkit/requests, /__cbkit/violations, /__cbkit/state,\n"
-    "/__cbkit/clock; POST /__cbkit/reset, /__cbkit/clock (see docs/admin-api.md)\n"
+    "/__cbkit/clock; POST /__cbkit/reset, /__cbkit/clock (see docs/admin-api.md). It refuses\n"
+    "web pages of other origins, and Host names other than loopback or --host unless\n"
+    "--admin-remote. CBKIT_ADMIN_TOKEN in the environment sets the token.\n"
     "\n"
     "exit status: 0 stopped cleanly, 1 --fail-on-violation and violations were seen,\n"
     "             2 usage error, 3 spec error, 4 cannot listen or write a report\n";
@@ -360,6 +363,17 @@ int cmd_mock(int argc, char **argv)
     }
     if (optind < argc) {
         rc = cli_usage_error("mock", "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    if (!cfg.admin_token) {
+        /* from the environment: not visible to other users in ps, as an argument is */
+        const char *env_token = getenv("CBKIT_ADMIN_TOKEN");
+        if (env_token && *env_token)
+            cfg.admin_token = env_token;
+    }
+    if (cfg.admin_remote && !cfg.admin_token) {
+        rc = cli_usage_error("mock", "--admin-remote needs a token: set CBKIT_ADMIN_TOKEN in the "
+                                     "environment (or give --admin-token)");
         goto out;
     }
     if (extra.record_missing && (!extra.cassette || !extra.upstream)) {

@@ -44,7 +44,7 @@ static void check_exchange(const struct cbk_exchange *x, size_t after)
     CHECK(x->index > after); /* its document's place: ignored documents leave gaps */
     CHECK(x->line >= 1);
     CHECK(x->operation != NULL);
-    CHECK(x->status >= 100 && x->status <= 599);
+    CHECK(x->status >= 200 && x->status <= 599);
     CHECK(x->latency_ms >= 0);
     CHECK(x->req_body != NULL && x->req_body[x->req_body_len] == '\0');
     CHECK(x->resp_body != NULL && x->resp_body[x->resp_body_len] == '\0');

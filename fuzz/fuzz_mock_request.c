@@ -22,7 +22,7 @@
  * LeakSanitizer ignores it); before each input it is put back in its initial state (no
  * scenarios, an empty journal with ids from 1, no builds, the clock at CLOCK0_MS, request
  * sequence 0), so an input replays the same way on its own. Checks on every answer: a status
- * in 100..599 unless it is a transport fault (reset, close, stall), named headers, a body
+ * in 200..599 unless it is a transport fault (reset, close, stall), named headers, a body
  * pointer whenever there is a body, admin answers that are JSON and are not journaled, API
  * answers that are journaled and, unless a scenario rule decided them (scenarios may send
  * HTML or malformed bodies on purpose), a JSON object body with the spec's Content-Type.
@@ -256,9 +256,9 @@ static void check_answer(struct cbk_mock *m, const struct cbk_http_req *req,
     bool transport = ans->fault == CBK_FAULT_RESET || ans->fault == CBK_FAULT_CLOSE ||
                      ans->fault == CBK_FAULT_STALL;
     if (transport)
-        CHECK(ans->status == 0 || (ans->status >= 100 && ans->status <= 599));
+        CHECK(ans->status == 0 || (ans->status >= 200 && ans->status <= 599));
     else
-        CHECK(ans->status >= 100 && ans->status <= 599);
+        CHECK(ans->status >= 200 && ans->status <= 599);
     CHECK(ans->body_len == 0 || ans->body != NULL);
     CHECK(ans->nheaders <= CBK_ANSWER_MAX_HEADERS);
     for (size_t i = 0; i < ans->nheaders; i++)

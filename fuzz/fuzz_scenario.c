@@ -7,7 +7,7 @@
  * goes through the in-process pipeline cbk_mock_handle(): RetryBuild, StopBuild and
  * StartBuildBatch (valid, invalid and malformed bodies), the journal and the modelled state
  * (GET /__cbkit/requests, /__cbkit/state, /__cbkit/scenarios), a reset, a clock move and the
- * scenario's removal. Every answer must be sane: a status in 100..599 unless it is a transport
+ * scenario's removal. Every answer must be sane: a status in 200..599 unless it is a transport
  * fault, a body pointer whenever there is a body, named headers, and admin answers that are
  * JSON.
  */
@@ -106,9 +106,9 @@ static void check_answer(const struct cbk_http_answer *ans, bool admin)
 {
     if (ans->fault == CBK_FAULT_RESET || ans->fault == CBK_FAULT_CLOSE ||
         ans->fault == CBK_FAULT_STALL)
-        CHECK(ans->status == 0 || (ans->status >= 100 && ans->status <= 599));
+        CHECK(ans->status == 0 || (ans->status >= 200 && ans->status <= 599));
     else
-        CHECK(ans->status >= 100 && ans->status <= 599);
+        CHECK(ans->status >= 200 && ans->status <= 599);
     CHECK(ans->body_len == 0 || ans->body != NULL);
     CHECK(ans->nheaders <= CBK_ANSWER_MAX_HEADERS);
     for (size_t i = 0; i < ans->nheaders; i++)

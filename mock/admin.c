@@ -1,7 +1,12 @@
 /*
  * admin.c - the mock's admin API under /__cbkit/ (docs/admin-api.md): health, the journal
  * (requests, violations), reset, the clock, the modelled CodeBuild state and scenarios.
- * Loopback-only unless --admin-remote; token-protected when --admin-token is set.
+ * Loopback-only unless --admin-remote (which needs a token); token-protected when a token is
+ * set. A web page the developer visits can reach a loopback port too, so the admin API also
+ * refuses requests a browser sends for another site: an Origin that is not the mock's own
+ * (cross-site requests), and, unless --admin-remote, a Host that is not a loopback name or the
+ * bound address (DNS rebinding). The AWS API is never restricted by Host: SDKs send whatever
+ * endpoint name they were given.
  */
 #include "core/setup.h"
 #include "mock/mock_internal.h"
@@ -11,8 +16,10 @@
 #include "core/timefmt.h"
 #include "mock/scenario_hook.h"
 #include "report/report.h"
+#include "wire/sigv4.h"
 
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 
 static void json_error(struct cbk_http_answer *ans, struct cbk_arena *a, int status,
                        const char *message)
@@ -59,6 +66,8 @@ static void health(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_a
     cbk_jsonw_uint(&w, st.dropped);
     cbk_jsonw_key(&w, "journalCap");
     cbk_jsonw_uint(&w, m->cfg.journal_cap);
+    cbk_jsonw_key(&w, "adminRefused");
+    cbk_jsonw_uint(&w, atomic_load(&m->admin_refused));
     cbk_jsonw_end_obj(&w);
     cbk__answer_json(ans, a, 200, b.ptr, b.len);
     cbk_buf_release(&b);
@@ -240,21 +249,144 @@ static void reset(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk
     cbk__answer_json(ans, a, 200, ok, sizeof(ok) - 1);
 }
 
+/* ---- who may use the admin API ---------------------------------------------------------- */
+
+/*
+ * The host part of a Host header or of an Origin's authority: "[::1]:7766" -> "[::1]",
+ * "localhost:7766" -> "localhost", "example" -> "example". Sets *len; NULL when malformed.
+ */
+static const char *host_part(const char *s, size_t n, size_t *len)
+{
+    if (n && s[0] == '[') {
+        const char *close = memchr(s, ']', n);
+        if (!close)
+            return NULL;
+        size_t hl = (size_t)(close - s) + 1;
+        if (hl < n && s[hl] != ':')
+            return NULL;
+        *len = hl;
+        return s;
+    }
+    const char *colon = memchr(s, ':', n);
+    *len = colon ? (size_t)(colon - s) : n;
+    if (colon && memchr(colon + 1, ':', n - *len - 1))
+        return NULL; /* an IPv6 address without brackets */
+    return *len ? s : NULL;
+}
+
+/* Is h[0..n) the name 'name', ignoring case (host names are case-insensitive)? */
+static bool name_is(const char *h, size_t n, const char *name)
+{
+    return strlen(name) == n && strncasecmp(h, name, n) == 0;
+}
+
+/* Is 'h' (n bytes, "[...]" for IPv6) a loopback name or the address the mock is bound to? */
+static bool own_host(const struct cbk_mock *m, const char *h, size_t n)
+{
+    if (name_is(h, n, "localhost") || name_is(h, n, "127.0.0.1") || name_is(h, n, "[::1]"))
+        return true;
+    const char *b = m->host;
+    size_t bl = strlen(b);
+    if (strchr(b, ':')) /* an IPv6 bound address appears in brackets */
+        return n == bl + 2 && h[0] == '[' && h[n - 1] == ']' && strncasecmp(h + 1, b, bl) == 0;
+    return name_is(h, n, b);
+}
+
+/* Host: a loopback name or the bound address, any port (ssh -L and container port maps change
+ * it). A request without Host (HTTP/1.0, which browsers never send) passes. */
+static bool host_allowed(const struct cbk_mock *m, const char *host)
+{
+    size_t n;
+    const char *h = host_part(host, strlen(host), &n);
+    return h && own_host(m, h, n);
+}
+
+/*
+ * Origin: the mock's own, i.e. a page the mock served. That is the request's own origin
+ * ("http://" + its Host: a same-origin fetch() from /__cbkit/ui), or http://NAME:PORT with NAME
+ * a loopback name or the bound address and PORT the port the mock listens on. "null" (a
+ * sandboxed frame, a file: page), other schemes and other hosts or ports are foreign.
+ */
+static bool origin_allowed(const struct cbk_mock *m, const struct cbk_http_req *req,
+                           const char *origin)
+{
+    static const char scheme[] = "http://";
+    if (strncasecmp(origin, scheme, sizeof scheme - 1) != 0)
+        return false;
+    const char *auth = origin + sizeof scheme - 1;
+    size_t al = strlen(auth);
+    if (!al || strpbrk(auth, "/?#@ "))
+        return false;
+    const char *host = cbk__http_header(req, "Host");
+    if (host && strlen(host) == al && strncasecmp(host, auth, al) == 0)
+        return true;
+    size_t hn;
+    const char *h = host_part(auth, al, &hn);
+    if (!h || !own_host(m, h, hn) || !m->port)
+        return false;
+    char port[16];
+    snprintf(port, sizeof port, ":%u", m->port);
+    return strcmp(auth + hn, port) == 0;
+}
+
+/* Does 'given' equal the token? In constant time: digests of both are compared with
+ * CRYPTO_memcmp, so neither the content nor the length of the token leaks through timing. */
+static bool token_matches(const char *given, const char *token)
+{
+    char a[65], b[65];
+    cbk_sha256_hex(given, strlen(given), a);
+    cbk_sha256_hex(token, strlen(token), b);
+    return CRYPTO_memcmp(a, b, 64) == 0;
+}
+
+/* Refuse with 'status' and a JSON error; refusals are counted (health: adminRefused). */
+static bool refuse(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a, int status,
+                   const char *message)
+{
+    atomic_fetch_add(&m->admin_refused, 1);
+    json_error(ans, a, status, message);
+    return false;
+}
+
 static bool authorized(struct cbk_mock *m, const struct cbk_http_req *req,
                        struct cbk_http_answer *ans, struct cbk_arena *a)
 {
-    if (!req->peer_is_loopback && !m->cfg.admin_remote) {
-        json_error(ans, a, 403,
-                   "the admin API answers loopback clients only (start the mock with "
-                   "--admin-remote to allow others)");
-        return false;
+    if (!req->peer_is_loopback && !m->cfg.admin_remote)
+        return refuse(m, ans, a, 403,
+                      "the admin API answers loopback clients only (start the mock with "
+                      "--admin-remote and a token to allow others)");
+    const char *host = cbk__http_header(req, "Host");
+    if (host && !m->cfg.admin_remote && !host_allowed(m, host)) {
+        char *msg = cbk_arena_printf(a,
+                                     "the admin API answers requests for a loopback name "
+                                     "(localhost, 127.0.0.1, [::1]) or the address it is bound "
+                                     "to only, not for Host '%.100s' (a web page on another "
+                                     "site may be reaching the mock through DNS rebinding)",
+                                     host);
+        return refuse(m, ans, a, 403, msg);
+    }
+    const char *origin = cbk__http_header(req, "Origin");
+    if (origin && !origin_allowed(m, req, origin)) {
+        char *msg = cbk_arena_printf(a,
+                                     "the admin API refuses requests from web pages of other "
+                                     "origins (Origin '%.100s' is not the mock's own)",
+                                     origin);
+        return refuse(m, ans, a, 403, msg);
+    }
+    /* without Origin (a GET from another page: <img>, <script>, a no-cors fetch), the
+     * browser still says where it comes from */
+    const char *site = cbk__http_header(req, "Sec-Fetch-Site");
+    if (!origin && site && strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0) {
+        char *msg = cbk_arena_printf(a,
+                                     "the admin API refuses requests from web pages of other "
+                                     "origins (Sec-Fetch-Site '%.32s')",
+                                     site);
+        return refuse(m, ans, a, 403, msg);
     }
     if (m->admin_token) {
         const char *t = cbk__http_header(req, "X-Cbkit-Admin-Token");
-        if (!t || strcmp(t, m->admin_token) != 0) {
-            json_error(ans, a, 401, "missing or wrong X-Cbkit-Admin-Token");
-            return false;
-        }
+        if (!t || !token_matches(t, m->admin_token))
+            return refuse(m, ans, a, 401, "missing or wrong X-Cbkit-Admin-Token");
     }
     return true;
 }
@@ -264,6 +396,16 @@ void cbk__mock_admin(struct cbk_mock *m, const struct cbk_http_req *req,
 {
     if (!authorized(m, req, ans, a))
         return;
+    if (req->body_too_large) {
+        /* the server kept none of it: a route must never read it as an empty body (a scenario
+         * POST over the limit was "the scenario is empty") */
+        char msg[160];
+        snprintf(msg, sizeof msg,
+                 "request body of %zu bytes exceeds the limit of %zu bytes (--max-body)",
+                 req->body_size, m->cfg.max_body);
+        json_error(ans, a, 413, msg);
+        return;
+    }
     const char *route = req->path + strlen("/__cbkit");
     if (*route == '/')
         route++;

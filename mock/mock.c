@@ -147,6 +147,12 @@ enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **
                        "the mock needs a spec");
         return CBK_E_USAGE;
     }
+    if (cfg->admin_remote && (!cfg->admin_token || !*cfg->admin_token)) {
+        /* anyone who can reach the port could reset, read and rewrite the mock */
+        cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
+                       "an admin API open to remote clients needs a token");
+        return CBK_E_USAGE;
+    }
     struct cbk_mock *m = cbk_xcalloc(1, sizeof(*m));
     m->cfg = *cfg;
     m->host = dup_or(cfg->host, "127.0.0.1");

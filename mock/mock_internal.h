@@ -47,7 +47,8 @@ struct cbk_mock {
     /* scenarios (scenarios/scenario_run.c), in load order, under scen_mu */
     pthread_mutex_t scen_mu;
     struct cbk_scenario *scenarios;
-    atomic_size_t nscenarios; /* read without the lock: no scenarios, no locking */
+    atomic_size_t nscenarios;           /* read without the lock: no scenarios, no locking */
+    atomic_uint_fast64_t admin_refused; /* admin requests refused (peer, Host, Origin, token) */
     /* signatures */
     struct cbk_sigv4_key *keys;
     size_t nkeys;

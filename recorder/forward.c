@@ -296,7 +296,8 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
     if (ans->status >= 200 && ans->status < 300)
         check(f, op, true, ans->body, ans->body_len, &sinfo, &x, a);
     x.status = ans->status;
-    enum cbk_code arc = cbk_cassette_append(f->writer, &x);
+    struct cbk_diags wd = CBK_DIAGS_INIT;
+    enum cbk_code arc = cbk_cassette_append(f->writer, &x, &wd);
     if (arc != CBK_OK)
         x.index = 0;
     warn_redaction(f, &x, "headers", &hinfo);
@@ -304,13 +305,13 @@ void cbk_forward_record(struct cbk_forwarder *f, const struct cbk_operation *op,
     warn_redaction(f, &x, "response", &sinfo);
     if (arc != CBK_OK) {
         add_drift(f, &x);
-        int err = errno;
-        char why[256];
-        snprintf(why, sizeof why, "cannot write the cassette: %s", strerror(err));
+        const char *why = wd.nr ? wd.v[0].message : "cannot write the cassette";
         cbk_wire_error_answer(ans, a, NULL, 500, "InternalFailure", why);
         logf_(f, "%s", why);
+        cbk_diags_release(&wd);
         return;
     }
+    cbk_diags_release(&wd);
     add_drift(f, &x);
     pthread_mutex_lock(&f->mu);
     f->exchanges++;

@@ -9,6 +9,7 @@
 #include "core/setup.h"
 #include "core/buf.h"
 #include "core/rand.h"
+#include "core/regex.h"
 #include "cbkit/scenario.h"
 #include "mock/codebuild.h"
 
@@ -133,10 +134,16 @@ struct cbk_scenario {
 
 /* ---- matching and schedules (scenario_match.c), pure functions ---------------------------- */
 
-/* Does the body matcher hold for 'doc' (the request body; NULL when it is not JSON)? */
-bool cbk__scen_body_matches(const struct cbk_body_matcher *bm, struct json_object *doc);
-/* Does the header matcher hold for 'value' (NULL when the header is absent)? */
-bool cbk__scen_header_matches(const struct cbk_header_matcher *hm, const char *value);
+/*
+ * Does the body matcher hold for 'doc' (the request body; NULL when it is not JSON)?
+ * CBK_RE_MATCH or CBK_RE_NOMATCH; CBK_RE_ERROR when its regex could not decide (an engine
+ * limit), with PCRE2's reason in why[whylen] (when not NULL): never read as a non-match.
+ */
+enum cbk_re_result cbk__scen_body_matches(const struct cbk_body_matcher *bm,
+                                          struct json_object *doc, char *why, size_t whylen);
+/* The same for a header matcher and the header's value (NULL when the header is absent). */
+enum cbk_re_result cbk__scen_header_matches(const struct cbk_header_matcher *hm, const char *value,
+                                            char *why, size_t whylen);
 /*
  * Does the schedule fire on call number 'count' (1-based)? 'draw' is this call's uniform
  * draw in [0, 1) (used only when the schedule has a probability).

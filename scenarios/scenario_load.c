@@ -9,6 +9,8 @@
 #include "cbkit/validate.h"
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/file.h"
+#include "core/hmap.h"
 #include "core/jsonq.h"
 #include "core/timefmt.h"
 #include "core/yaml.h"
@@ -595,7 +597,8 @@ static int load_respond(struct ctx *c, const struct cbk_ynode *v, struct cbk_sce
         return cbk_y_error(&c->ck, v, P(c),
                            "respond with one of error, body, bodyText or template, not several");
     int64_t x;
-    if (uint_at(c, v, "status", 100, 599, &x) != 0)
+    /* 200..599: a 1xx status is not an answer (101 would hand the connection over) */
+    if (uint_at(c, v, "status", 200, 599, &x) != 0)
         rc = -1;
     else if (cbk_y_get(v, "status"))
         rs->status = (int)x;
@@ -1021,16 +1024,23 @@ static void load_top(struct ctx *c, const struct cbk_ynode *root)
                 load_rule(c, rules->items[i], i, &s->rules[s->nrules++]);
                 cbk_ypath_pop(&c->path, mi);
             }
-            for (size_t i = 0; i < s->nrules; i++)
-                for (size_t j = 0; j < i; j++)
-                    if (s->rules[i].name && s->rules[j].name && /* NULL: not a mapping */
-                        !strcmp(s->rules[i].name, s->rules[j].name)) {
-                        size_t mi = cbk_ypath_push_index(&c->path, i);
-                        cbk_y_error(&c->ck, rules->items[i], P(c), "rule name '%s' is used twice",
-                                    s->rules[i].name);
-                        cbk_ypath_pop(&c->path, mi);
-                        break;
-                    }
+            /* one hash probe per rule: a quadratic scan held a worker for seconds on an admin
+             * POST of 20,000 rules */
+            struct cbk_hmap seen = CBK_HMAP_INIT;
+            for (size_t i = 0; i < s->nrules; i++) {
+                const char *rn = s->rules[i].name; /* NULL: not a mapping */
+                if (!rn)
+                    continue;
+                size_t nl = strlen(rn);
+                if (cbk_hmap_key(&seen, rn, nl)) {
+                    size_t mi = cbk_ypath_push_index(&c->path, i);
+                    cbk_y_error(&c->ck, rules->items[i], P(c), "rule name '%s' is used twice", rn);
+                    cbk_ypath_pop(&c->path, mi);
+                } else {
+                    cbk_hmap_put(&seen, rn, nl, NULL);
+                }
+            }
+            cbk_hmap_release(&seen, NULL);
         }
         cbk_ypath_pop(&c->path, m);
     }
@@ -1044,8 +1054,7 @@ enum cbk_code cbk_scenario_load_buffer(const struct cbk_spec *spec, const char *
     if (!file)
         file = "<scenario>";
     if (len > SCENARIO_MAX_BYTES) {
-        cbk_diags_addf(diags, CBK_E_LIMIT, CBK_SEV_ERROR, file, 0, 0, NULL,
-                       "scenario is larger than %zu bytes", SCENARIO_MAX_BYTES);
+        cbk_file_too_large(diags, file, "scenario", SCENARIO_MAX_BYTES);
         return CBK_E_LIMIT;
     }
     struct cbk_ydoc *doc = NULL;
@@ -1083,28 +1092,11 @@ enum cbk_code cbk_scenario_load_file(const struct cbk_spec *spec, const char *pa
                                      struct cbk_scenario **out, struct cbk_diags *diags)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL, "cannot open '%s': %s",
-                       path, strerror(errno));
-        return CBK_E_IO;
-    }
-    struct cbk_buf b = CBK_BUF_INIT(SCENARIO_MAX_BYTES + 1);
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        if (cbk_buf_add(&b, tmp, n) != CBK_OK)
-            break;
-    bool bad = ferror(f);
-    int err = errno;
-    fclose(f);
-    if (bad) {
-        cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL, "cannot read '%s': %s",
-                       path, strerror(err));
-        cbk_buf_release(&b);
-        return CBK_E_IO;
-    }
-    enum cbk_code rc = cbk_scenario_load_buffer(spec, cbk_buf_str(&b), b.len, path, out, diags);
-    cbk_buf_release(&b);
+    char *buf = NULL;
+    size_t len = 0;
+    enum cbk_code rc = cbk_file_read(path, SCENARIO_MAX_BYTES, "scenario", &buf, &len, diags);
+    if (rc == CBK_OK)
+        rc = cbk_scenario_load_buffer(spec, buf, len, path, out, diags);
+    free(buf);
     return rc;
 }

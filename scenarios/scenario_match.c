@@ -11,56 +11,59 @@
 #include <json-c/json.h>
 #include <math.h>
 
-static bool regex_matches(const struct cbk_regex *re, const char *s, size_t len)
+/* A decided matcher's answer as a tri-state result. */
+static enum cbk_re_result bool_result(bool b)
 {
-    return cbk_regex_match(re, s, len, NULL, 0) == CBK_RE_MATCH;
+    return b ? CBK_RE_MATCH : CBK_RE_NOMATCH;
 }
 
-bool cbk__scen_body_matches(const struct cbk_body_matcher *bm, struct json_object *doc)
+enum cbk_re_result cbk__scen_body_matches(const struct cbk_body_matcher *bm,
+                                          struct json_object *doc, char *why, size_t whylen)
 {
     struct json_object *v = NULL;
     bool found = doc && cbk_jsonq_get(doc, bm->pointer, &v);
     bool present = found && v != NULL; /* null counts as absent */
     switch (bm->kind) {
     case CBK_M_ABSENT:
-        return !present;
+        return bool_result(!present);
     case CBK_M_PRESENT:
-        return present;
+        return bool_result(present);
     case CBK_M_EQUALS:
-        if (!found)
-            return false;
-        return cbk_jsonq_equal(v, bm->value);
+        return bool_result(found && cbk_jsonq_equal(v, bm->value));
     case CBK_M_PARTIAL:
-        return present && cbk_jsonq_partial(v, bm->value);
+        return bool_result(present && cbk_jsonq_partial(v, bm->value));
     case CBK_M_REGEX:
         if (!present || !json_object_is_type(v, json_type_string))
-            return false;
-        return regex_matches(bm->re, json_object_get_string(v),
-                             (size_t)json_object_get_string_len(v));
+            return CBK_RE_NOMATCH;
+        return cbk_regex_match(bm->re, json_object_get_string(v),
+                               (size_t)json_object_get_string_len(v), why, whylen);
     case CBK_M_CONTAINS:
         if (!present || !json_object_is_type(v, json_type_array))
-            return false;
+            return CBK_RE_NOMATCH;
         for (size_t i = 0; i < json_object_array_length(v); i++)
             if (cbk_jsonq_partial(json_object_array_get_idx(v, i), bm->value))
-                return true;
-        return false;
+                return CBK_RE_MATCH;
+        return CBK_RE_NOMATCH;
     }
-    return false;
+    return CBK_RE_NOMATCH;
 }
 
-bool cbk__scen_header_matches(const struct cbk_header_matcher *hm, const char *value)
+enum cbk_re_result cbk__scen_header_matches(const struct cbk_header_matcher *hm, const char *value,
+                                            char *why, size_t whylen)
 {
     switch (hm->kind) {
     case CBK_M_ABSENT:
-        return value == NULL;
+        return bool_result(value == NULL);
     case CBK_M_PRESENT:
-        return value != NULL;
+        return bool_result(value != NULL);
     case CBK_M_EQUALS:
-        return value && strcmp(value, hm->value) == 0;
+        return bool_result(value && strcmp(value, hm->value) == 0);
     case CBK_M_REGEX:
-        return value && regex_matches(hm->re, value, strlen(value));
+        if (!value)
+            return CBK_RE_NOMATCH;
+        return cbk_regex_match(hm->re, value, strlen(value), why, whylen);
     default:
-        return false;
+        return CBK_RE_NOMATCH;
     }
 }
 

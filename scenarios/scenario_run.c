@@ -414,33 +414,71 @@ static enum cbk_scen_outcome fire(struct cbk_mock *m, struct cbk_scenario *s,
     return out;
 }
 
-static bool rule_applies(struct cbk_scenario *s, struct cbk_scen_rule *r,
-                         const struct cbk_operation *op, const struct cbk_http_req *req, bool valid,
-                         struct json_object *doc)
+/*
+ * Does rule 'r' apply to this request? CBK_RE_MATCH or CBK_RE_NOMATCH; CBK_RE_ERROR when one
+ * of its regex matchers could not decide (a PCRE2 engine limit), with which one and why
+ * written to 'why'.
+ */
+static enum cbk_re_result rule_applies(struct cbk_scenario *s, struct cbk_scen_rule *r,
+                                       const struct cbk_operation *op,
+                                       const struct cbk_http_req *req, bool valid,
+                                       struct json_object *doc, struct cbk_buf *why)
 {
     if (r->nops) {
         bool hit = false;
         for (size_t i = 0; i < r->nops; i++)
             hit = hit || r->ops[i] == op;
         if (!hit)
-            return false;
+            return CBK_RE_NOMATCH;
     }
     if (r->nstates) {
         bool hit = false;
         for (size_t i = 0; i < r->nstates; i++)
             hit = hit || strcmp(r->states[i], s->state) == 0;
         if (!hit)
-            return false;
+            return CBK_RE_NOMATCH;
     }
     if ((r->valid == CBK_VALID_TRUE && !valid) || (r->valid == CBK_VALID_FALSE && valid))
-        return false;
-    for (size_t i = 0; i < r->nheaders; i++)
-        if (!cbk__scen_header_matches(&r->headers[i], cbk__http_header(req, r->headers[i].name)))
-            return false;
-    for (size_t i = 0; i < r->nbody; i++)
-        if (!cbk__scen_body_matches(&r->body[i], doc))
-            return false;
-    return true;
+        return CBK_RE_NOMATCH;
+    char reason[256] = "";
+    for (size_t i = 0; i < r->nheaders; i++) {
+        const struct cbk_header_matcher *hm = &r->headers[i];
+        enum cbk_re_result res =
+            cbk__scen_header_matches(hm, cbk__http_header(req, hm->name), reason, sizeof reason);
+        if (res == CBK_RE_ERROR)
+            cbk_buf_addf(why, "the regex of header '%s' could not be matched: %s", hm->name,
+                         reason);
+        if (res != CBK_RE_MATCH)
+            return res;
+    }
+    for (size_t i = 0; i < r->nbody; i++) {
+        const struct cbk_body_matcher *bm = &r->body[i];
+        enum cbk_re_result res = cbk__scen_body_matches(bm, doc, reason, sizeof reason);
+        if (res == CBK_RE_ERROR)
+            cbk_buf_addf(why, "the regex of body member '%s' could not be matched: %s", bm->pointer,
+                         reason);
+        if (res != CBK_RE_MATCH)
+            return res;
+    }
+    return CBK_RE_MATCH;
+}
+
+/*
+ * A rule's matcher failed in the regex engine: whether the rule applies is unknown, so the
+ * request is answered 500 InternalFailure naming the scenario, the rule and the reason, and
+ * journaled as such (never read as "the rule does not apply", which silently skipped it).
+ */
+static void engine_error(struct cbk_mock *m, struct cbk_scenario *s, struct cbk_scen_rule *r,
+                         const char *why, struct cbk_http_answer *ans, struct cbk_arena *a,
+                         struct cbk_jentry *e)
+{
+    char *msg = cbk_xasprintf("cbkit scenario %s rule %s: %s; the request was not answered by "
+                              "the scenario (simplify the pattern or shorten the value)",
+                              s->name, r->name, why);
+    cbk__answer_aws_error(m, ans, a, 500, "InternalFailure", msg);
+    e->error_type = "InternalFailure";
+    e->note = cbk_arena_strdup(a, msg);
+    free(msg);
 }
 
 enum cbk_scen_outcome cbk__scenario_answer(struct cbk_mock *m, const struct cbk_operation *op,
@@ -461,11 +499,19 @@ enum cbk_scen_outcome cbk__scenario_answer(struct cbk_mock *m, const struct cbk_
         json_tokener_free(tok);
     }
     enum cbk_scen_outcome out = CBK_SCEN_NONE;
+    struct cbk_buf why = CBK_BUF_INIT(1 << 12);
     pthread_mutex_lock(&m->scen_mu);
     for (struct cbk_scenario *s = m->scenarios; s && out == CBK_SCEN_NONE; s = s->next) {
         for (size_t i = 0; i < s->nrules; i++) {
             struct cbk_scen_rule *r = &s->rules[i];
-            if (!rule_applies(s, r, op, req, valid, *doc))
+            enum cbk_re_result applies = rule_applies(s, r, op, req, valid, *doc, &why);
+            if (applies == CBK_RE_ERROR) {
+                *label = cbk_arena_printf(a, "scenario %s/%s", s->name, r->name);
+                engine_error(m, s, r, cbk_buf_str(&why), ans, a, e);
+                out = CBK_SCEN_ANSWERED;
+                break;
+            }
+            if (applies != CBK_RE_MATCH)
                 continue;
             r->matched++;
             double draw = r->when.has_probability ? cbk_rng_double(&r->prob_rng) : 0.0;
@@ -478,6 +524,7 @@ enum cbk_scen_outcome cbk__scenario_answer(struct cbk_mock *m, const struct cbk_
         }
     }
     pthread_mutex_unlock(&m->scen_mu);
+    cbk_buf_release(&why);
     return out;
 }
 
@@ -679,7 +726,8 @@ static void load(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk_
     if (rc == CBK_OK) {
         cbk_jsonw_kbool(&w, "loaded", true);
     } else {
-        cbk_jsonw_kstr(&w, "error", "the scenario is not valid");
+        cbk_jsonw_kstr(&w, "error",
+                       rc == CBK_E_LIMIT && d.nr ? d.v[0].message : "the scenario is not valid");
         cbk_jsonw_key(&w, "errors");
         cbk_jsonw_arr(&w);
         for (size_t i = 0; i < d.nr; i++) {
@@ -695,7 +743,8 @@ static void load(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk_
         cbk_jsonw_end_arr(&w);
     }
     cbk_jsonw_end_obj(&w);
-    json_answer(ans, a, rc == CBK_OK ? 200 : 400, &b);
+    /* a scenario over its own size limit (when --max-body allows more) is too large too */
+    json_answer(ans, a, rc == CBK_OK ? 200 : rc == CBK_E_LIMIT ? 413 : 400, &b);
     cbk_buf_release(&b);
     cbk_diags_release(&d);
 }

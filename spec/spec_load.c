@@ -12,6 +12,7 @@
 #include "spec/spec_internal.h"
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/yaml.h"
 
 #include <sys/stat.h>
@@ -964,8 +965,7 @@ enum cbk_code cbk_spec_load_buffer(const char *buf, size_t len, const char *file
     if (!file)
         file = "<spec>";
     if (len > SPEC_MAX_BYTES) {
-        cbk_diags_addf(diags, CBK_E_LIMIT, CBK_SEV_ERROR, file, 0, 0, NULL,
-                       "spec is larger than %zu bytes", SPEC_MAX_BYTES);
+        cbk_file_too_large(diags, file, "spec", SPEC_MAX_BYTES);
         return CBK_E_LIMIT;
     }
     struct cbk_ydoc *doc = NULL;
@@ -1045,34 +1045,12 @@ enum cbk_code cbk_spec_load_buffer(const char *buf, size_t len, const char *file
 enum cbk_code cbk_spec_load_file(const char *path, struct cbk_spec **out, struct cbk_diags *diags)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL, "cannot open '%s': %s",
-                       path, strerror(errno));
-        return CBK_E_IO;
-    }
-    struct cbk_buf b = CBK_BUF_INIT(SPEC_MAX_BYTES);
-    char tmp[65536];
-    size_t n;
-    enum cbk_code rc = CBK_OK;
-    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-        if (cbk_buf_add(&b, tmp, n) != CBK_OK) {
-            rc = CBK_E_LIMIT;
-            break;
-        }
-    }
-    if (rc == CBK_OK && ferror(f)) {
-        cbk_diags_addf(diags, CBK_E_IO, CBK_SEV_ERROR, path, 0, 0, NULL, "cannot read '%s': %s",
-                       path, strerror(errno));
-        rc = CBK_E_IO;
-    } else if (rc == CBK_E_LIMIT) {
-        cbk_diags_addf(diags, CBK_E_LIMIT, CBK_SEV_ERROR, path, 0, 0, NULL,
-                       "spec is larger than %zu bytes", SPEC_MAX_BYTES);
-    }
-    fclose(f);
+    char *buf = NULL;
+    size_t len = 0;
+    enum cbk_code rc = cbk_file_read(path, SPEC_MAX_BYTES, "spec", &buf, &len, diags);
     if (rc == CBK_OK)
-        rc = cbk_spec_load_buffer(cbk_buf_str(&b), b.len, path, out, diags);
-    cbk_buf_release(&b);
+        rc = cbk_spec_load_buffer(buf, len, path, out, diags);
+    free(buf);
     return rc;
 }
 

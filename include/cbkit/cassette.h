@@ -109,10 +109,15 @@ enum cbk_code cbk_cassette_writer_open(const char *path, enum cbk_cassette_mode 
                                        struct cbk_cassette_writer **out, struct cbk_diags *diags);
 /*
  * Append one exchange and make it durable (written, then fdatasync) before returning; its
- * 'index' and 'line' (where its "---" is in the file) are assigned. Thread-safe. CBK_E_IO on
- * failure (errno kept; 'line' is then 0).
+ * 'index' and 'line' (where its "---" is in the file) are assigned. Thread-safe.
+ * On failure (a full disk) returns CBK_E_IO with errno kept, 'index' and 'line' 0, the reason
+ * in 'diags' (may be NULL), and the file as it was: what was written of the exchange is cut
+ * off again, so the cassette still loads and the next exchange gets the place this one would
+ * have had. If that cut fails too, the writer refuses every later append (CBK_E_IO, saying
+ * why): nothing is ever written after a partial document.
  */
-enum cbk_code cbk_cassette_append(struct cbk_cassette_writer *w, struct cbk_exchange *x);
+enum cbk_code cbk_cassette_append(struct cbk_cassette_writer *w, struct cbk_exchange *x,
+                                  struct cbk_diags *diags);
 /* Exchange documents written so far, including those already in an appended file (ignored
  * ones too): the number of the last. */
 size_t cbk_cassette_writer_count(struct cbk_cassette_writer *w);

@@ -47,7 +47,8 @@ struct cbk_mock_config {
     size_t journal_cap;        /* journal entries kept (default 10000); counts are never lost */
     size_t journal_body_max;   /* request body bytes kept per entry (default 4096) */
     const char *admin_token;   /* when set, the admin API needs X-Cbkit-Admin-Token */
-    bool admin_remote;         /* allow the admin API from non-loopback peers */
+    bool admin_remote;         /* allow the admin API from non-loopback peers and any Host (needs
+                                * admin_token: cbk_mock_new() refuses it without) */
     bool virtual_clock;        /* the clock starts at clock_start_ms and moves only when told */
     int64_t clock_start_ms;    /* epoch milliseconds (virtual clock) */
     enum cbk_world world;

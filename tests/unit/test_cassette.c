@@ -13,6 +13,10 @@
  *  - cut tails and damage, with the exact diagnostics (file, line, column, message);
  *  - the APPEND writer on a cut file adds the incomplete mark and never changes a byte that was
  *    already there; CREATE refuses an existing file; OVERWRITE starts again;
+ *  - a failed append (a full disk: a short write then ENOSPC, a failed sync) is rolled back to
+ *    the last complete document, through the writer's test seam; when the rollback fails too
+ *    the writer refuses every later append, and the next APPEND open marks the partial
+ *    exchange ignored;
  *  - lookups stay correct for cassettes of 10, 1,000 and 100,000 exchanges (no timing here).
  */
 #include "core/setup.h"
@@ -20,10 +24,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "cbkit/cbkit.h"
 #include "cbkit/cassette.h"
+#include "cassette/cassette_internal.h"
 #include "core/buf.h"
 
 #define MARK "... # cbkit: the exchange above is incomplete and ignored"
@@ -918,6 +925,46 @@ static void damage_is_an_error(void **state)
         cbk_diags_release(&d);
         cbk_buf_release(&t);
     }
+    /* 4b. a status that is not a final answer (issue 9: 101 was sent as "101 Switching
+     * Protocols"): refused at load, located at the status, whatever the number */
+    static const char *const statuses[] = {"101", "100", "199", "0", "-1", "600", "1000"};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(statuses); i++) {
+        struct cbk_buf t = CBK_BUF_INIT(1 << 20);
+        const char *at = strstr(text, "exchange: 2\n");
+        at = strstr(at, "  status: 200\n");
+        cbk_buf_add(&t, text, (size_t)(at - text));
+        cbk_buf_addf(&t, "  status: %s\n", statuses[i]);
+        cbk_buf_adds(&t, at + strlen("  status: 200\n"));
+        load_fails(cbk_buf_str(&t), &d);
+        e = first_error(&d);
+        assert_int_equal(e->line, line_at(t.ptr, (size_t)(at - text)));
+        assert_int_equal(e->column, 11);
+        assert_string_equal(e->path, "response.status");
+        char want[128];
+        snprintf(want, sizeof want, "status %s cannot be replayed: an answer's status is 200..599",
+                 statuses[i]);
+        assert_string_equal(e->message, want);
+        assert_int_equal(cbk_diags_error_count(&d), 1);
+        cbk_diags_release(&d);
+        cbk_buf_release(&t);
+    }
+    static const char *const good[] = {"200", "599"};
+    static const int good_status[] = {200, 599};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(good); i++) {
+        struct cbk_buf t = CBK_BUF_INIT(1 << 20);
+        const char *at = strstr(text, "exchange: 2\n");
+        at = strstr(at, "  status: 200\n");
+        cbk_buf_add(&t, text, (size_t)(at - text));
+        cbk_buf_addf(&t, "  status: %s\n", good[i]);
+        cbk_buf_adds(&t, at + strlen("  status: 200\n"));
+        struct cbk_cassette *c = NULL;
+        assert_int_equal(cbk_cassette_load_buffer(spec, t.ptr, t.len, "status.yaml", &c, &d),
+                         CBK_OK);
+        assert_int_equal(cbk_cassette_at(c, 1)->status, good_status[i]);
+        cbk_cassette_free(c);
+        cbk_diags_release(&d);
+        cbk_buf_release(&t);
+    }
     {
         const char *bad = "cbkit-cassette: 1\n...\n---\noperation: StopBuild\nrequest: {}\n...\n";
         load_fails(bad, &d);
@@ -1053,7 +1100,7 @@ static void write_n_warn(const char *path, enum cbk_cassette_mode mode, int firs
         char body[64];
         snprintf(body, sizeof body, "{\"id\":\"a:%d\"}", first + i);
         struct cbk_exchange x = ex("StopBuild", body, 200, "{}");
-        assert_int_equal(cbk_cassette_append(w, &x), CBK_OK);
+        assert_int_equal(cbk_cassette_append(w, &x, NULL), CBK_OK);
         assert_int_equal(x.index, before + (size_t)i + 1);
         lines[i] = x.line;
     }
@@ -1246,7 +1293,7 @@ static void writer_writes_the_formatted_text(void **state)
         x.req_body_len = bodies[i].len;
         x.resp_body = bodies[i].bytes;
         x.resp_body_len = bodies[i].len;
-        assert_int_equal(cbk_cassette_append(w, &x), CBK_OK);
+        assert_int_equal(cbk_cassette_append(w, &x, NULL), CBK_OK);
     }
     cbk_cassette_writer_close(w);
     struct cbk_cassette *c = load_path(p, &d);
@@ -1362,6 +1409,329 @@ static void lookups_100000(void **state)
     big_cassette(100000);
 }
 
+/* ---- failed appends (a full disk) ------------------------------------------------------------ */
+
+/*
+ * A disk that fills up: the write that crosses 'room' bytes (counted from when the seam is
+ * installed) writes up to it and then fails with ENOSPC, as write(2) does on a full file
+ * system; 'sync_fails' fails fdatasync instead; 'truncate_fails' makes the rollback fail.
+ */
+struct full_disk {
+    size_t room, used;
+    bool sync_fails, truncate_fails, sync_after_truncate_fails;
+    bool truncated;
+    int writes, truncates;
+};
+
+static ssize_t fd_write(void *ctx, int fd, const void *p, size_t n)
+{
+    struct full_disk *d = ctx;
+    d->writes++;
+    size_t left = d->room > d->used ? d->room - d->used : 0;
+    if (left == 0) {
+        errno = ENOSPC;
+        return -1;
+    }
+    ssize_t w = write(fd, p, CBK_MIN(n, left));
+    if (w > 0)
+        d->used += (size_t)w;
+    return w;
+}
+
+static int fd_sync(void *ctx, int fd)
+{
+    struct full_disk *d = ctx;
+    if (d->sync_fails && !d->truncated) {
+        errno = EIO;
+        return -1;
+    }
+    if (d->sync_after_truncate_fails && d->truncated) {
+        errno = EIO;
+        return -1;
+    }
+    return fdatasync(fd);
+}
+
+static int fd_truncate(void *ctx, int fd, off_t len)
+{
+    struct full_disk *d = ctx;
+    d->truncates++;
+    if (d->truncate_fails) {
+        errno = EPERM;
+        return -1;
+    }
+    d->truncated = true;
+    return ftruncate(fd, len);
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_size;
+}
+
+/* Append exchange number 'id' (a StopBuild of "a:<id>"); returns what append returned. */
+static enum cbk_code append_id(struct cbk_cassette_writer *w, int id, struct cbk_exchange *x,
+                               struct cbk_diags *d)
+{
+    static char body[16][64];
+    char *b = body[id % 16];
+    snprintf(b, 64, "{\"id\":\"a:%d\"}", id);
+    *x = ex("StopBuild", b, 200, "{\"build\":{\"id\":\"a:1\"}}");
+    return cbk_cassette_append(w, x, d);
+}
+
+/* The file loads, without a diagnostic, with exchanges numbered 1..n for ids 'ids'. */
+static void expect_clean(const char *path, const int *ids, size_t n)
+{
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_cassette *c = NULL;
+    enum cbk_code rc = cbk_cassette_load_file(spec, path, &c, &d);
+    for (size_t i = 0; i < d.nr; i++)
+        print_error("%s:%d: %s\n", d.v[i].file, d.v[i].line, d.v[i].message);
+    assert_int_equal(rc, CBK_OK);
+    assert_int_equal(d.nr, 0);
+    assert_int_equal(cbk_cassette_count(c), n);
+    for (size_t i = 0; i < n; i++) {
+        const struct cbk_exchange *x = cbk_cassette_at(c, i);
+        char want[64];
+        snprintf(want, sizeof want, "{\"id\":\"a:%d\"}", ids[i]);
+        assert_int_equal(x->index, i + 1);
+        assert_int_equal(x->req_body_len, strlen(want));
+        assert_memory_equal(x->req_body, want, x->req_body_len);
+    }
+    cbk_cassette_free(c);
+    cbk_diags_release(&d);
+}
+
+/*
+ * Issue 9: recording onto a full disk left part of a document behind, the next exchange was
+ * glued to it, and the cassette no longer loaded. Every way a write can fail (no byte
+ * written, a short write cut anywhere in the document, the sync failing after a whole write)
+ * is rolled back: the file is byte for byte what it was, the exchange has no number, the next
+ * one recorded gets the number this one would have had, and the cassette loads with every
+ * exchange that was recorded.
+ */
+static void append_rolls_back_failed_writes(void **state)
+{
+    (void)state;
+    const char *p = path_in_tmp("full.yaml");
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_cassette_writer *w = NULL;
+    assert_int_equal(cbk_cassette_writer_open(p, CBK_CASSETTE_CREATE, spec, "u", &w, &d), CBK_OK);
+    struct cbk_exchange x;
+    int ids[64];
+    size_t n = 0;
+    for (int i = 1; i <= 2; i++) {
+        assert_int_equal(append_id(w, i, &x, NULL), CBK_OK);
+        ids[n++] = i;
+    }
+    /* cut the next document at its start, inside it, and one byte before its end; then a
+     * whole document whose sync fails */
+    int next_id = 3;
+    static const size_t cuts[] = {0, 1, 3, 4, 40, 100, (size_t)-1 /* all but one byte */};
+    for (size_t k = 0; k < CBK_ARRAY_SIZE(cuts) + 1; k++) {
+        char *before = NULL;
+        size_t before_len = 0;
+        before = slurp(p, &before_len);
+        struct full_disk disk;
+        memset(&disk, 0, sizeof disk);
+        if (k < CBK_ARRAY_SIZE(cuts)) {
+            disk.room = cuts[k];
+            if (cuts[k] == (size_t)-1) {
+                /* the document's length, less one byte */
+                struct cbk_buf t = CBK_BUF_INIT(1 << 20);
+                char body[64];
+                snprintf(body, sizeof body, "{\"id\":\"a:%d\"}", next_id);
+                struct cbk_exchange y = ex("StopBuild", body, 200, "{\"build\":{\"id\":\"a:1\"}}");
+                y.index = n + 1;
+                cbk_cassette_format_exchange(&y, &t);
+                disk.room = t.len - 1;
+                cbk_buf_release(&t);
+            }
+        } else {
+            disk.room = SIZE_MAX; /* the whole document is written; the sync fails */
+            disk.sync_fails = true;
+        }
+        struct cbk__writer_io io = {fd_write, fd_sync, fd_truncate, &disk};
+        cbk__cassette_writer_set_io(w, &io);
+        assert_int_equal(append_id(w, next_id, &x, &d), CBK_E_IO);
+        assert_int_equal(x.index, 0);
+        assert_int_equal(x.line, 0);
+        assert_int_equal(disk.truncates, 1);
+        assert_int_equal(d.nr, 1);
+        assert_int_equal(d.v[0].code, CBK_E_IO);
+        char want[1200];
+        snprintf(want, sizeof want,
+                 "cannot write the cassette '%s': %s (the exchange was not recorded; the "
+                 "cassette is as it was before)",
+                 p, strerror(disk.sync_fails ? EIO : ENOSPC));
+        assert_string_equal(d.v[0].message, want);
+        cbk_diags_release(&d);
+        /* byte for byte as before */
+        size_t after_len = 0;
+        char *after = slurp(p, &after_len);
+        assert_int_equal(after_len, before_len);
+        assert_memory_equal(after, before, before_len);
+        free(after);
+        free(before);
+        expect_clean(p, ids, n);
+        next_id++;
+        /* space again: the next exchange takes the place (and number) of the failed one */
+        cbk__cassette_writer_set_io(w, NULL);
+        assert_int_equal(append_id(w, next_id, &x, NULL), CBK_OK);
+        assert_int_equal(x.index, n + 1);
+        ids[n++] = next_id++;
+        assert_int_equal(cbk_cassette_writer_count(w), n);
+        expect_clean(p, ids, n);
+    }
+    cbk_cassette_writer_close(w);
+    /* and the file is one a later --append takes as it is */
+    write_n(p, CBK_CASSETTE_APPEND, 1000, 1);
+}
+
+/*
+ * The rollback itself fails (the truncation, or the sync after it): the writer writes
+ * nothing more, ever — no later append lands after the partial document, whatever the disk
+ * does — and says why. The next APPEND open sees the partial document, marks it ignored (it
+ * keeps its number: its place) and records after it; every recorded exchange loads.
+ */
+static void append_stops_when_rollback_fails(void **state)
+{
+    (void)state;
+    for (int variant = 0; variant < 2; variant++) {
+        const char *p = path_in_tmp(variant ? "stuck-sync.yaml" : "stuck.yaml");
+        struct cbk_diags d = CBK_DIAGS_INIT;
+        struct cbk_cassette_writer *w = NULL;
+        assert_int_equal(cbk_cassette_writer_open(p, CBK_CASSETTE_CREATE, spec, "u", &w, &d),
+                         CBK_OK);
+        struct cbk_exchange x;
+        assert_int_equal(append_id(w, 1, &x, NULL), CBK_OK);
+        assert_int_equal(append_id(w, 2, &x, NULL), CBK_OK);
+        off_t good = file_size(p);
+        struct full_disk disk;
+        memset(&disk, 0, sizeof disk);
+        disk.room = 50;
+        disk.truncate_fails = variant == 0;
+        disk.sync_after_truncate_fails = variant == 1;
+        struct cbk__writer_io io = {fd_write, fd_sync, fd_truncate, &disk};
+        cbk__cassette_writer_set_io(w, &io);
+        assert_int_equal(append_id(w, 3, &x, &d), CBK_E_IO);
+        assert_int_equal(x.index, 0);
+        assert_int_equal(d.nr, 1);
+        assert_non_null(strstr(d.v[0].message, "No space left on device"));
+        assert_non_null(strstr(d.v[0].message, "ends with a partial exchange that could not be "
+                                               "removed"));
+        assert_non_null(
+            strstr(d.v[0].message, variant ? "Input/output error" : "Operation not permitted"));
+        cbk_diags_release(&d);
+        off_t stuck = variant ? good : good + 50;
+        assert_int_equal(file_size(p), stuck);
+        /* the disk has room again: still nothing is written, and the reason is given */
+        cbk__cassette_writer_set_io(w, NULL);
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(append_id(w, 4 + i, &x, &d), CBK_E_IO);
+            assert_int_equal(x.index, 0);
+            assert_int_equal(x.line, 0);
+            assert_int_equal(d.nr, 1);
+            assert_non_null(
+                strstr(d.v[0].message, "the exchange was not recorded: the cassette '"));
+            assert_non_null(strstr(d.v[0].message, "`cbkit record --append` marks that exchange "
+                                                   "ignored"));
+            cbk_diags_release(&d);
+            assert_int_equal(file_size(p), stuck);
+        }
+        assert_int_equal(cbk_cassette_writer_count(w), 2);
+        cbk_cassette_writer_close(w);
+        if (variant == 1) {
+            /* the truncation worked (only its sync failed): the file is clean */
+            static const int ids[] = {1, 2};
+            expect_clean(p, ids, 2);
+            continue;
+        }
+        /* the partial document is a cut tail: dropped with a warning; what was recorded loads */
+        struct cbk_cassette *c = NULL;
+        assert_int_equal(cbk_cassette_load_file(spec, p, &c, &d), CBK_OK);
+        assert_int_equal(cbk_cassette_count(c), 2);
+        assert_int_equal(d.nr, 1);
+        assert_int_equal(d.v[0].severity, CBK_SEV_WARNING);
+        cbk_cassette_free(c);
+        cbk_diags_release(&d);
+        /* --append marks it ignored and records after it: number 4 (3 is the partial one) */
+        write_n_warn(p, CBK_CASSETTE_APPEND, 4, 1, "cut short");
+        assert_int_equal(cbk_cassette_load_file(spec, p, &c, &d), CBK_OK);
+        assert_int_equal(cbk_cassette_count(c), 3);
+        assert_int_equal(cbk_cassette_at(c, 2)->index, 4);
+        assert_int_equal(d.nr, 1);
+        assert_non_null(strstr(d.v[0].message, "cut short when recorded and is ignored"));
+        cbk_cassette_free(c);
+        cbk_diags_release(&d);
+    }
+}
+
+/*
+ * The first write of an open (the header, or the mark that closes a cut tail) fails: the file
+ * is left as it was (APPEND), or removed when this open created it (so that a CREATE can try
+ * again). The failure comes from the file size limit (RLIMIT_FSIZE, SIGXFSZ ignored): the
+ * write stops at the limit, as on a full disk.
+ */
+static void open_rolls_back_a_failed_first_write(void **state)
+{
+    (void)state;
+    struct rlimit old;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    /* a cut file: the mark that APPEND adds does not fit */
+    char p[512], q[512];
+    snprintf(p, sizeof p, "%s", path_in_tmp("limit-append.yaml"));
+    snprintf(q, sizeof q, "%s", path_in_tmp("limit-create.yaml"));
+    write_n(p, CBK_CASSETTE_CREATE, 1, 2);
+    FILE *f = fopen(p, "ab");
+    assert_non_null(f);
+    fputs("---\nexchange: 3\noperation: \"StopBuild\"\nreque", f);
+    fclose(f);
+    size_t before_len = 0;
+    char *before = slurp(p, &before_len);
+    struct rlimit lim = {(rlim_t)before_len + 10, old.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_cassette_writer *w = (struct cbk_cassette_writer *)1;
+    enum cbk_code rc = cbk_cassette_writer_open(p, CBK_CASSETTE_APPEND, spec, "u", &w, &d);
+    /* a new file whose header does not fit */
+    lim.rlim_cur = 50;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct cbk_diags d2 = CBK_DIAGS_INIT;
+    struct cbk_cassette_writer *w2 = (struct cbk_cassette_writer *)1;
+    enum cbk_code rc2 = cbk_cassette_writer_open(q, CBK_CASSETTE_CREATE, spec, "u", &w2, &d2);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+
+    assert_int_equal(rc, CBK_E_IO);
+    assert_null(w);
+    assert_true(d.nr >= 1);
+    assert_non_null(strstr(d.v[d.nr - 1].message, "File too large"));
+    size_t after_len = 0;
+    char *after = slurp(p, &after_len);
+    assert_int_equal(after_len, before_len);
+    assert_memory_equal(after, before, before_len);
+    free(after);
+    free(before);
+    cbk_diags_release(&d);
+
+    assert_int_equal(rc2, CBK_E_IO);
+    assert_null(w2);
+    assert_int_equal(d2.nr, 1);
+    assert_non_null(strstr(d2.v[0].message, "File too large"));
+    cbk_diags_release(&d2);
+    struct stat st;
+    assert_int_equal(stat(q, &st), -1);
+    assert_int_equal(errno, ENOENT);
+    /* with room, both work: the cut document is marked ignored, numbering goes on */
+    write_n_warn(p, CBK_CASSETTE_APPEND, 4, 1, "cut short");
+    write_n(q, CBK_CASSETTE_CREATE, 1, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1382,6 +1752,9 @@ int main(void)
         cmocka_unit_test(writer_modes),
         cmocka_unit_test(append_to_cut_file),
         cmocka_unit_test(writer_writes_the_formatted_text),
+        cmocka_unit_test(append_rolls_back_failed_writes),
+        cmocka_unit_test(append_stops_when_rollback_fails),
+        cmocka_unit_test(open_rolls_back_a_failed_first_write),
         cmocka_unit_test(lookups_10),
         cmocka_unit_test(lookups_1000),
         cmocka_unit_test(lookups_100000),

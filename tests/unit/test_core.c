@@ -1,7 +1,7 @@
 /*
  * test_core.c - unit tests of the foundation helpers: bounded buffers (core/buf), JSON
- * pointers (core/jsonptr), string tables (core/strtab), arenas (core/arena) and result codes
- * and diagnostics (cbkit/error.h).
+ * pointers (core/jsonptr), string tables (core/strtab), arenas (core/arena), whole-file reads
+ * within a limit (core/file), and result codes and diagnostics (cbkit/error.h).
  */
 #include "core/setup.h"
 
@@ -11,6 +11,7 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/file.h"
 #include "core/hmap.h"
 #include "core/jsonptr.h"
 #include "core/jsonq.h"
@@ -866,6 +867,79 @@ static void regex_engine_error_is_reported(void **state)
     cbk_regex_thread_release(); /* twice is harmless */
 }
 
+/* ---- core/file ------------------------------------------------------------------------------ */
+
+static void write_bytes(const char *path, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++)
+        fputc('a' + (int)(i % 26), f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* At the limit: read whole; one byte over: CBK_E_LIMIT naming the limit, never a cut copy. */
+static void file_read_limit(void **state)
+{
+    (void)state;
+    char dir[256];
+    const char *base = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/cbk-test-file-XXXXXX", base && *base ? base : "/tmp");
+    assert_non_null(mkdtemp(dir));
+    char path[512];
+    snprintf(path, sizeof path, "%s/f.yaml", dir);
+    /* sizes around the reader's 64 KiB chunks and the limit */
+    const size_t limit = (size_t)3 << 16;
+    const size_t sizes[] = {0, 1, limit - 1, limit};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(sizes); i++) {
+        write_bytes(path, sizes[i]);
+        struct cbk_diags d = CBK_DIAGS_INIT;
+        char *buf = NULL;
+        size_t len = 99;
+        assert_int_equal(cbk_file_read(path, limit, "scenario", &buf, &len, &d), CBK_OK);
+        assert_int_equal(len, sizes[i]);
+        assert_non_null(buf);
+        assert_int_equal(buf[len], '\0');
+        assert_true(len == 0 || buf[len - 1] == 'a' + (int)((len - 1) % 26));
+        assert_int_equal(d.nr, 0);
+        free(buf);
+    }
+    const size_t over[] = {limit + 1, limit + 100, 2 * limit};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(over); i++) {
+        write_bytes(path, over[i]);
+        struct cbk_diags d = CBK_DIAGS_INIT;
+        char *buf = (char *)&d;
+        size_t len = 99;
+        assert_int_equal(cbk_file_read(path, limit, "cassette", &buf, &len, &d), CBK_E_LIMIT);
+        assert_null(buf);
+        assert_int_equal(len, 0);
+        assert_int_equal(d.nr, 1);
+        assert_int_equal(d.v[0].code, CBK_E_LIMIT);
+        assert_string_equal(d.v[0].file, path);
+        assert_string_equal(d.v[0].message,
+                            "the cassette is larger than the limit of 192 KiB (196608 bytes)");
+        cbk_diags_release(&d);
+    }
+    unlink(path);
+    /* missing file, and a directory */
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    char *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(cbk_file_read(path, limit, "spec", &buf, &len, &d), CBK_E_IO);
+    assert_null(buf);
+    assert_int_equal(cbk_file_read(dir, limit, "spec", &buf, &len, &d), CBK_E_IO);
+    assert_null(buf);
+    assert_int_equal(d.nr, 2);
+    assert_non_null(strstr(d.v[0].message, "cannot open"));
+    assert_non_null(strstr(d.v[1].message, "Is a directory"));
+    cbk_diags_release(&d);
+    rmdir(dir);
+    char t[32];
+    assert_string_equal(cbk_file_size_text((size_t)16 << 20, t, sizeof t), "16 MiB");
+    assert_string_equal(cbk_file_size_text((size_t)4 << 30, t, sizeof t), "4 GiB");
+    assert_string_equal(cbk_file_size_text(1000, t, sizeof t), "1000 bytes");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -898,6 +972,7 @@ int main(void)
         cmocka_unit_test(error_code_names),
         cmocka_unit_test(diags_add_and_release),
         cmocka_unit_test(diags_limit),
+        cmocka_unit_test(file_read_limit),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

@@ -14,7 +14,10 @@
  *    parameters -> IdempotentParameterMismatchException, a fresh token after five minutes), with
  *    the virtual clock moved through the admin route POST /__cbkit/clock;
  *  - the strict world (ResourceNotFoundException for unknown builds and projects);
- *  - the journal counts what was handled (admin requests excluded).
+ *  - the journal counts what was handled (admin requests excluded);
+ *  - the admin API refuses what a web page of another site can send (issue 9): a foreign
+ *    Origin, Sec-Fetch-Site other than same-origin, a Host that is not a loopback name or the
+ *    bound address (unless admin_remote); tokens; never the AWS API by Host.
  */
 #include "core/setup.h"
 
@@ -1450,6 +1453,216 @@ static void journal_entries(void **state)
     cbk_mock_free(m);
 }
 
+/* ---- the admin API and other sites -------------------------------------------------------- */
+
+struct guard_case {
+    const char *method, *path;
+    const char *host, *origin, *site, *token; /* NULL: header absent */
+    bool remote;
+    int want; /* status */
+};
+
+static int guard_call(struct cbk_mock *m, const struct guard_case *g, struct call *c)
+{
+    struct cbk_http_header h[8];
+    size_t n = 0;
+    h[n++] = (struct cbk_http_header){"Content-Type", "application/json"};
+    if (g->host)
+        h[n++] = (struct cbk_http_header){"Host", g->host};
+    if (g->origin)
+        h[n++] = (struct cbk_http_header){"Origin", g->origin};
+    if (g->site)
+        h[n++] = (struct cbk_http_header){"Sec-Fetch-Site", g->site};
+    if (g->token)
+        h[n++] = (struct cbk_http_header){"X-Cbkit-Admin-Token", g->token};
+    struct cbk_http_req req;
+    memset(&req, 0, sizeof req);
+    req.method = g->method;
+    req.path = g->path;
+    req.headers = h;
+    req.nheaders = n;
+    req.body = "";
+    req.peer_is_loopback = !g->remote;
+    cbk_arena_init(&c->arena, 8192);
+    c->doc = NULL;
+    cbk_mock_handle(m, &req, &c->ans, &c->arena);
+    struct json_tokener *tok = json_tokener_new();
+    c->doc = json_tokener_parse_ex(tok, c->ans.body, (int)c->ans.body_len);
+    json_tokener_free(tok);
+    return c->ans.status;
+}
+
+static void check_guard(struct cbk_mock *m, const struct guard_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct guard_case *g = &cases[i];
+        struct call c;
+        int st = guard_call(m, g, &c);
+        if (st != g->want)
+            print_error("case %zu: %s %s Host=%s Origin=%s Sec-Fetch-Site=%s remote=%d: %d %.*s\n",
+                        i, g->method, g->path, g->host ? g->host : "-", g->origin ? g->origin : "-",
+                        g->site ? g->site : "-", g->remote, st, (int)c.ans.body_len, c.ans.body);
+        assert_int_equal(st, g->want);
+        assert_int_equal(c.ans.journal_id, 0); /* admin requests, refused or not: no journal */
+        assert_non_null(c.doc);
+        if (st == 403) {
+            const char *e = jstr(c.doc, "error");
+            assert_non_null(e);
+            assert_true(strstr(e, "other origins") || strstr(e, "DNS rebinding") ||
+                        strstr(e, "loopback clients only"));
+        }
+        call_done(&c);
+    }
+}
+
+/*
+ * Issue 9: any web page could load a scenario (a text/plain POST with Origin
+ * https://evil.example) and, through DNS rebinding (Host: attacker.example), read the journal.
+ */
+static void admin_refuses_other_sites(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(20, CBK_WORLD_OPEN);
+    m->port = 7766; /* as if serving: the mock's own origins name its port */
+    static const struct guard_case cases[] = {
+        /* curl, SDKs, scripts: no Origin */
+        {"GET", "/__cbkit/health", "127.0.0.1:7766", NULL, NULL, NULL, false, 200},
+        {"GET", "/__cbkit/health", "localhost:7766", NULL, NULL, NULL, false, 200},
+        {"GET", "/__cbkit/health", "LOCALHOST", NULL, NULL, NULL, false, 200},
+        {"GET", "/__cbkit/health", "[::1]:7766", NULL, NULL, NULL, false, 200},
+        {"GET", "/__cbkit/health", NULL, NULL, NULL, NULL, false, 200},
+        /* a port forward (ssh -L 9000:localhost:7766) changes the port, not the name */
+        {"GET", "/__cbkit/requests", "localhost:9000", NULL, NULL, NULL, false, 200},
+        /* DNS rebinding: a name that is not loopback's */
+        {"GET", "/__cbkit/requests", "attacker.example", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/health", "attacker.example:7766", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/health", "localhost.attacker.example", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/health", "127.0.0.1.nip.io:7766", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/health", "", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/health", "[::1", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/health", "::1", NULL, NULL, NULL, false, 403},
+        /* cross-site requests */
+        {"POST", "/__cbkit/scenarios", "127.0.0.1:7766", "https://evil.example", NULL, NULL, false,
+         403},
+        {"POST", "/__cbkit/reset", "127.0.0.1:7766", "null", NULL, NULL, false, 403},
+        {"POST", "/__cbkit/reset", "127.0.0.1:7766", "http://localhost:3000", NULL, NULL, false,
+         403},
+        {"POST", "/__cbkit/reset", "127.0.0.1:7766", "https://127.0.0.1:7766", NULL, NULL, false,
+         403},
+        {"POST", "/__cbkit/reset", "127.0.0.1:7766", "http://127.0.0.1:7766.evil.example", NULL,
+         NULL, false, 403},
+        {"POST", "/__cbkit/reset", "127.0.0.1:7766", "http://127.0.0.1:7766/", NULL, NULL, false,
+         403},
+        {"POST", "/__cbkit/reset", "127.0.0.1:7766", "http://user@127.0.0.1:7766", NULL, NULL,
+         false, 403},
+        {"POST", "/__cbkit/reset", "127.0.0.1:7766", "", NULL, NULL, false, 403},
+        {"GET", "/__cbkit/requests", "127.0.0.1:7766", NULL, "cross-site", NULL, false, 403},
+        {"GET", "/__cbkit/requests", "127.0.0.1:7766", NULL, "same-site", NULL, false, 403},
+        /* the mock's own pages (/__cbkit/ui): same origin, or a loopback name and its port */
+        {"POST", "/__cbkit/reset", "127.0.0.1:7766", "http://127.0.0.1:7766", "same-origin", NULL,
+         false, 200},
+        {"POST", "/__cbkit/reset", "localhost:9000", "http://localhost:9000", NULL, NULL, false,
+         200},
+        {"POST", "/__cbkit/reset", "127.0.0.1:7766", "http://localhost:7766", NULL, NULL, false,
+         200},
+        {"POST", "/__cbkit/reset", "[::1]:7766", "http://[::1]:7766", NULL, NULL, false, 200},
+        {"POST", "/__cbkit/reset", "127.0.0.1:7766", "HTTP://LOCALHOST:7766", NULL, NULL, false,
+         200},
+        {"GET", "/__cbkit/requests", "127.0.0.1:7766", NULL, "same-origin", NULL, false, 200},
+        {"GET", "/__cbkit/requests", "127.0.0.1:7766", NULL, "none", NULL, false, 200},
+        /* a remote peer, whatever it says */
+        {"GET", "/__cbkit/health", "127.0.0.1:7766", NULL, NULL, NULL, true, 403},
+    };
+    check_guard(m, cases, CBK_ARRAY_SIZE(cases));
+    /* the AWS API is never restricted by Host or Origin: SDKs name the endpoint as told */
+    static const char *const hosts[] = {"attacker.example", "codebuild.us-east-1.amazonaws.com",
+                                        "mock:7766"};
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(hosts); i++) {
+        struct call c;
+        struct rq q = {.target = PREFIX "StopBuild",
+                       .body = "{\"id\":\"p:1\"}",
+                       .extra_name = "Host",
+                       .extra_value = hosts[i]};
+        do_call(m, &q, &c);
+        assert_int_equal(c.ans.status, 200);
+        call_done(&c);
+    }
+    /* refusals are counted in health */
+    struct call c;
+    struct guard_case hg = {"GET", "/__cbkit/health", "localhost", NULL, NULL, NULL, false, 200};
+    assert_int_equal(guard_call(m, &hg, &c), 200);
+    size_t refused = 0;
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(cases); i++)
+        refused += cases[i].want == 403;
+    struct json_object *v = NULL;
+    assert_true(json_object_object_get_ex(c.doc, "adminRefused", &v));
+    assert_int_equal(json_object_get_int64(v), (int64_t)refused);
+    call_done(&c);
+    cbk_mock_free(m);
+
+    /* bound to another address: that address is the mock's own too */
+    struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
+    cfg.spec = spec;
+    cfg.host = "::1";
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    assert_int_equal(cbk_mock_new(&cfg, &m, &d), CBK_OK);
+    m->port = 8000;
+    static const struct guard_case v6[] = {
+        {"GET", "/__cbkit/health", "[::1]:8000", NULL, NULL, NULL, false, 200},
+        {"POST", "/__cbkit/reset", "[::1]:8000", "http://[::1]:8000", NULL, NULL, false, 200},
+        {"POST", "/__cbkit/reset", "127.0.0.1:8000", "http://[::1]:8000", NULL, NULL, false, 200},
+        {"POST", "/__cbkit/reset", "[::1]:8000", "http://[::1]:8001", NULL, NULL, false, 403},
+        {"GET", "/__cbkit/health", "[::2]:8000", NULL, NULL, NULL, false, 403},
+    };
+    check_guard(m, v6, CBK_ARRAY_SIZE(v6));
+    cbk_mock_free(m);
+    cbk_diags_release(&d);
+}
+
+/*
+ * --admin-remote: any peer and any Host, but only with the token, compared in constant time;
+ * a foreign Origin is still refused. Without a token the mock is not created.
+ */
+static void admin_remote_needs_a_token(void **state)
+{
+    (void)state;
+    struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
+    cfg.spec = spec;
+    cfg.admin_remote = true;
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_mock *m = (struct cbk_mock *)&d;
+    assert_int_equal(cbk_mock_new(&cfg, &m, &d), CBK_E_USAGE);
+    assert_null(m);
+    assert_int_equal(d.nr, 1);
+    assert_string_equal(d.v[0].message, "an admin API open to remote clients needs a token");
+    cbk_diags_release(&d);
+    cfg.admin_token = "";
+    assert_int_equal(cbk_mock_new(&cfg, &m, &d), CBK_E_USAGE);
+    cbk_diags_release(&d);
+
+    cfg.admin_token = "s3cret-token";
+    assert_int_equal(cbk_mock_new(&cfg, &m, &d), CBK_OK);
+    m->port = 7766;
+    static const struct guard_case cases[] = {
+        {"GET", "/__cbkit/health", "mock.internal:7766", NULL, NULL, "s3cret-token", true, 200},
+        {"GET", "/__cbkit/health", "10.0.0.5:7766", NULL, NULL, "s3cret-token", true, 200},
+        {"GET", "/__cbkit/health", "mock.internal:7766", NULL, NULL, NULL, true, 401},
+        {"GET", "/__cbkit/health", "mock.internal:7766", NULL, NULL, "s3cret-toke", true, 401},
+        {"GET", "/__cbkit/health", "mock.internal:7766", NULL, NULL, "s3cret-token!", true, 401},
+        {"GET", "/__cbkit/health", "mock.internal:7766", NULL, NULL, "", true, 401},
+        {"GET", "/__cbkit/health", "localhost", NULL, NULL, NULL, false, 401},
+        /* a page served by the mock itself, at its remote name */
+        {"POST", "/__cbkit/reset", "mock.internal:7766", "http://mock.internal:7766", "same-origin",
+         "s3cret-token", true, 200},
+        /* another site, even with a token a page could not know */
+        {"POST", "/__cbkit/reset", "mock.internal:7766", "https://evil.example", NULL,
+         "s3cret-token", true, 403},
+    };
+    check_guard(m, cases, CBK_ARRAY_SIZE(cases));
+    cbk_mock_free(m);
+    cbk_diags_release(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1467,6 +1680,8 @@ int main(void)
         cmocka_unit_test(idempotency_tokens),
         cmocka_unit_test(strict_world),
         cmocka_unit_test(journal_entries),
+        cmocka_unit_test(admin_refuses_other_sites),
+        cmocka_unit_test(admin_remote_needs_a_token),
     };
     return cmocka_run_group_tests(tests, load_spec, free_spec);
 }
