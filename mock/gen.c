@@ -4,6 +4,7 @@
 #include "core/setup.h"
 #include "core/regex.h"
 #include "mock/gen.h"
+#include "core/timefmt.h"
 
 #define MAX_DEPTH 6
 
@@ -20,16 +21,60 @@ static bool pattern_ok(struct cbk_gen *g, const struct cbk_constraints *c, const
     return cbk_regex_match(c->re, s, strlen(s), NULL, 0) == CBK_RE_MATCH;
 }
 
-/* Fit 's' to the length bounds by padding with 'x' or cutting (ASCII text). */
-static void fit_length(const struct cbk_constraints *c, char *s, size_t cap)
+/* Fit 's' to the length bounds by padding with 'pad' or cutting (ASCII text). */
+static void fit_length(const struct cbk_constraints *c, char *s, size_t cap, char pad)
 {
     size_t n = strlen(s);
     if (c->has_max && (int64_t)n > c->max)
         n = (size_t)(c->max < 0 ? 0 : c->max);
     s[n] = '\0';
     while (c->has_min && (int64_t)n < c->min && n + 1 < cap)
-        s[n++] = 'x';
+        s[n++] = pad;
     s[n] = '\0';
+}
+
+/*
+ * A value for a string with a pattern the realistic value does not match: the first of a few
+ * common shapes of values (words, numbers, account ids, ARNs, URLs, host names) that matches,
+ * padded to the length bounds with one of a few characters. Leaves the realistic value in 's'
+ * when none does (the answer is then invalid: a pattern this cannot satisfy).
+ */
+static void fit_pattern(struct cbk_gen *g, const struct cbk_constraints *c, char *s, size_t cap,
+                        const char *uuid)
+{
+    char arn[256];
+    snprintf(arn, sizeof arn, "arn:aws:service:%s:%s:resource/example", g->region, g->account);
+    const char *const tries[] = {"example",
+                                 "example_1",
+                                 "Example1",
+                                 "a",
+                                 "A",
+                                 "1",
+                                 "0",
+                                 "a1",
+                                 "x-1",
+                                 g->account,
+                                 uuid,
+                                 arn,
+                                 "s3://example-bucket/example",
+                                 "https://example.com/example",
+                                 "example.com",
+                                 "1.0",
+                                 g->region,
+                                 "example@example.com",
+                                 ""};
+    static const char pads[] = {'x', '0', 'a', 'A', '1'};
+    char t[512];
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(tries); i++) {
+        for (size_t k = 0; k < sizeof pads; k++) {
+            snprintf(t, sizeof t, "%s", tries[i]);
+            fit_length(c, t, sizeof t, pads[k]);
+            if (pattern_ok(g, c, t)) {
+                snprintf(s, cap, "%s", t);
+                return;
+            }
+        }
+    }
 }
 
 static void gen_string(struct cbk_gen *g, const struct cbk_member *m, const char *name,
@@ -45,6 +90,8 @@ static void gen_string(struct cbk_gen *g, const struct cbk_member *m, const char
     cbk_uuid_format(uuid, cbk_rng_next(g->rng), cbk_rng_next(g->rng));
     if (contains(name, "arn"))
         snprintf(s, sizeof s, "arn:aws:service:%s:%s:resource/%s", g->region, g->account, uuid);
+    else if (contains(name, "accountid"))
+        snprintf(s, sizeof s, "%s", g->account);
     else if (contains(name, "id") || contains(name, "token"))
         snprintf(s, sizeof s, "%s", uuid);
     else if (contains(name, "name"))
@@ -53,17 +100,9 @@ static void gen_string(struct cbk_gen *g, const struct cbk_member *m, const char
         snprintf(s, sizeof s, "https://example.com/%.8s", uuid);
     else
         snprintf(s, sizeof s, "example");
-    fit_length(c, s, sizeof s);
-    if (!pattern_ok(g, c, s)) {
-        static const char *const tries[] = {"example", "example_1", "Example1", "a",   "A",
-                                            "1",       "0",         "a1",       "x-1", ""};
-        for (size_t i = 0; i < CBK_ARRAY_SIZE(tries); i++) {
-            snprintf(s, sizeof s, "%s", tries[i]);
-            fit_length(c, s, sizeof s);
-            if (pattern_ok(g, c, s))
-                break;
-        }
-    }
+    fit_length(c, s, sizeof s, 'x');
+    if (!pattern_ok(g, c, s))
+        fit_pattern(g, c, s, sizeof s, uuid);
     cbk_jsonw_str(w, s);
 }
 
@@ -85,11 +124,13 @@ static void gen_struct(struct cbk_gen *g, const struct cbk_shape *sh, struct cbk
                        int depth)
 {
     cbk_jsonw_obj(w);
-    for (size_t i = 0; i < sh->member_count; i++) {
+    /* a union carries exactly one member: the first */
+    size_t n = sh->is_union ? CBK_MIN(sh->member_count, (size_t)1) : sh->member_count;
+    for (size_t i = 0; i < n; i++) {
         const struct cbk_member *m = &sh->members[i];
         bool container = m->shape->type == CBK_TYPE_STRUCTURE || m->shape->type == CBK_TYPE_LIST ||
                          m->shape->type == CBK_TYPE_MAP;
-        if (!m->required && (depth >= 3 || (container && depth >= 2)))
+        if (!m->required && !sh->is_union && (depth >= 3 || (container && depth >= 2)))
             continue;
         if (depth >= MAX_DEPTH && !m->required)
             continue;
@@ -150,8 +191,22 @@ static void gen_member(struct cbk_gen *g, const struct cbk_member *m, const char
     case CBK_TYPE_BOOLEAN:
         cbk_jsonw_bool(w, false);
         return;
-    case CBK_TYPE_TIMESTAMP:
-        cbk_jsonw_epoch_ms(w, g->now_ms);
+    case CBK_TYPE_TIMESTAMP: {
+        char t[32];
+        if (sh->ts_format == CBK_TS_ISO8601) {
+            cbk_iso8601_ms(g->now_ms, t);
+            cbk_jsonw_str(w, t);
+        } else if (sh->ts_format == CBK_TS_RFC822) {
+            cbk_http_date(g->now_ms / 1000, t);
+            cbk_jsonw_str(w, t);
+        } else {
+            cbk_jsonw_epoch_ms(w, g->now_ms);
+        }
+        return;
+    }
+    case CBK_TYPE_DOCUMENT:
+        cbk_jsonw_obj(w);
+        cbk_jsonw_end_obj(w);
         return;
     case CBK_TYPE_DOUBLE:
     case CBK_TYPE_FLOAT: {
