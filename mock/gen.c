@@ -7,6 +7,11 @@
 #include "core/timefmt.h"
 
 #define MAX_DEPTH 6
+/* Items of a generated list or map, at most: more only when the shape's min asks for more. */
+#define MAX_ITEMS 16
+/* Beyond this depth (only required members recurse this deep: a spec whose structures require
+ * themselves) structures are written empty rather than recursing without end. */
+#define HARD_DEPTH 64
 
 static bool contains(const char *s, const char *needle)
 {
@@ -77,6 +82,29 @@ static void fit_pattern(struct cbk_gen *g, const struct cbk_constraints *c, char
     }
 }
 
+/* A value for a string without enum, into s[512]. */
+static void string_text(struct cbk_gen *g, const struct cbk_constraints *c, const char *name,
+                        char *s)
+{
+    char uuid[37];
+    cbk_uuid_format(uuid, cbk_rng_next(g->rng), cbk_rng_next(g->rng));
+    if (contains(name, "arn"))
+        snprintf(s, 512, "arn:aws:service:%s:%s:resource/%s", g->region, g->account, uuid);
+    else if (contains(name, "accountid"))
+        snprintf(s, 512, "%s", g->account);
+    else if (contains(name, "id") || contains(name, "token"))
+        snprintf(s, 512, "%s", uuid);
+    else if (contains(name, "name"))
+        snprintf(s, 512, "example-%.8s", uuid);
+    else if (contains(name, "url") || contains(name, "link"))
+        snprintf(s, 512, "https://example.com/%.8s", uuid);
+    else
+        snprintf(s, 512, "example");
+    fit_length(c, s, 512, 'x');
+    if (!pattern_ok(g, c, s))
+        fit_pattern(g, c, s, 512, uuid);
+}
+
 static void gen_string(struct cbk_gen *g, const struct cbk_member *m, const char *name,
                        struct cbk_jsonw *w)
 {
@@ -86,23 +114,7 @@ static void gen_string(struct cbk_gen *g, const struct cbk_member *m, const char
         return;
     }
     char s[512];
-    char uuid[37];
-    cbk_uuid_format(uuid, cbk_rng_next(g->rng), cbk_rng_next(g->rng));
-    if (contains(name, "arn"))
-        snprintf(s, sizeof s, "arn:aws:service:%s:%s:resource/%s", g->region, g->account, uuid);
-    else if (contains(name, "accountid"))
-        snprintf(s, sizeof s, "%s", g->account);
-    else if (contains(name, "id") || contains(name, "token"))
-        snprintf(s, sizeof s, "%s", uuid);
-    else if (contains(name, "name"))
-        snprintf(s, sizeof s, "example-%.8s", uuid);
-    else if (contains(name, "url") || contains(name, "link"))
-        snprintf(s, sizeof s, "https://example.com/%.8s", uuid);
-    else
-        snprintf(s, sizeof s, "example");
-    fit_length(c, s, sizeof s, 'x');
-    if (!pattern_ok(g, c, s))
-        fit_pattern(g, c, s, sizeof s, uuid);
+    string_text(g, c, name, s);
     cbk_jsonw_str(w, s);
 }
 
@@ -119,6 +131,79 @@ static int64_t pick_int(const struct cbk_constraints *c, int64_t lo_type, int64_
 
 static void gen_member(struct cbk_gen *g, const struct cbk_member *m, const char *name,
                        struct cbk_jsonw *w, int depth);
+
+/* Items of a list or map: one (none when deep), within min..max, at most MAX_ITEMS unless
+ * min asks for more (at most 1,000). */
+static int64_t item_count(const struct cbk_constraints *c, int depth)
+{
+    int64_t n = depth >= MAX_DEPTH ? 0 : 1;
+    if (c->has_min && n < c->min)
+        n = CBK_MIN(c->min, (int64_t)1000);
+    if (c->has_max && n > c->max)
+        n = c->max;
+    if (n > MAX_ITEMS && !(c->has_min && c->min > MAX_ITEMS))
+        n = MAX_ITEMS;
+    return n < 0 ? 0 : n;
+}
+
+/*
+ * A map of item_count() entries with distinct keys: enum keys take the values in order, other
+ * keys are the generated value with its last one or two characters varied until one is new
+ * and still fits (a key shape that allows fewer distinct values than the map's min gives fewer
+ * entries: invalid, as nothing could be valid).
+ */
+static void gen_map(struct cbk_gen *g, const struct cbk_shape *sh, const struct cbk_constraints *c,
+                    const char *name, struct cbk_jsonw *w, int depth)
+{
+    static const char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    int64_t n = item_count(c, depth);
+    char base[512], k[512];
+    if (!sh->key->c.enum_values)
+        string_text(g, &sh->key->c, "key", base);
+    const struct cbk_constraints *kc = &sh->key->c;
+    struct cbk_buf kb = CBK_BUF_INIT(1 << 20);
+    /* the keys so far as "\nK1\nK2\n": JSON literals hold no raw newline, so "\nK\n" is
+     * found in it exactly when K was used */
+    struct cbk_buf used = CBK_BUF_INIT(1 << 24);
+    cbk_buf_addc(&used, '\n');
+    cbk_jsonw_obj(w);
+    for (int64_t i = 0; i < n; i++) {
+        bool fresh = false;
+        size_t tries = kc->enum_values ? kc->enum_count : 1 + 62 + 62 * 62;
+        for (size_t t = 0; t < tries && !fresh; t++) {
+            cbk_buf_reset(&kb);
+            cbk_buf_addc(&kb, '\n');
+            struct cbk_jsonw kw;
+            cbk_jsonw_init(&kw, &kb);
+            if (kc->enum_values) {
+                cbk_jsonw_str(&kw, kc->enum_values[((size_t)i + t) % kc->enum_count]);
+            } else {
+                size_t len = strlen(base);
+                memcpy(k, base, len + 1);
+                if (t > 0 && len >= 1)
+                    k[len - 1] = alphabet[(t - 1) % 62];
+                if (t > 62 && len >= 2)
+                    k[len - 2] = alphabet[(t - 63) / 62];
+                if (t > 0 && (len == 0 || (t > 62 && len < 2) || !pattern_ok(g, kc, k)))
+                    continue;
+                cbk_jsonw_str(&kw, k);
+            }
+            cbk_buf_addc(&kb, '\n');
+            fresh = !memmem(used.ptr, used.len, kb.ptr, kb.len);
+        }
+        if (!fresh)
+            break;
+        cbk_buf_add(&used, kb.ptr + 1, kb.len - 1);
+        /* kb holds "\n" + a JSON string literal + "\n": the literal is the key */
+        cbk_jsonw_raw(w, kb.ptr + 1, kb.len - 2);
+        cbk_buf_addc(w->b, ':');
+        w->after_key = true;
+        gen_member(g, sh->value, name, w, depth + 1);
+    }
+    cbk_jsonw_end_obj(w);
+    cbk_buf_release(&kb);
+    cbk_buf_release(&used);
+}
 
 static void gen_struct(struct cbk_gen *g, const struct cbk_shape *sh, struct cbk_jsonw *w,
                        int depth)
@@ -147,38 +232,24 @@ static void gen_member(struct cbk_gen *g, const struct cbk_member *m, const char
     const struct cbk_constraints *c = &m->c;
     switch (sh->type) {
     case CBK_TYPE_STRUCTURE:
+        if (depth > HARD_DEPTH) {
+            cbk_jsonw_obj(w);
+            cbk_jsonw_end_obj(w);
+            return;
+        }
         gen_struct(g, sh, w, depth);
         return;
     case CBK_TYPE_LIST: {
-        int64_t n = depth >= MAX_DEPTH ? 0 : 1;
-        if (c->has_min && n < c->min)
-            n = c->min;
-        if (c->has_max && n > c->max)
-            n = c->max;
+        int64_t n = item_count(c, depth);
         cbk_jsonw_arr(w);
-        for (int64_t i = 0; i < n && i < 16; i++)
+        for (int64_t i = 0; i < n; i++)
             gen_member(g, sh->member, name, w, depth + 1);
         cbk_jsonw_end_arr(w);
         return;
     }
-    case CBK_TYPE_MAP: {
-        cbk_jsonw_obj(w);
-        bool one = !(c->has_max && c->max < 1) && depth < MAX_DEPTH;
-        if (one || (c->has_min && c->min > 0)) {
-            struct cbk_buf kb = CBK_BUF_INIT(4096);
-            struct cbk_jsonw kw;
-            cbk_jsonw_init(&kw, &kb);
-            gen_string(g, sh->key, "key", &kw);
-            /* kb holds a JSON string literal: use it as the key */
-            cbk_jsonw_raw(w, kb.ptr, kb.len);
-            cbk_buf_addc(w->b, ':');
-            w->after_key = true;
-            cbk_buf_release(&kb);
-            gen_member(g, sh->value, name, w, depth + 1);
-        }
-        cbk_jsonw_end_obj(w);
+    case CBK_TYPE_MAP:
+        gen_map(g, sh, c, name, w, depth);
         return;
-    }
     case CBK_TYPE_STRING:
         gen_string(g, m, name, w);
         return;

@@ -1159,7 +1159,8 @@ static void generated_fits_patterns_and_kinds(void **state)
         "  In: {type: structure}\n"
         "  Out:\n"
         "    type: structure\n"
-        "    required: [ownerAccountId, destinationIdentifier, choice, doc, when, whenHttp, code]\n"
+        "    required: [ownerAccountId, destinationIdentifier, choice, doc, when, whenHttp, code,\n"
+        "               many, tags, colors]\n"
         "    members:\n"
         "      ownerAccountId: {shape: AccountId}\n"
         "      destinationIdentifier: {shape: S3Uri}\n"
@@ -1168,6 +1169,13 @@ static void generated_fits_patterns_and_kinds(void **state)
         "      when: {shape: IsoTime}\n"
         "      whenHttp: {shape: HttpTime}\n"
         "      code: {shape: Code}\n"
+        "      many: {shape: Many}\n"
+        "      tags: {shape: Tags}\n"
+        "      colors: {shape: ByColor}\n"
+        "  Many: {type: list, member: {shape: Code}, min: 20, max: 30}\n"
+        "  Tags: {type: map, key: {shape: Code}, value: {shape: Code}, min: 3}\n"
+        "  ByColor: {type: map, key: {shape: Color}, value: {shape: Doc}, min: 2}\n"
+        "  Color: {type: string, enum: [red, green]}\n"
         "  AccountId: {type: string, min: 12, max: 12, pattern: \"^\\\\d{12}$\"}\n"
         "  S3Uri: {type: string, pattern: "
         "\"s3://[a-z0-9][\\\\.\\\\-a-z0-9]{1,61}[a-z0-9](/.*)?\"}\n"
@@ -1199,6 +1207,9 @@ static void generated_fits_patterns_and_kinds(void **state)
         assert_int_equal(rc, CBK_OK);
         assert_string_equal(jstr(c.doc, "ownerAccountId"), "123456789012");
         assert_int_equal(json_object_object_length(jget(c.doc, "choice")), 1);
+        assert_int_equal(json_object_array_length(jget(c.doc, "many")), 20); /* min > 16 */
+        assert_int_equal(json_object_object_length(jget(c.doc, "tags")), 3); /* distinct keys */
+        assert_int_equal(json_object_object_length(jget(c.doc, "colors")), 2);
         assert_true(json_object_is_type(jget(c.doc, "doc"), json_type_object));
         assert_non_null(jstr(c.doc, "when"));
         assert_non_null(jstr(c.doc, "whenHttp"));
