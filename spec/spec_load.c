@@ -935,9 +935,13 @@ static const struct cbk_member *pag_member(struct ctx *c, const struct cbk_ynode
         return NULL;
     }
     const struct cbk_member *m = cbk_shape_member(sh, name, node->len);
-    if (!m)
+    if (!m) {
         *rc = cbk_y_error(&c->ck, node, P(c), "'%s' is not a member of the %s shape '%s'", name,
                           what, sh->name);
+    } else if (!m->shape) {
+        *rc = -1; /* a member whose target did not resolve: its own error is reported */
+        m = NULL;
+    }
     return m;
 }
 

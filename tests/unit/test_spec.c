@@ -1447,6 +1447,17 @@ static void new_kinds_and_paginators(void **state)
 static void bad_paginators(void **state)
 {
     (void)state;
+    /* a paginator naming a member whose target did not resolve: only the member's error
+     * (found by fuzz_spec_load: the limit member's shape was dereferenced) */
+    spec_bad(HEAD "operations:\n  L: {input: In, output: In}\n"
+                  "paginators:\n  L: {inputToken: x, outputToken: x, limitKey: n, resultKeys: x}\n"
+                  "shapes:\n  In: {type: structure, members: {x: {shape: S}, n: {shpe: N}}}\n"
+                  "  S: {type: string}\n  N: {type: integer}\n",
+             CBK_E_SPEC,
+             (const char *const[]){
+                 "14:54: shapes.In.members.n: unknown key 'shpe' (expected one of: shape, "
+                 "documentation, source, deprecated, sensitive, min, max, enum, pattern, volatile)",
+                 "14:53: shapes.In.members.n: missing required key 'shape'", NULL});
     spec_bad(HEAD "operations:\n" /* 9 */
                   "  List: {input: In, output: Out}\n"
                   "paginators:\n" /* 11 */
