@@ -29,6 +29,10 @@ int cmd_record(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_spec(int argc, char **argv);
+/* `cbkit spec import` and `cbkit spec diff` (cmd_spec_import.c, cmd_spec_diff.c), dispatched by
+ * cmd_spec() with argv[0] = "import" / "diff". */
+int cmd_spec_import(int argc, char **argv);
+int cmd_spec_diff(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

@@ -1,7 +1,7 @@
 /*
  * cmd_spec.c - `cbkit spec lint [FILE]` (check a spec, report every problem with its
  * location) and `cbkit spec show [OP|SHAPE]` (what the spec says, for a person reading in a
- * terminal).
+ * terminal); `spec import` and `spec diff` live in cmd_spec_import.c and cmd_spec_diff.c.
  */
 #include "core/setup.h"
 #include "cli/cli.h"
@@ -12,11 +12,19 @@
 static const char usage[] =
     "usage: cbkit spec lint [FILE]\n"
     "       cbkit spec show [--spec FILE] [OPERATION | SHAPE]\n"
+    "       cbkit spec import MODEL.json [--paginators FILE] [--overlay FILE]...\n"
+    "                         [--docs none|summary|full] [--source-id ID] [-o FILE]\n"
+    "       cbkit spec diff OLD NEW [--format text|json]\n"
     "\n"
     "lint   load and compile FILE (default: the bundled CodeBuild spec) and report every\n"
     "       problem as file:line:column; exit 0 when it compiles, 3 when it does not\n"
     "show   print the service, an operation (its input, output and errors) or a shape\n"
-    "       (members, types, constraints, sources, documentation)\n";
+    "       (members, types, constraints, sources, documentation)\n"
+    "import write the cbkit spec of an AWS model (botocore service-2.json); see\n"
+    "       'cbkit spec import -h'\n"
+    "diff   what changed between two specs or AWS models, each change classified as\n"
+    "       breaking, answer risk or compatible; exit 1 when something is breaking; see\n"
+    "       'cbkit spec diff -h'\n";
 
 static int lint(int argc, char **argv)
 {
@@ -160,6 +168,12 @@ static void show_shape(const struct cbk_shape *sh)
     if (sh->exception)
         printf("  error: HTTP %d, code %s, %s fault\n", sh->http_status, sh->error_code,
                sh->sender_fault ? "sender" : "server");
+    if (sh->is_union)
+        printf("  union: exactly one member is set\n");
+    if (sh->type == CBK_TYPE_TIMESTAMP)
+        printf("  on the wire: %s\n", sh->ts_format == CBK_TS_ISO8601  ? "an ISO 8601 string"
+                                      : sh->ts_format == CBK_TS_RFC822 ? "an RFC 822 string"
+                                                                       : "epoch seconds");
     if (sh->c.enum_values) {
         printf("  values:\n");
         for (size_t i = 0; i < sh->c.enum_count; i++)
@@ -198,6 +212,18 @@ static void show_op(const struct cbk_operation *op)
             printf("%s %s (%d)", i ? "," : "", op->errors[i]->name, op->errors[i]->http_status);
         printf("\n");
     }
+    const struct cbk_paginator *p = op->paginator;
+    if (p) {
+        printf("  pages:  results in");
+        for (size_t i = 0; i < p->result_key_count; i++)
+            printf("%s %s", i ? "," : "", p->result_keys[i]->name);
+        printf("; next page: output %s -> input %s; ", p->output_token->name, p->input_token->name);
+        if (p->limit_key)
+            printf("%s items a page (default %" PRId64 ")\n", p->limit_key->name, p->page_size);
+        else
+            printf("%" PRId64 " items a page\n", p->page_size);
+        print_sources(p->sources, 2);
+    }
     printf("\n");
     show_shape(op->input);
     if (op->output->member_count) {
@@ -217,9 +243,13 @@ static void show_service(const struct cbk_spec *spec)
     if (md->signing_name)
         printf("  signingName:  %s\n", md->signing_name);
     printf("\noperations:\n");
+    int w = 0;
+    for (size_t i = 0; i < cbk_spec_op_count(spec); i++)
+        w = CBK_MAX(w, (int)strlen(cbk_spec_op_at(spec, i)->name));
     for (size_t i = 0; i < cbk_spec_op_count(spec); i++) {
         const struct cbk_operation *op = cbk_spec_op_at(spec, i);
-        printf("  %-18s %s -> %s\n", op->name, op->input->name, op->output->name);
+        printf("  %-*s %s -> %s%s\n", w, op->name, op->input->name, op->output->name,
+               op->paginator ? " (pages)" : "");
     }
     printf("\n%zu shapes; see 'cbkit spec show NAME' for an operation or a shape\n",
            cbk_spec_shape_count(spec));
@@ -283,7 +313,7 @@ static int show(int argc, char **argv)
 int cmd_spec(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error("spec", "missing subcommand (expected lint or show)");
+        return cli_usage_error("spec", "missing subcommand (expected lint, show, import or diff)");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(usage, stdout);
         return CLI_OK;
@@ -292,5 +322,10 @@ int cmd_spec(int argc, char **argv)
         return lint(argc - 1, argv + 1);
     if (strcmp(argv[1], "show") == 0)
         return show(argc - 1, argv + 1);
-    return cli_usage_error("spec", "unknown subcommand '%s' (expected lint or show)", argv[1]);
+    if (strcmp(argv[1], "import") == 0)
+        return cmd_spec_import(argc - 1, argv + 1);
+    if (strcmp(argv[1], "diff") == 0)
+        return cmd_spec_diff(argc - 1, argv + 1);
+    return cli_usage_error("spec", "unknown subcommand '%s' (expected lint, show, import or diff)",
+                           argv[1]);
 }

@@ -124,10 +124,19 @@ static void print_json_error(const char *file, const char *err)
     cbk_buf_release(&b);
 }
 
-static void list_ops(const struct cbk_spec *spec)
+/* After "unknown operation 'op'": a near name, and the names when they are few. */
+static void list_ops(const struct cbk_spec *spec, const char *op)
 {
+    const struct cbk_operation *near = cbk_spec_op_suggest(spec, op);
+    size_t n = cbk_spec_op_count(spec);
+    if (near)
+        fprintf(stderr, "did you mean '%s'?\n", near->name);
+    if (n > 10) {
+        fprintf(stderr, "see 'cbkit spec show' for the %zu operations of the spec\n", n);
+        return;
+    }
     fprintf(stderr, "known operations:");
-    for (size_t i = 0; i < cbk_spec_op_count(spec); i++)
+    for (size_t i = 0; i < n; i++)
         fprintf(stderr, " %s", cbk_spec_op_at(spec, i)->name);
     fputc('\n', stderr);
 }
@@ -222,7 +231,7 @@ int cmd_validate(int argc, char **argv)
     const struct cbk_operation *o = cbk_spec_op(spec, op);
     if (!o) {
         cli_error("unknown operation '%s'", op);
-        list_ops(spec);
+        list_ops(spec, op);
         fprintf(stderr, "see 'cbkit validate -h'\n");
         cbk_spec_free(spec);
         return CLI_USAGE;

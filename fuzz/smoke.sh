@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=${FUZZ_SECONDS:-60}
-targets=${*:-fuzz_spec_load fuzz_validate fuzz_yaml fuzz_cassette fuzz_scenario fuzz_mock_request}
+targets=${*:-fuzz_spec_load fuzz_validate fuzz_yaml fuzz_cassette fuzz_scenario fuzz_mock_request fuzz_model_import}
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
     cmake -S "$root" -B "$build" -DCBK_FUZZ=ON -DCMAKE_C_COMPILER="${CC:-clang}" \
@@ -29,7 +29,8 @@ fi
 cmake --build "$build" --target $targets -j2
 
 # Inputs larger than this are not useful: specs a few KiB, documents, cassettes and scenarios
-# less, a few requests (a scenario in an admin body among them) as much.
+# less, a few requests (a scenario in an admin body among them) as much; models more (a slice
+# of the CodeBuild model is in the seeds).
 max_len() {
     case $1 in
     fuzz_spec_load) echo 16384 ;;
@@ -37,6 +38,7 @@ max_len() {
     fuzz_cassette) echo 8192 ;;
     fuzz_scenario) echo 8192 ;;
     fuzz_mock_request) echo 8192 ;;
+    fuzz_model_import) echo 32768 ;;
     *) echo 4096 ;;
     esac
 }

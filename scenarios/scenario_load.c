@@ -282,13 +282,21 @@ static int load_match(struct ctx *c, const struct cbk_ynode *v, struct cbk_scen_
                 if (op)
                     r->ops[r->nops++] = op;
                 if (!op) {
+                    /* a near name, or the names when they are few (a spec may have 100s) */
+                    const struct cbk_operation *near = cbk_spec_op_suggest(c->spec, names[i]);
+                    size_t nops = cbk_spec_op_count(c->spec);
                     struct cbk_buf known = CBK_BUF_INIT(1 << 16);
-                    for (size_t j = 0; j < cbk_spec_op_count(c->spec); j++)
-                        cbk_buf_addf(&known, "%s%s", j ? ", " : "",
-                                     cbk_spec_op_at(c->spec, j)->name);
+                    if (near)
+                        cbk_buf_addf(&known, "did you mean '%s'?", near->name);
+                    else if (nops > 10)
+                        cbk_buf_addf(&known, "the spec has %zu operations, none named like it",
+                                     nops);
+                    for (size_t j = 0; !near && nops <= 10 && j < nops; j++)
+                        cbk_buf_addf(&known, "%s%s",
+                                     j ? ", " : "the spec has: ", cbk_spec_op_at(c->spec, j)->name);
                     const struct cbk_ynode *at = x->kind == CBK_Y_SEQ ? x->items[i] : x;
-                    rc = cbk_y_error(&c->ck, at, P(c), "unknown operation '%s' (the spec has: %s)",
-                                     names[i], cbk_buf_str(&known));
+                    rc = cbk_y_error(&c->ck, at, P(c), "unknown operation '%s' (%s)", names[i],
+                                     cbk_buf_str(&known));
                     cbk_buf_release(&known);
                 }
             }

@@ -4,8 +4,9 @@
  * The work is done in passes over the YAML tree so that shapes may be referenced before they
  * are defined and may be recursive: (1) top level, metadata and sources; (2) every shape's
  * name and type; (3) every shape's own keys and constraints; (4) members, with references
- * resolved to pointers and member-level constraints merged; (5) operations. Every problem is
- * reported with its line and column; any error discards the whole spec.
+ * resolved to pointers and member-level constraints merged; (5) operations; (6) paginators,
+ * which name members of the operations' inputs and outputs. Every problem is reported with its
+ * line and column; any error discards the whole spec.
  */
 #include "core/setup.h"
 #include "core/regex.h"
@@ -15,6 +16,7 @@
 #include "core/file.h"
 #include "core/yaml.h"
 
+#include <ctype.h>
 #include <sys/stat.h>
 
 #define SPEC_MAX_BYTES ((size_t)64 << 20)
@@ -25,7 +27,7 @@ extern const size_t cbk__bundled_spec_len;
 
 static const char *const type_names[] = {"structure", "list",  "map",     "string",
                                          "integer",   "long",  "boolean", "timestamp",
-                                         "double",    "float", "blob"};
+                                         "double",    "float", "blob",    "document"};
 
 const char *cbk_type_name(enum cbk_type t)
 {
@@ -166,8 +168,8 @@ static int opt_sources(struct ctx *c, const struct cbk_ynode *map, const char *c
 
 /* ---- pass 1: top level, metadata, sources ---------------------------------------------- */
 
-static const char *const top_keys[] = {
-    "cbkit-spec", "metadata", "documentation", "sources", "operations", "shapes", NULL};
+static const char *const top_keys[] = {"cbkit-spec", "metadata",   "documentation", "sources",
+                                       "operations", "paginators", "shapes",        NULL};
 static const char *const meta_keys[] = {"apiVersion",
                                         "protocol",
                                         "jsonVersion",
@@ -329,7 +331,7 @@ static int declare_shapes(struct ctx *c, const struct cbk_ynode *root)
                     rc = cbk_y_error(&c->ck, t, P(c),
                                      "unknown type '%s' (expected one of: structure, list, map, "
                                      "string, integer, long, boolean, timestamp, double, float, "
-                                     "blob)",
+                                     "blob, document)",
                                      ts);
                 } else {
                     sh->type = (enum cbk_type)ty;
@@ -545,7 +547,9 @@ static bool key_applies(enum cbk_type t, const char *key)
             return true;
     if (t == CBK_TYPE_STRUCTURE)
         return !strcmp(key, "members") || !strcmp(key, "required") || !strcmp(key, "exception") ||
-               !strcmp(key, "error");
+               !strcmp(key, "error") || !strcmp(key, "union");
+    if (t == CBK_TYPE_TIMESTAMP)
+        return !strcmp(key, "timestampFormat");
     if (t == CBK_TYPE_LIST)
         return !strcmp(key, "member") || !strcmp(key, "min") || !strcmp(key, "max");
     if (t == CBK_TYPE_MAP)
@@ -560,9 +564,9 @@ static bool key_applies(enum cbk_type t, const char *key)
 }
 
 static const char *const all_shape_keys[] = {
-    "type",     "documentation", "source", "sensitive", "deprecated", "members",
-    "required", "exception",     "error",  "member",    "key",        "value",
-    "min",      "max",           "enum",   "pattern",   NULL};
+    "type",      "documentation", "source",  "sensitive",       "deprecated", "members", "required",
+    "exception", "error",         "union",   "member",          "key",        "value",   "min",
+    "max",       "enum",          "pattern", "timestampFormat", NULL};
 
 static int check_shape_keys(struct ctx *c, const struct cbk_ynode *v, enum cbk_type t)
 {
@@ -604,7 +608,26 @@ static int load_shape_own(struct ctx *c, size_t i)
     rc |= opt_bool(c, v, "deprecated", &sh->deprecated);
     rc |= load_constraints(c, v, sh->type, &sh->c, NULL);
     rc |= check_bounds(c, v, sh->type, &sh->c);
+    if (sh->type == CBK_TYPE_TIMESTAMP) {
+        const char *f = NULL;
+        rc |= opt_str(c, v, "timestampFormat", &f);
+        if (f && strcmp(f, "unixTimestamp") == 0) {
+            sh->ts_format = CBK_TS_EPOCH_SECONDS;
+        } else if (f && strcmp(f, "iso8601") == 0) {
+            sh->ts_format = CBK_TS_ISO8601;
+        } else if (f && strcmp(f, "rfc822") == 0) {
+            sh->ts_format = CBK_TS_RFC822;
+        } else if (f) {
+            size_t m = cbk_ypath_push(&c->path, "timestampFormat");
+            rc = cbk_y_error(&c->ck, cbk_y_get(v, "timestampFormat"), P(c),
+                             "unknown timestampFormat '%s' (expected one of: unixTimestamp, "
+                             "iso8601, rfc822)",
+                             f);
+            cbk_ypath_pop(&c->path, m);
+        }
+    }
     if (sh->type == CBK_TYPE_STRUCTURE) {
+        rc |= opt_bool(c, v, "union", &sh->is_union);
         rc |= opt_bool(c, v, "exception", &sh->exception);
         sh->http_status = 400;
         sh->sender_fault = true;
@@ -895,6 +918,170 @@ static int load_operations(struct ctx *c, const struct cbk_ynode *root)
     return rc ? -1 : 0;
 }
 
+/* ---- pass 6: paginators ------------------------------------------------------------------ */
+
+/* Items per page when neither the request nor the spec says (docs/spec-format.md). */
+#define DEFAULT_PAGE_SIZE 100
+
+static const char *const pag_keys[] = {"inputToken", "outputToken", "limitKey", "resultKeys",
+                                       "pageSize",   "source",      NULL};
+
+/* The member of structure 'sh' that scalar 'node' names, or NULL after reporting it. */
+static const struct cbk_member *pag_member(struct ctx *c, const struct cbk_ynode *node,
+                                           const struct cbk_shape *sh, const char *what, int *rc)
+{
+    const char *name;
+    if (cbk_y_str(&c->ck, node, P(c), &name) != 0) {
+        *rc = -1;
+        return NULL;
+    }
+    const struct cbk_member *m = cbk_shape_member(sh, name, node->len);
+    if (!m) {
+        *rc = cbk_y_error(&c->ck, node, P(c), "'%s' is not a member of the %s shape '%s'", name,
+                          what, sh->name);
+    } else if (!m->shape) {
+        *rc = -1; /* a member whose target did not resolve: its own error is reported */
+        m = NULL;
+    }
+    return m;
+}
+
+/* A required key of a paginator naming a member of 'sh'. */
+static const struct cbk_member *pag_key(struct ctx *c, const struct cbk_ynode *v, const char *key,
+                                        const struct cbk_shape *sh, const char *what, int *rc)
+{
+    const struct cbk_ynode *n = cbk_y_require(&c->ck, v, P(c), key);
+    if (!n) {
+        *rc = -1;
+        return NULL;
+    }
+    size_t m = cbk_ypath_push(&c->path, key);
+    const struct cbk_member *mem = pag_member(c, n, sh, what, rc);
+    cbk_ypath_pop(&c->path, m);
+    return mem;
+}
+
+/* resultKeys: one member name or a non-empty list of them, members of 'out'. */
+static int pag_result_keys(struct ctx *c, const struct cbk_ynode *v, const struct cbk_shape *out,
+                           struct cbk_paginator *p)
+{
+    const struct cbk_ynode *n = cbk_y_require(&c->ck, v, P(c), "resultKeys");
+    if (!n)
+        return -1;
+    size_t m = cbk_ypath_push(&c->path, "resultKeys");
+    int rc = 0;
+    const struct cbk_ynode *one[1] = {n};
+    const struct cbk_ynode *const *items = one;
+    size_t count = 1;
+    if (n->kind == CBK_Y_SEQ) {
+        items = (const struct cbk_ynode *const *)n->items;
+        count = n->n;
+        if (!count)
+            rc = cbk_y_error(&c->ck, n, P(c), "resultKeys needs at least one member");
+    }
+    const struct cbk_member **list = cbk_arena_calloc(A(c), (count + 1) * sizeof(*list));
+    size_t k = 0;
+    for (size_t i = 0; i < count; i++) {
+        size_t mi = n->kind == CBK_Y_SEQ ? cbk_ypath_push_index(&c->path, i) : c->path.len;
+        const struct cbk_member *mem = pag_member(c, items[i], out, "output", &rc);
+        for (size_t j = 0; mem && j < k; j++)
+            if (list[j] == mem)
+                rc = cbk_y_error(&c->ck, items[i], P(c), "'%s' is listed twice", mem->name);
+        if (mem)
+            list[k++] = mem;
+        cbk_ypath_pop(&c->path, mi);
+    }
+    cbk_ypath_pop(&c->path, m);
+    p->result_keys = list;
+    p->result_key_count = k;
+    return rc;
+}
+
+/* pageSize, or the default: DEFAULT_PAGE_SIZE within the limit member's min..max. */
+static int pag_page_size(struct ctx *c, const struct cbk_ynode *v, struct cbk_paginator *p)
+{
+    const struct cbk_constraints *lc = p->limit_key ? &p->limit_key->c : NULL;
+    int64_t lo = 1, hi = INT32_MAX;
+    if (lc && lc->has_min && lc->min > lo)
+        lo = lc->min;
+    if (lc && lc->has_max && lc->max < hi)
+        hi = lc->max;
+    const struct cbk_ynode *n = cbk_y_get(v, "pageSize");
+    if (!n) {
+        p->page_size = CBK_MIN(CBK_MAX((int64_t)DEFAULT_PAGE_SIZE, lo), CBK_MAX(hi, 1));
+        return 0;
+    }
+    size_t m = cbk_ypath_push(&c->path, "pageSize");
+    int64_t x = 0;
+    int rc = cbk_y_int(&c->ck, n, P(c), 1, INT32_MAX, &x);
+    if (rc == 0 && (x < lo || x > hi))
+        rc = cbk_y_error(&c->ck, n, P(c),
+                         "pageSize %" PRId64 " is outside the range of limit member '%s' "
+                         "(%" PRId64 "..%" PRId64 ")",
+                         x, p->limit_key->name, lo, hi);
+    if (rc == 0)
+        p->page_size = x;
+    cbk_ypath_pop(&c->path, m);
+    return rc;
+}
+
+static int load_paginators(struct ctx *c, const struct cbk_ynode *root)
+{
+    const struct cbk_ynode *pg = cbk_y_get(root, "paginators");
+    if (!pg)
+        return 0;
+    size_t m = cbk_ypath_push(&c->path, "paginators");
+    if (cbk_y_expect(&c->ck, pg, CBK_Y_MAP, P(c)) != 0) {
+        cbk_ypath_pop(&c->path, m);
+        return -1;
+    }
+    struct cbk_spec *s = c->spec;
+    int rc = 0;
+    for (size_t i = 0; i < pg->n; i++) {
+        const struct cbk_ynode *k = pg->keys[i], *v = pg->items[i];
+        size_t mk = cbk_ypath_push(&c->path, k->str);
+        long oi = cbk_strtab_find(&s->op_index, k->str, k->len);
+        struct cbk_operation *op = oi < 0 ? NULL : &s->ops[oi];
+        if (!op) {
+            rc = cbk_y_error(&c->ck, k, P(c), "unknown operation '%s'", k->str);
+        } else if (cbk_y_expect(&c->ck, v, CBK_Y_MAP, P(c)) != 0) {
+            rc = -1;
+        } else if (!op->input) {
+            rc = -1; /* the operation's own error is reported */
+        } else {
+            struct cbk_paginator *p = cbk_arena_calloc(A(c), sizeof(*p));
+            int prc = cbk_y_check_keys(&c->ck, v, P(c), pag_keys);
+            p->line = k->line;
+            p->column = k->col;
+            prc |= opt_sources(c, v, &p->sources);
+            p->input_token = pag_key(c, v, "inputToken", op->input, "input", &prc);
+            p->output_token = pag_key(c, v, "outputToken", op->output, "output", &prc);
+            if (cbk_y_get(v, "limitKey")) {
+                p->limit_key = pag_key(c, v, "limitKey", op->input, "input", &prc);
+                if (p->limit_key && p->limit_key->shape->type != CBK_TYPE_INTEGER &&
+                    p->limit_key->shape->type != CBK_TYPE_LONG) {
+                    size_t ml = cbk_ypath_push(&c->path, "limitKey");
+                    prc = cbk_y_error(&c->ck, cbk_y_get(v, "limitKey"), P(c),
+                                      "limit member '%s' must be an integer, not a %s",
+                                      p->limit_key->name, cbk_type_name(p->limit_key->shape->type));
+                    cbk_ypath_pop(&c->path, ml);
+                    p->limit_key = NULL;
+                }
+            }
+            prc |= pag_result_keys(c, v, op->output, p);
+            if (prc == 0)
+                prc = pag_page_size(c, v, p);
+            if (prc == 0)
+                op->paginator = p;
+            else
+                rc = -1;
+        }
+        cbk_ypath_pop(&c->path, mk);
+    }
+    cbk_ypath_pop(&c->path, m);
+    return rc ? -1 : 0;
+}
+
 /* Warn about shapes no operation reaches (lint). */
 static void warn_unreachable(struct ctx *c)
 {
@@ -1025,6 +1212,7 @@ enum cbk_code cbk_spec_load_buffer(const char *buf, size_t len, const char *file
             cbk_ypath_pop(&c.path, m);
         }
         load_operations(&c, root);
+        load_paginators(&c, root);
     }
 
     bool failed = cbk_diags_error_count(diags) > errors_before;
@@ -1099,6 +1287,43 @@ const struct cbk_shape *cbk_spec_shape(const struct cbk_spec *spec, const char *
 {
     long i = cbk_strtab_find(&spec->shape_index, name, strlen(name));
     return i < 0 ? NULL : &spec->shapes[i];
+}
+
+/* Levenshtein distance of a and b ignoring ASCII case; names longer than 128 give SIZE_MAX. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 128 || m > 128)
+        return SIZE_MAX;
+    size_t row[129];
+    for (size_t j = 0; j <= m; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t up = row[j];
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            row[j] = CBK_MIN(CBK_MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
+            diag = up;
+        }
+    }
+    return row[m];
+}
+
+const struct cbk_operation *cbk_spec_op_suggest(const struct cbk_spec *spec, const char *name)
+{
+    size_t limit = CBK_MIN(CBK_MAX(strlen(name) / 3, (size_t)1), (size_t)3);
+    const struct cbk_operation *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; i < spec->nops; i++) {
+        size_t d = edit_distance(name, spec->ops[i].name);
+        if (d <= limit && d < best_d) {
+            best = &spec->ops[i];
+            best_d = d;
+        }
+    }
+    return best;
 }
 
 size_t cbk_spec_op_count(const struct cbk_spec *spec)

@@ -19,6 +19,7 @@
 
 #include "cbkit/error.h"
 #include "cbkit/spec.h"
+#include "cbkit/spec_tools.h"
 #include "cbkit/validate.h"
 
 #ifdef __cplusplus

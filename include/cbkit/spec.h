@@ -32,6 +32,14 @@ enum cbk_type {
     CBK_TYPE_DOUBLE,
     CBK_TYPE_FLOAT,
     CBK_TYPE_BLOB,
+    CBK_TYPE_DOCUMENT, /* any JSON value (Smithy documents; botocore "document": true) */
+};
+
+/* How a timestamp is written on the wire (botocore's timestampFormat). */
+enum cbk_ts_format {
+    CBK_TS_EPOCH_SECONDS, /* "unixTimestamp": a JSON number, the default of AWS JSON */
+    CBK_TS_ISO8601,       /* "iso8601": a JSON string */
+    CBK_TS_RFC822,        /* "rfc822": a JSON string (HTTP date) */
 };
 
 /* "structure", "list", ... (static storage). */
@@ -84,11 +92,30 @@ struct cbk_shape {
     /* list: 'member'; map: 'key' and 'value' */
     const struct cbk_member *member, *key, *value;
     bool sensitive, deprecated, exception;
-    int http_status; /* errors: the HTTP status (default 400) */
+    bool is_union;                /* structure: exactly one member is set (informational) */
+    enum cbk_ts_format ts_format; /* timestamp: how it is written */
+    int http_status;              /* errors: the HTTP status (default 400) */
     bool sender_fault;
     const char *error_code; /* errors: the code on the wire (default: the name) */
     const char *documentation;
     const char *const *sources; /* NULL-terminated list of citations */
+    int line, column;
+};
+
+/*
+ * How a list operation returns its results page by page (the spec's 'paginators' section,
+ * imported from botocore's paginators-1.json). The client sends the output token of one page
+ * as the input token of the next; the limit member, when the operation has one, caps the
+ * number of result items per page.
+ */
+struct cbk_paginator {
+    const struct cbk_member *input_token;        /* a member of the operation's input */
+    const struct cbk_member *output_token;       /* a member of the operation's output */
+    const struct cbk_member *limit_key;          /* an integer member of the input, or NULL */
+    const struct cbk_member *const *result_keys; /* members of the output, in spec order */
+    size_t result_key_count;                     /* at least 1 */
+    int64_t page_size; /* items per page when the request sets no limit (docs/spec-format.md) */
+    const char *const *sources;
     int line, column;
 };
 
@@ -101,6 +128,7 @@ struct cbk_operation {
     bool deprecated;
     const char *documentation;
     const char *const *sources;
+    const struct cbk_paginator *paginator; /* NULL when the operation does not page */
     int line, column;
 };
 
@@ -143,6 +171,12 @@ const struct cbk_operation *cbk_spec_op(const struct cbk_spec *spec, const char 
 const struct cbk_operation *cbk_spec_op_n(const struct cbk_spec *spec, const char *name,
                                           size_t len);
 const struct cbk_shape *cbk_spec_shape(const struct cbk_spec *spec, const char *name);
+/*
+ * The operation whose name is closest to 'name' (case-insensitive edit distance at most a
+ * third of the name's length, and at least 1 and at most 3), for "did you mean" messages; NULL
+ * when none is that close.
+ */
+const struct cbk_operation *cbk_spec_op_suggest(const struct cbk_spec *spec, const char *name);
 /* Iteration in spec order. */
 size_t cbk_spec_op_count(const struct cbk_spec *spec);
 const struct cbk_operation *cbk_spec_op_at(const struct cbk_spec *spec, size_t i);

@@ -539,7 +539,7 @@ class ScenarioClients(MockTestCase):
         self.assertEqual(p.returncode, 3, p.stderr)
         self.assertEqual(p.stdout, "")
         self.assertIn("%s:3:24: error: rules[0].match.operation: unknown operation 'RetryBuilds' "
-                      "(the spec has: RetryBuild, StopBuild, StartBuildBatch)" % bad, p.stderr)
+                      "(did you mean 'RetryBuild'?)" % bad, p.stderr)
         p = subprocess.run([e2e.cbkit_path(), "mock", "--port", "0", "--scenario",
                             os.path.join(self.tmpdir(), "missing.yaml")],
                            stdin=subprocess.DEVNULL, capture_output=True, text=True,

@@ -3,16 +3,18 @@
 
 usage: crosscheck.py SPEC_YAML MODELS_DIR [SEEDS_DIR]
 
-MODELS_DIR holds codebuild-botocore-1.43.11.json (newest model, with constraints),
-codebuild-botocore-2022.json and codebuild-awssdk-v2.json (member sets only).
+MODELS_DIR holds codebuild-botocore-1.43.11.json (newest model, with constraints) and its
+paginators (codebuild-botocore-1.43.11.paginators.json), codebuild-botocore-2022.json and
+codebuild-awssdk-v2.json (member sets only).
 SEEDS_DIR (default: MODELS_DIR/../seeds when it exists) holds the seed pages; when present,
 the members printed in their Request/Response Syntax blocks are checked too.
 
-Checks, for the operations RetryBuild, StopBuild and StartBuildBatch:
+Checks, for every operation of the newest model (59) and of the 2022 model (45):
   * the spec is well formed in the ways docs/spec-format.md states (known keys only, keys that
     apply to the shape's type, references resolve, enum values unique, min <= max);
-  * every shape reachable from the three operations in the newest (and the 2022) model is in the
-    spec; operation input/output/errors equal the newest model's;
+  * the spec has exactly the newest model's operations, with its input/output/errors; every
+    shape reachable from an operation of the newest or the 2022 model is in the spec;
+  * the paginators equal the newest model's paginators file (tokens, limit, result keys);
   * for every spec shape that the newest model also has: same type; spec members are a superset
     of the model's with the same target shape; same required list; spec enum is a superset of the
     newest and of the 2022 model's enum; min/max equal the newest model's unless the spec cites a
@@ -20,7 +22,7 @@ Checks, for the operations RetryBuild, StopBuild and StartBuildBatch:
   * member-level min/max/pattern/enum (an extension) cite a seed;
   * every shape or member carrying min/max/enum/pattern/required has a source, and every source
     citation starts with an id declared under `sources`;
-  * every member of the aws-sdk v2 input/output trees of the three operations is in the spec;
+  * every member of the aws-sdk v2 input/output trees of its operations (50) is in the spec;
   * every member printed in the seeds' syntax blocks is in the spec (when SEEDS_DIR is found).
 
 Exit status: 0 when there are no findings, 1 otherwise (the findings are listed), 2 on usage or
@@ -34,20 +36,23 @@ import sys
 
 import yaml
 
-OPS = ('RetryBuild', 'StopBuild', 'StartBuildBatch')
 NEWEST = 'codebuild-botocore-1.43.11.json'
+PAGINATORS = 'codebuild-botocore-1.43.11.paginators.json'
 OLD = 'codebuild-botocore-2022.json'
 V2 = 'codebuild-awssdk-v2.json'
 
 TYPES = {'structure', 'list', 'map', 'string', 'integer', 'long', 'boolean', 'timestamp', 'double',
-         'float', 'blob'}
-TOP_KEYS = {'cbkit-spec', 'metadata', 'documentation', 'sources', 'operations', 'shapes'}
+         'float', 'blob', 'document'}
+TOP_KEYS = {'cbkit-spec', 'metadata', 'documentation', 'sources', 'operations', 'paginators',
+            'shapes'}
+PAGINATOR_KEYS = {'inputToken', 'outputToken', 'limitKey', 'resultKeys', 'pageSize', 'source'}
 META_KEYS = {'targetPrefix', 'protocol', 'jsonVersion', 'apiVersion', 'serviceId', 'serviceFullName',
              'endpointPrefix', 'signingName', 'signatureVersion', 'uid'}
 SOURCE_KEYS = {'file', 'title', 'url', 'note'}
 OP_KEYS = {'input', 'output', 'errors', 'documentation', 'source', 'deprecated'}
 SHAPE_KEYS = {'type', 'members', 'required', 'member', 'key', 'value', 'min', 'max', 'enum', 'pattern',
-              'sensitive', 'deprecated', 'exception', 'error', 'documentation', 'source'}
+              'sensitive', 'deprecated', 'exception', 'error', 'documentation', 'source', 'union',
+              'timestampFormat'}
 MEMBER_KEYS = {'shape', 'documentation', 'source', 'deprecated', 'sensitive', 'min', 'max', 'enum',
                'pattern', 'volatile'}
 ERROR_KEYS = {'httpStatusCode', 'senderFault', 'code'}
@@ -57,8 +62,9 @@ CONSTRAINT_KEYS = ('min', 'max', 'enum', 'pattern')
 
 
 class Checker:
-    def __init__(self, spec, newest, old, v2):
+    def __init__(self, spec, newest, old, v2, paginators):
         self.spec, self.new, self.old, self.v2 = spec, newest, old, v2
+        self.paginators = paginators.get('pagination', {})
         self.findings = []
         self.shapes = spec.get('shapes') or {}
         self.source_ids = set((spec.get('sources') or {}).keys())
@@ -121,7 +127,8 @@ class Checker:
                 self.find(where, "unknown key '%s'" % k)
         applies = {'members': {'structure'}, 'required': {'structure'}, 'member': {'list'},
                    'key': {'map'}, 'value': {'map'}, 'min': MINMAX_TYPES, 'max': MINMAX_TYPES,
-                   'enum': {'string'}, 'pattern': {'string'}, 'exception': {'structure'}}
+                   'enum': {'string'}, 'pattern': {'string'}, 'exception': {'structure'},
+                   'union': {'structure'}, 'timestampFormat': {'timestamp'}}
         for k, ts in applies.items():
             if k in sh and t not in ts:
                 self.find(where, "key '%s' does not apply to type %s" % (k, t))
@@ -192,7 +199,8 @@ class Checker:
                     seen.add(v)
         if 'pattern' in d:
             try:
-                re.compile(d['pattern'])
+                # Python's re has no Unicode properties; PCRE2 (the loader) checks those
+                re.compile(re.sub(r'\\[pP]\{[A-Za-z_&]+\}', 'a', d['pattern']))
             except re.error as e:
                 self.find(where + '.pattern', 'invalid regular expression: %s' % e)
 
@@ -220,7 +228,7 @@ class Checker:
     # ------------------------------------------------------------------ models
     def reachable(self, model):
         seen, queue = [], []
-        for op in OPS:
+        for op in model['operations']:
             d = model['operations'][op]
             queue += [d['input']['shape'], d['output']['shape']] + [e['shape'] for e in d.get('errors', [])]
         while queue:
@@ -237,7 +245,10 @@ class Checker:
 
     def check_models(self):
         ops = self.spec.get('operations') or {}
-        for op in OPS:
+        for op in ops:
+            if op not in self.new['operations']:
+                self.find('operations.' + op, 'not an operation of the newest model')
+        for op in self.new['operations']:
             mo = self.new['operations'][op]
             so = ops.get(op)
             if so is None:
@@ -295,6 +306,31 @@ class Checker:
                 if any(k in m for k in CONSTRAINT_KEYS) and not self.cites_seed(m):
                     self.find('shapes.%s.members.%s' % (name, mn), 'member-level constraint without a seed citation')
 
+    # ------------------------------------------------------------------ paginators
+    def check_paginators(self):
+        spec_pags = self.spec.get('paginators') or {}
+        for k in spec_pags:
+            if k not in self.paginators:
+                self.find('paginators.' + k, 'not in the paginators file')
+        for op, p in self.paginators.items():
+            sp = spec_pags.get(op)
+            where = 'paginators.' + op
+            if sp is None:
+                self.find(where, 'missing')
+                continue
+            for k in sp:
+                if k not in PAGINATOR_KEYS:
+                    self.find(where, "unknown key '%s'" % k)
+            want = {'inputToken': p.get('input_token'), 'outputToken': p.get('output_token'),
+                    'limitKey': p.get('limit_key')}
+            for k, v in want.items():
+                if sp.get(k) != v:
+                    self.find(where + '.' + k, '%r, the paginators file has %r' % (sp.get(k), v))
+            rk = p.get('result_key')
+            rk = rk if isinstance(rk, list) else [rk]
+            if sp.get('resultKeys') != rk:
+                self.find(where + '.resultKeys', '%r, the paginators file has %r' % (sp.get('resultKeys'), rk))
+
     # ------------------------------------------------------------------ aws-sdk v2 member sets
     def v2_resolve(self, d):
         seen = set()
@@ -330,7 +366,7 @@ class Checker:
             elif vt == 'list':
                 walk(d['member'], sh['member']['shape'], path + '[]')
 
-        for op in OPS:
+        for op in self.v2['operations']:
             vo = self.v2['operations'][op]
             so = (self.spec.get('operations') or {}).get(op, {})
             for k in ('input', 'output'):
@@ -414,7 +450,7 @@ def main(argv):
         with open(spec_path, encoding='utf-8') as f:
             spec = yaml.safe_load(f)
         loaded = []
-        for n in (NEWEST, OLD, V2):
+        for n in (NEWEST, OLD, V2, PAGINATORS):
             with open(os.path.join(models, n), encoding='utf-8') as f:
                 loaded.append(json.load(f))
     except (OSError, ValueError, yaml.YAMLError) as e:
@@ -426,6 +462,7 @@ def main(argv):
     c = Checker(spec, *loaded)
     c.check_format()
     c.check_models()
+    c.check_paginators()
     c.check_v2()
     seed_note = ''
     if os.path.isdir(seeds):

@@ -541,7 +541,7 @@ static struct cbk_cassette *lookup_cassette(struct cbk_buf *b)
         ex("RetryBuild", "{\"id\":\"a:1\",\"idempotencyToken\":\"t-2\"}", 200, "{\"n\":4}"),
         ex("RetryBuild", "{\"id\":\"a:1\"}", 200, "{\"n\":5}"),
         /* 6: an operation the spec does not have */
-        ex("DeleteProject", "{\"name\":\"p\"}", 200, "{\"n\":6}"),
+        ex("DeleteEverything", "{\"name\":\"p\"}", 200, "{\"n\":6}"),
         /* 7: same body as 1, other operation */
         ex("RetryBuild", "{\"id\": \"my-app:1\"}", 200, "{\"n\":7}"),
         /* 8: nested, for the near-miss report */
@@ -559,9 +559,9 @@ static struct cbk_cassette *lookup_cassette(struct cbk_buf *b)
     assert_int_equal(d.nr, 1);
     assert_int_equal(d.v[0].severity, CBK_SEV_WARNING);
     assert_string_equal(d.v[0].message,
-                        "operation 'DeleteProject' is not in the spec; the exchange is never "
+                        "operation 'DeleteEverything' is not in the spec; the exchange is never "
                         "matched");
-    assert_int_equal(d.v[0].line, nth_line(cbk_buf_str(b), "operation: \"DeleteProject\"", 1));
+    assert_int_equal(d.v[0].line, nth_line(cbk_buf_str(b), "operation: \"DeleteEverything\"", 1));
     assert_int_equal(d.v[0].column, 12);
     cbk_diags_release(&d);
     assert_int_equal(cbk_cassette_count(c), 9);

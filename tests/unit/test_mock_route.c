@@ -1143,6 +1143,87 @@ static void generated_answers_are_valid(void **state)
 /* A NUL (\u0000) in a string the model keeps would cut an id or name short and the answer
  * would name another build: such requests are refused naming the member; an escaped backslash
  * followed by "u0000" is ordinary text. */
+/*
+ * Answers generated from a spec other than CodeBuild's: strings whose pattern the realistic
+ * value does not match (an account id of 12 digits, an S3 URI, digits only) still get a value
+ * that matches; a union carries exactly one member; documents and timestamps written as strings
+ * have the right JSON kind. Every answer validates strictly.
+ */
+static void generated_fits_patterns_and_kinds(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "cbkit-spec: 1\n"
+        "metadata: {apiVersion: \"1\", protocol: json, jsonVersion: \"1.1\", "
+        "targetPrefix: CodeBuild_20161006}\n"
+        "operations:\n"
+        "  GetThing: {input: In, output: Out}\n"
+        "shapes:\n"
+        "  In: {type: structure}\n"
+        "  Out:\n"
+        "    type: structure\n"
+        "    required: [ownerAccountId, destinationIdentifier, choice, doc, when, whenHttp, code,\n"
+        "               many, tags, colors]\n"
+        "    members:\n"
+        "      ownerAccountId: {shape: AccountId}\n"
+        "      destinationIdentifier: {shape: S3Uri}\n"
+        "      choice: {shape: Choice}\n"
+        "      doc: {shape: Doc}\n"
+        "      when: {shape: IsoTime}\n"
+        "      whenHttp: {shape: HttpTime}\n"
+        "      code: {shape: Code}\n"
+        "      many: {shape: Many}\n"
+        "      tags: {shape: Tags}\n"
+        "      colors: {shape: ByColor}\n"
+        "  Many: {type: list, member: {shape: Code}, min: 20, max: 30}\n"
+        "  Tags: {type: map, key: {shape: Code}, value: {shape: Code}, min: 3}\n"
+        "  ByColor: {type: map, key: {shape: Color}, value: {shape: Doc}, min: 2}\n"
+        "  Color: {type: string, enum: [red, green]}\n"
+        "  AccountId: {type: string, min: 12, max: 12, pattern: \"^\\\\d{12}$\"}\n"
+        "  S3Uri: {type: string, pattern: "
+        "\"s3://[a-z0-9][\\\\.\\\\-a-z0-9]{1,61}[a-z0-9](/.*)?\"}\n"
+        "  Code: {type: string, min: 6, max: 6, pattern: \"^[0-9]+$\"}\n"
+        "  Choice: {type: structure, union: true, members: {a: {shape: AccountId}, b: {shape: "
+        "Code}}}\n"
+        "  Doc: {type: document}\n"
+        "  IsoTime: {type: timestamp, timestampFormat: iso8601}\n"
+        "  HttpTime: {type: timestamp, timestampFormat: rfc822}\n";
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_spec *own = NULL;
+    assert_int_equal(cbk_spec_load_buffer(text, strlen(text), "gen.yaml", &own, &d), CBK_OK);
+    cbk_diags_release(&d);
+    struct cbk_spec *bundled = spec;
+    spec = own; /* new_mock() serves 'spec' */
+    struct cbk_report *r = cbk_report_new();
+    const struct cbk_operation *op = cbk_spec_op(own, "GetThing");
+    for (uint64_t seed = 1; seed <= 50; seed++) {
+        struct cbk_mock *m = new_mock(seed, CBK_WORLD_OPEN);
+        struct call c;
+        assert_int_equal(api(m, &c, "GetThing", "{}"), 200);
+        struct cbk_validate_opts vo = CBK_VALIDATE_OPTS_INIT;
+        vo.direction = CBK_RESPONSE;
+        vo.strict = true;
+        enum cbk_code rc = cbk_validate_buffer(own, op->output, c.ans.body, c.ans.body_len, &vo, r);
+        if (rc != CBK_OK)
+            print_error("seed %" PRIu64 ": %.*s\n  %s: %s\n", seed, (int)c.ans.body_len, c.ans.body,
+                        cbk_report_at(r, 0)->pointer, cbk_report_at(r, 0)->message);
+        assert_int_equal(rc, CBK_OK);
+        assert_string_equal(jstr(c.doc, "ownerAccountId"), "123456789012");
+        assert_int_equal(json_object_object_length(jget(c.doc, "choice")), 1);
+        assert_int_equal(json_object_array_length(jget(c.doc, "many")), 20); /* min > 16 */
+        assert_int_equal(json_object_object_length(jget(c.doc, "tags")), 3); /* distinct keys */
+        assert_int_equal(json_object_object_length(jget(c.doc, "colors")), 2);
+        assert_true(json_object_is_type(jget(c.doc, "doc"), json_type_object));
+        assert_non_null(jstr(c.doc, "when"));
+        assert_non_null(jstr(c.doc, "whenHttp"));
+        call_done(&c);
+        cbk_mock_free(m);
+    }
+    cbk_report_free(r);
+    spec = bundled;
+    cbk_spec_free(own);
+}
+
 static void model_refuses_nul(void **state)
 {
     (void)state;
@@ -1675,6 +1756,7 @@ int main(void)
         cmocka_unit_test(clock_stays_in_range),
         cmocka_unit_test(clock_moves_are_atomic),
         cmocka_unit_test(generated_answers_are_valid),
+        cmocka_unit_test(generated_fits_patterns_and_kinds),
         cmocka_unit_test(model_echo_and_lifecycle),
         cmocka_unit_test(model_refuses_nul),
         cmocka_unit_test(idempotency_tokens),

@@ -999,18 +999,20 @@ static void bad_operations(void **state)
         "    respond: {error: X}\n"
         "  - name: b\n"
         "    match:\n"
-        "      operation: [RetryBuild, retrybuild, StopBuild, BatchGetBuilds]\n"
+        "      operation: [RetryBuild, retrybuild, StopBuild, DescribeEverything]\n"
         "    respond: {error: X}\n"
         "  - name: c\n"
         "    match: {operation: []}\n"
         "    respond: {error: X}\n",
         {4, 24, "rules[0].match.operation",
-         "unknown operation 'RetryBuilds' (the spec has: RetryBuild, StopBuild, StartBuildBatch)"},
+         "unknown operation 'RetryBuilds' (did you mean "
+         "'RetryBuild'?)"},
         {8, 31, "rules[1].match.operation",
-         "unknown operation 'retrybuild' (the spec has: RetryBuild, StopBuild, StartBuildBatch)"},
+         "unknown operation 'retrybuild' (did you mean "
+         "'RetryBuild'?)"},
         {8, 54, "rules[1].match.operation",
-         "unknown operation 'BatchGetBuilds' (the spec has: RetryBuild, StopBuild, "
-         "StartBuildBatch)"},
+         "unknown operation 'DescribeEverything' (the spec has 59 operations, none named like "
+         "it)"},
         {11, 24, "rules[2].match.operation", "expected at least one name"});
 }
 
@@ -2607,7 +2609,7 @@ static void rt_admin_routes(void **state)
     want = parse(
         "{\"error\":\"the scenario is not valid\",\"errors\":["
         "{\"line\":4,\"column\":24,\"path\":\"rules[0].match.operation\",\"message\":\"unknown "
-        "operation 'RetryBuilds' (the spec has: RetryBuild, StopBuild, StartBuildBatch)\"},"
+        "operation 'RetryBuilds' (did you mean 'RetryBuild'?)\"},"
         "{\"line\":5,\"column\":22,\"path\":\"rules[0].respond.fault\",\"message\":\"unknown fault "
         "'explode' (expected reset, close, stall, truncate, dribble, html or malformed)\"}]}");
     if (!cbk_jsonq_equal(c.doc, want))

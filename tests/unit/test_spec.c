@@ -181,12 +181,17 @@ static void bundled_loads_cleanly(void **state)
 static void bundled_operations(void **state)
 {
     const struct cbk_spec *spec = *state;
-    assert_int_equal(cbk_spec_op_count(spec), 3);
-    assert_string_equal(cbk_spec_op_at(spec, 0)->name, "RetryBuild");
-    assert_string_equal(cbk_spec_op_at(spec, 1)->name, "StopBuild");
-    assert_string_equal(cbk_spec_op_at(spec, 2)->name, "StartBuildBatch");
-    assert_null(cbk_spec_op_at(spec, 3));
-    assert_null(cbk_spec_op(spec, "StartBuild"));
+    /* the whole API, in the model's (alphabetical) order */
+    assert_int_equal(cbk_spec_op_count(spec), 59);
+    assert_string_equal(cbk_spec_op_at(spec, 0)->name, "BatchDeleteBuilds");
+    assert_string_equal(cbk_spec_op_at(spec, 58)->name, "UpdateWebhook");
+    assert_null(cbk_spec_op_at(spec, 59));
+    for (size_t i = 1; i < cbk_spec_op_count(spec); i++)
+        assert_true(strcmp(cbk_spec_op_at(spec, i - 1)->name, cbk_spec_op_at(spec, i)->name) < 0);
+    assert_non_null(cbk_spec_op(spec, "RetryBuild"));
+    assert_non_null(cbk_spec_op(spec, "StopBuild"));
+    assert_non_null(cbk_spec_op(spec, "StartBuildBatch"));
+    assert_non_null(cbk_spec_op(spec, "StartBuild"));
     assert_null(cbk_spec_op(spec, "stopbuild"));
     assert_ptr_equal(cbk_spec_op_n(spec, "StopBuildXYZ", 9), cbk_spec_op(spec, "StopBuild"));
 
@@ -397,7 +402,9 @@ static void bundled_constraints_cite_sources(void **state)
     assert_true(checked >= 40); /* enums, lists, timeouts, required lists, member refinements */
     /* every citation starts with a declared source id */
     assert_true(cbk_spec_source_count(spec) >= 6);
-    assert_string_equal(cbk_spec_source_at(spec, 0)->id, "seed-000");
+    /* the import declares the model first; the overlay adds the seed pages after it */
+    assert_string_equal(cbk_spec_source_at(spec, 0)->id, "model-1.43.11");
+    assert_string_equal(cbk_spec_source_at(spec, 1)->id, "seed-000");
     assert_null(cbk_spec_source_at(spec, cbk_spec_source_count(spec)));
     for (size_t i = 0; i < cbk_spec_shape_count(spec); i++) {
         const struct cbk_shape *sh = cbk_spec_shape_at(spec, i);
@@ -420,10 +427,11 @@ static void bundled_constraints_cite_sources(void **state)
 static void bad_unknown_keys(void **state)
 {
     (void)state;
-    spec_bad(HEAD "opertions: {}\n" OPS "shapes:\n  In: {type: structure}\n", CBK_E_SPEC,
-             (const char *const[]){"9:1: unknown key 'opertions' (expected one of: cbkit-spec, "
-                                   "metadata, documentation, sources, operations, shapes)",
-                                   NULL});
+    spec_bad(
+        HEAD "opertions: {}\n" OPS "shapes:\n  In: {type: structure}\n", CBK_E_SPEC,
+        (const char *const[]){"9:1: unknown key 'opertions' (expected one of: cbkit-spec, "
+                              "metadata, documentation, sources, operations, paginators, shapes)",
+                              NULL});
     spec_bad("cbkit-spec: 1\n"
              "metadata:\n"
              "  apiVersion: \"2016-10-06\"\n"
@@ -449,7 +457,7 @@ static void bad_unknown_keys(void **state)
              CBK_E_SPEC,
              (const char *const[]){
                  "17:5: shapes.In: unknown key 'requird' (expected one of: type, documentation, "
-                 "source, sensitive, deprecated, members, required, exception, error)",
+                 "source, sensitive, deprecated, members, required, exception, error, union)",
                  "20:5: shapes.S: unknown key 'lenght' (expected one of: type, documentation, "
                  "source, sensitive, deprecated, min, max, enum, pattern)",
                  NULL});
@@ -523,7 +531,7 @@ static void bad_wrong_types(void **state)
                  "21:10: shapes.S.min: expected an integer, found 'x'",
                  "24:11: shapes.E.enum: expected a sequence, found a string",
                  "26:11: shapes.T.type: unknown type '5' (expected one of: structure, list, map, "
-                 "string, integer, long, boolean, timestamp, double, float, blob)",
+                 "string, integer, long, boolean, timestamp, double, float, blob, document)",
                  "29:16: shapes.B.sensitive: expected true or false, found a string",
                  "32:13: shapes.L.member: expected a mapping, found a string",
                  "34:11: shapes.N.type: expected a string, found a sequence", NULL});
@@ -551,7 +559,8 @@ static void bad_unknown_type(void **state)
              CBK_E_SPEC,
              (const char *const[]){
                  "14:11: shapes.In.type: unknown type 'strucure' (expected one of: structure, "
-                 "list, map, string, integer, long, boolean, timestamp, double, float, blob)",
+                 "list, map, string, integer, long, boolean, timestamp, double, float, blob, "
+                 "document)",
                  NULL});
     spec_bad(HEAD OPS "shapes:\n"
                       "  In:\n"
@@ -1374,14 +1383,137 @@ static void load_files(void **state)
         snprintf(p, sizeof p, "%s/spec/codebuild/2016-10-06.yaml", src);
         assert_int_equal(cbk_spec_load_file(p, &spec, &d), CBK_OK);
         assert_int_equal(d.nr, 0);
-        assert_int_equal(cbk_spec_op_count(spec), 3);
+        assert_int_equal(cbk_spec_op_count(spec), 59);
         cbk_spec_free(spec);
     }
+}
+
+/* ---- documents, unions, timestamp formats, paginators ------------------------------------ */
+
+static void new_kinds_and_paginators(void **state)
+{
+    (void)state;
+    struct cbk_spec *spec =
+        spec_ok(HEAD "operations:\n"
+                     "  List: {input: In, output: Out}\n"
+                     "  Other: {input: In, output: Out}\n"
+                     "paginators:\n"
+                     "  List:\n"
+                     "    inputToken: next\n"
+                     "    outputToken: next\n"
+                     "    limitKey: max\n"
+                     "    resultKeys: [items, more]\n"
+                     "    source: \"s1: pages\"\n"
+                     "  Other: {inputToken: next, outputToken: next, resultKeys: "
+                     "items, pageSize: 7}\n"
+                     "shapes:\n"
+                     "  In: {type: structure, members: {next: {shape: S}, max: "
+                     "{shape: Max}, d: {shape: D}, u: {shape: U}, t: {shape: T}}}\n"
+                     "  Out: {type: structure, members: {next: {shape: S}, items: "
+                     "{shape: L}, more: {shape: L}}}\n"
+                     "  S: {type: string}\n"
+                     "  Max: {type: integer, min: 1, max: 40}\n"
+                     "  L: {type: list, member: {shape: S}}\n"
+                     "  D: {type: document}\n"
+                     "  U: {type: structure, union: true, members: {a: {shape: S}}}\n"
+                     "  T: {type: timestamp, timestampFormat: rfc822}\n");
+    assert_int_equal(cbk_spec_shape(spec, "D")->type, CBK_TYPE_DOCUMENT);
+    assert_string_equal(cbk_type_name(CBK_TYPE_DOCUMENT), "document");
+    assert_true(cbk_spec_shape(spec, "U")->is_union);
+    assert_int_equal(cbk_spec_shape(spec, "T")->ts_format, CBK_TS_RFC822);
+    assert_int_equal(cbk_spec_shape(spec, "S")->ts_format, CBK_TS_EPOCH_SECONDS);
+    const struct cbk_operation *op = cbk_spec_op(spec, "List");
+    const struct cbk_paginator *p = op->paginator;
+    assert_non_null(p);
+    assert_ptr_equal(p->input_token, cbk_shape_member(op->input, "next", 4));
+    assert_ptr_equal(p->output_token, cbk_shape_member(op->output, "next", 4));
+    assert_ptr_equal(p->limit_key, cbk_shape_member(op->input, "max", 3));
+    assert_int_equal(p->result_key_count, 2);
+    assert_string_equal(p->result_keys[0]->name, "items");
+    assert_string_equal(p->result_keys[1]->name, "more");
+    assert_int_equal(p->page_size, 40); /* 100 narrowed to the limit's max */
+    assert_string_equal(p->sources[0], "s1: pages");
+    assert_int_equal(p->line, 13);
+    assert_int_equal(cbk_spec_op(spec, "Other")->paginator->page_size, 7);
+    assert_int_equal(cbk_spec_op(spec, "Other")->paginator->result_key_count, 1);
+    assert_null(cbk_spec_op(spec, "Other")->paginator->limit_key);
+    /* near names for "did you mean" */
+    assert_ptr_equal(cbk_spec_op_suggest(spec, "list"), op);
+    assert_ptr_equal(cbk_spec_op_suggest(spec, "Lists"), op);
+    assert_null(cbk_spec_op_suggest(spec, "Describe"));
+    cbk_spec_free(spec);
+}
+
+static void bad_paginators(void **state)
+{
+    (void)state;
+    /* a paginator naming a member whose target did not resolve: only the member's error
+     * (found by fuzz_spec_load: the limit member's shape was dereferenced) */
+    spec_bad(HEAD "operations:\n  L: {input: In, output: In}\n"
+                  "paginators:\n  L: {inputToken: x, outputToken: x, limitKey: n, resultKeys: x}\n"
+                  "shapes:\n  In: {type: structure, members: {x: {shape: S}, n: {shpe: N}}}\n"
+                  "  S: {type: string}\n  N: {type: integer}\n",
+             CBK_E_SPEC,
+             (const char *const[]){
+                 "14:54: shapes.In.members.n: unknown key 'shpe' (expected one of: shape, "
+                 "documentation, source, deprecated, sensitive, min, max, enum, pattern, volatile)",
+                 "14:53: shapes.In.members.n: missing required key 'shape'", NULL});
+    spec_bad(HEAD "operations:\n" /* 9 */
+                  "  List: {input: In, output: Out}\n"
+                  "paginators:\n" /* 11 */
+                  "  Nope: {inputToken: next}\n"
+                  "  List:\n"
+                  "    inputToken: nxt\n"    /* 14 */
+                  "    outputToken: items\n" /* 15 */
+                  "    limitKey: next\n"     /* 16 */
+                  "    resultKeys: [items, items, gone]\n"
+                  "    pageSize: 0\n" /* 18 */
+                  "    pages: 3\n"    /* 19 */
+                  "shapes:\n"
+                  "  In: {type: structure, members: {next: {shape: S}}}\n"
+                  "  Out: {type: structure, members: {items: {shape: S}}}\n"
+                  "  S: {type: string}\n",
+             CBK_E_SPEC,
+             (const char *const[]){
+                 "12:3: paginators.Nope: unknown operation 'Nope'",
+                 "19:5: paginators.List: unknown key 'pages' (expected one of: inputToken, "
+                 "outputToken, limitKey, resultKeys, pageSize, source)",
+                 "14:17: paginators.List.inputToken: 'nxt' is not a member of the input shape 'In'",
+                 "16:15: paginators.List.limitKey: limit member 'next' must be an integer, not a "
+                 "string",
+                 "17:25: paginators.List.resultKeys[1]: 'items' is listed twice",
+                 "17:32: paginators.List.resultKeys[2]: 'gone' is not a member of the output shape "
+                 "'Out'",
+                 NULL});
+    spec_bad(HEAD OPS "paginators:\n  Op: {inputToken: x, outputToken: x, resultKeys: []}\n"
+                      "shapes:\n  In: {type: structure, members: {x: {shape: S}}}\n"
+                      "  S: {type: string}\n",
+             CBK_E_SPEC,
+             (const char *const[]){"13:36: paginators.Op.outputToken: 'x' is not a member of the "
+                                   "output shape '(empty)'",
+                                   "13:51: paginators.Op.resultKeys: resultKeys needs at least one "
+                                   "member",
+                                   NULL});
+    spec_bad(HEAD "operations:\n  L: {input: In, output: In}\n"
+                  "paginators:\n  L: {inputToken: x, outputToken: x, limitKey: n, resultKeys: x, "
+                  "pageSize: 11}\n"
+                  "shapes:\n  In: {type: structure, members: {x: {shape: S}, n: {shape: N}}}\n"
+                  "  S: {type: string}\n  N: {type: long, max: 10}\n"
+                  "  T: {type: timestamp, timestampFormat: epoch}\n",
+             CBK_E_SPEC,
+             (const char *const[]){
+                 "12:76: paginators.L.pageSize: pageSize 11 is outside the range of limit member "
+                 "'n' (1..10)",
+                 "17:41: shapes.T.timestampFormat: unknown timestampFormat 'epoch' (expected one "
+                 "of: unixTimestamp, iso8601, rfc822)",
+                 NULL});
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(new_kinds_and_paginators),
+        cmocka_unit_test(bad_paginators),
         cmocka_unit_test(bundled_loads_cleanly),
         cmocka_unit_test_setup_teardown(bundled_operations, bundled_setup, bundled_teardown),
         cmocka_unit_test_setup_teardown(bundled_constraints, bundled_setup, bundled_teardown),

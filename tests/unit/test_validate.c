@@ -691,7 +691,8 @@ static void responses_and_reports(void **state)
 
     /* an unknown operation clears the report */
     assert_int_equal(cbk_report_count(r), 1);
-    assert_int_equal(cbk_validate_op_buffer(spec, "StartBuild", "{}", 2, NULL, r), CBK_E_NOT_FOUND);
+    assert_int_equal(cbk_validate_op_buffer(spec, "NoSuchOperation", "{}", 2, NULL, r),
+                     CBK_E_NOT_FOUND);
     assert_int_equal(cbk_report_count(r), 0);
     assert_int_equal(cbk_report_error_count(r), 0);
     struct json_object *empty = json_object_new_object();
@@ -738,6 +739,72 @@ static void responses_and_reports(void **state)
     cbk_report_free(NULL);
 }
 
+/* Documents take any JSON value; timestamps with a string timestampFormat take strings only.
+ * Both validation paths (text and json-c) agree. */
+static void documents_and_timestamp_formats(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "cbkit-spec: 1\n"
+        "metadata: {apiVersion: \"1\", protocol: json, jsonVersion: \"1.0\", targetPrefix: T}\n"
+        "operations:\n  Op: {input: In}\n"
+        "shapes:\n"
+        "  In:\n    type: structure\n    required: [doc]\n    members:\n"
+        "      doc: {shape: Doc}\n      iso: {shape: Iso}\n      http: {shape: Http}\n"
+        "      unix: {shape: Unix}\n"
+        "  Doc: {type: document}\n"
+        "  Iso: {type: timestamp, timestampFormat: iso8601}\n"
+        "  Http: {type: timestamp, timestampFormat: rfc822}\n"
+        "  Unix: {type: timestamp}\n";
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_spec *s = NULL;
+    assert_int_equal(cbk_spec_load_buffer(text, strlen(text), "t.yaml", &s, &d), CBK_OK);
+    cbk_diags_release(&d);
+    const struct cbk_shape *in = cbk_spec_op(s, "Op")->input;
+    struct cbk_report *r = cbk_report_new();
+    static const struct {
+        const char *doc;
+        size_t violations;
+        const char *pointer, *message;
+    } cases[] = {
+        {"{\"doc\": {\"any\": [1, {\"x\": null}], \"k\": \"v\"}}", 0, NULL, NULL},
+        {"{\"doc\": [1, 2, [3]]}", 0, NULL, NULL},
+        {"{\"doc\": \"text\", \"iso\": \"2026-11-21T18:30:00Z\", \"http\": \"Sat, 21 Nov 2026 "
+         "18:30:00 GMT\", \"unix\": 1.5}",
+         0, NULL, NULL},
+        {"{\"doc\": 12, \"iso\": 1700000000}", 1, "/iso",
+         "expected an ISO 8601 time string, found a number"},
+        {"{\"doc\": false, \"http\": 1}", 1, "/http",
+         "expected an RFC 822 time string, found a number"},
+        {"{\"doc\": {}, \"unix\": \"2026-11-21T18:30:00Z\"}", 1, "/unix",
+         "expected a number of epoch seconds, found a string"},
+        {"{\"doc\": null}", 1, "/doc", "missing required member 'doc'"},
+    };
+    for (size_t i = 0; i < CBK_ARRAY_SIZE(cases); i++) {
+        for (int path = 0; path < 2; path++) {
+            struct json_object *j = NULL;
+            if (path) {
+                j = json_tokener_parse(cases[i].doc);
+                assert_non_null(j);
+                cbk_validate_json(s, in, j, NULL, r);
+                json_object_put(j);
+            } else {
+                cbk_validate_buffer(s, in, cases[i].doc, strlen(cases[i].doc), NULL, r);
+            }
+            if (cbk_report_error_count(r) != cases[i].violations)
+                print_error("%s (%s): %zu violations\n", cases[i].doc, path ? "json-c" : "text",
+                            cbk_report_error_count(r));
+            assert_int_equal(cbk_report_error_count(r), cases[i].violations);
+            if (cases[i].violations) {
+                assert_string_equal(cbk_report_at(r, 0)->pointer, cases[i].pointer);
+                assert_string_equal(cbk_report_at(r, 0)->message, cases[i].message);
+            }
+        }
+    }
+    cbk_report_free(r);
+    cbk_spec_free(s);
+}
+
 static void many_reports_one_spec(void **state)
 {
     (void)state;
@@ -769,6 +836,7 @@ int main(void)
         cmocka_unit_test(max_violations_option),
         cmocka_unit_test(responses_and_reports),
         cmocka_unit_test(many_reports_one_spec),
+        cmocka_unit_test(documents_and_timestamp_formats),
     };
     return cmocka_run_group_tests_name("validate", tests, load_spec, free_spec);
 }

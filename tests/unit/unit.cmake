@@ -4,6 +4,8 @@ cbk_unit_test(core)
 cbk_unit_test(jsonscan)
 cbk_unit_test(yaml)
 cbk_unit_test(spec)
+# `cbkit spec import` and `cbkit spec diff` (spec/spec_import.c, spec_diff.c)
+cbk_unit_test(spec_tools)
 cbk_unit_test(validate)
 # The mock pipeline without sockets, and cbk_wire_parse_error against the botocore vectors
 cbk_unit_test(mock_route)
