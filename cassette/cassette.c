@@ -28,83 +28,6 @@
 #define CASSETTE_MAX_BYTES ((size_t)4 << 30)
 #define BASE64_INVALID     255
 
-/* ---- pointer patterns ----------------------------------------------------------------------- */
-
-bool cbk__ptr_pattern_match(const char *pat, const char *ptr)
-{
-    while (*pat && *ptr) {
-        if (*pat != '/' || *ptr != '/')
-            return false;
-        pat++;
-        ptr++;
-        size_t pl = strcspn(pat, "/"), tl = strcspn(ptr, "/");
-        if (!(pl == 1 && pat[0] == '*') && (pl != tl || memcmp(pat, ptr, pl) != 0))
-            return false;
-        pat += pl;
-        ptr += tl;
-    }
-    return *pat == '\0' && *ptr == '\0';
-}
-
-void cbk__ignore_add(struct cbk_ignore_set *set, const char *pattern)
-{
-    for (size_t i = 0; i < set->n; i++)
-        if (strcmp(set->patterns[i], pattern) == 0)
-            return;
-    CBK_GROW(set->patterns, set->n + 1, set->alloc);
-    set->patterns[set->n++] = cbk_xstrdup(pattern);
-}
-
-void cbk__ignore_release(struct cbk_ignore_set *set)
-{
-    for (size_t i = 0; i < set->n; i++)
-        free(set->patterns[i]);
-    free(set->patterns);
-    memset(set, 0, sizeof(*set));
-}
-
-static void collect(struct cbk_ignore_set *set, const struct cbk_shape *sh, struct cbk_buf *path,
-                    int depth, bool vol)
-{
-    if (!sh || depth > 12)
-        return;
-    if (sh->type == CBK_TYPE_STRUCTURE) {
-        for (size_t i = 0; i < sh->member_count; i++) {
-            const struct cbk_member *m = &sh->members[i];
-            size_t mark = path->len;
-            cbk_buf_addc(path, '/');
-            cbk_ptr_escape(path, m->name, strlen(m->name));
-            if ((vol && m->is_volatile) || m->sensitive)
-                cbk__ignore_add(set, cbk_buf_str(path));
-            else
-                collect(set, m->shape, path, depth + 1, vol);
-            cbk_buf_truncate(path, mark);
-        }
-    } else if (sh->type == CBK_TYPE_LIST || sh->type == CBK_TYPE_MAP) {
-        const struct cbk_member *m = sh->type == CBK_TYPE_LIST ? sh->member : sh->value;
-        size_t mark = path->len;
-        cbk_buf_adds(path, "/*");
-        if ((vol && m->is_volatile) || m->sensitive)
-            cbk__ignore_add(set, cbk_buf_str(path));
-        else
-            collect(set, m->shape, path, depth + 1, vol);
-        cbk_buf_truncate(path, mark);
-    }
-}
-
-void cbk__pointers_from_shape(struct cbk_ignore_set *set, const struct cbk_shape *shape,
-                              bool volatile_too)
-{
-    struct cbk_buf path = CBK_BUF_INIT(1 << 16);
-    collect(set, shape, &path, 0, volatile_too);
-    cbk_buf_release(&path);
-}
-
-void cbk__ignore_from_shape(struct cbk_ignore_set *set, const struct cbk_shape *shape)
-{
-    cbk__pointers_from_shape(set, shape, true);
-}
-
 /* ---- reading documents ------------------------------------------------------------------------
  */
 
@@ -442,8 +365,8 @@ static void free_seq(void *p);
 
 static void free_ignore(void *p)
 {
-    struct cbk_ignore_set *set = p;
-    cbk__ignore_release(set);
+    struct cbk_ptrpats *set = p;
+    cbk_ptrpats_release(set);
     free(set);
 }
 
@@ -454,7 +377,7 @@ void cbk_cassette_free(struct cbk_cassette *c)
     cbk_hmap_release(&c->index, free_seq);
     cbk_hmap_release(&c->ignores, free_ignore);
     cbk_arena_release(&c->arena);
-    cbk__ignore_release(&c->user_ignore);
+    cbk_ptrpats_release(&c->user_ignore);
     pthread_mutex_destroy(&c->mu);
     free(c->x);
     free(c->file);
@@ -580,7 +503,7 @@ const char *cbk_cassette_file(const struct cbk_cassette *c)
 void cbk_cassette_ignore(struct cbk_cassette *c, const char *pointer)
 {
     pthread_mutex_lock(&c->mu);
-    cbk__ignore_add(&c->user_ignore, pointer);
+    cbk_ptrpats_add(&c->user_ignore, pointer);
     c->indexed = false;
     pthread_mutex_unlock(&c->mu);
 }
@@ -596,30 +519,29 @@ void cbk_cassette_repeat_last(struct cbk_cassette *c, bool repeat)
  * ----------------------------------------------------------------------------------- */
 
 struct skip_ctx {
-    const struct cbk_ignore_set *spec_set, *user_set;
+    const struct cbk_ptrpats *spec_set, *user_set;
 };
 
 static bool skip_member(const char *pointer, void *arg)
 {
     const struct skip_ctx *s = arg;
     for (size_t i = 0; i < s->spec_set->n; i++)
-        if (cbk__ptr_pattern_match(s->spec_set->patterns[i], pointer))
+        if (cbk_ptrpat_match(s->spec_set->patterns[i], pointer))
             return true;
     for (size_t i = 0; i < s->user_set->n; i++)
-        if (cbk__ptr_pattern_match(s->user_set->patterns[i], pointer))
+        if (cbk_ptrpat_match(s->user_set->patterns[i], pointer))
             return true;
     return false;
 }
 
 /* The spec's volatile and sensitive members of an operation's input, computed once. */
-static const struct cbk_ignore_set *op_ignores(struct cbk_cassette *c,
-                                               const struct cbk_operation *op)
+static const struct cbk_ptrpats *op_ignores(struct cbk_cassette *c, const struct cbk_operation *op)
 {
     size_t kl = strlen(op->name);
-    struct cbk_ignore_set *set = cbk_hmap_get(&c->ignores, op->name, kl);
+    struct cbk_ptrpats *set = cbk_hmap_get(&c->ignores, op->name, kl);
     if (!set) {
         set = cbk_xcalloc(1, sizeof(*set));
-        cbk__ignore_from_shape(set, op->input);
+        cbk_ptrpats_from_shape(set, op->input, true);
         cbk_hmap_put(&c->ignores, op->name, kl, set);
     }
     return set;
@@ -860,7 +782,7 @@ static const char *keep(struct cbk_cassette *c, const char *s, size_t n)
     return s ? cbk_arena_strndup(&c->arena, s, n) : "";
 }
 
-void cbk__cassette_add(struct cbk_cassette *c, const struct cbk_exchange *src, bool used)
+void cbk_cassette_add(struct cbk_cassette *c, const struct cbk_exchange *src, bool used)
 {
     pthread_mutex_lock(&c->mu);
     struct cbk_exchange *x = cbk_arena_calloc(&c->arena, sizeof(*x));

@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/hmap.h"
 #include "cbkit/cassette.h"
+#include "spec/pointers.h"
 
 #include <pthread.h>
 
@@ -16,12 +17,6 @@
 /* A document that a crashed writer left without its end marker gets this line when a later
  * writer appends, so that it reads as "ignored" and nothing already written is rewritten. */
 #define CBK_CASSETTE_INCOMPLETE_MARK "... # cbkit: the exchange above is incomplete and ignored"
-
-/* The pointer patterns of members left out of matching, per operation. */
-struct cbk_ignore_set {
-    char **patterns; /* JSON pointers in which a token "*" stands for any one token */
-    size_t n, alloc;
-};
 
 /* Exchanges recorded for one request key, replayed in order. */
 struct cbk_seq {
@@ -43,29 +38,11 @@ struct cbk_cassette {
     /* index */
     pthread_mutex_t mu;
     struct cbk_hmap index;   /* "Op\n" canonical body -> struct cbk_seq */
-    struct cbk_hmap ignores; /* operation name -> struct cbk_ignore_set (spec-derived) */
+    struct cbk_hmap ignores; /* operation name -> struct cbk_ptrpats (spec-derived) */
     bool indexed;
     bool repeat_last;
-    struct cbk_ignore_set user_ignore;
+    struct cbk_ptrpats user_ignore;
 };
-
-/* Does pointer match the pattern ('*' matches one token)? */
-bool cbk__ptr_pattern_match(const char *pattern, const char *pointer);
-/*
- * Append the pointer patterns of the members reachable from 'shape' that are volatile (when
- * 'volatile_too') or sensitive to 'set'; list items and map values become the token '*'.
- */
-void cbk__pointers_from_shape(struct cbk_ignore_set *set, const struct cbk_shape *shape,
-                              bool volatile_too);
-/* Volatile and sensitive members: what request matching leaves out. */
-void cbk__ignore_from_shape(struct cbk_ignore_set *set, const struct cbk_shape *shape);
-void cbk__ignore_release(struct cbk_ignore_set *set);
-void cbk__ignore_add(struct cbk_ignore_set *set, const char *pattern);
-/*
- * Add a copy of exchange 'x' (recorded live) to a loaded cassette, so later requests find it;
- * 'used' says it already answered the request it was recorded for. Thread-safe.
- */
-void cbk__cassette_add(struct cbk_cassette *c, const struct cbk_exchange *x, bool used);
 
 /*
  * Test seam of the writer: the system calls it makes to write a document, make it durable and

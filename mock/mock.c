@@ -12,7 +12,7 @@
 #include "mock/gen.h"
 #include "mock/scenario_hook.h"
 #include "server/httpd.h"
-#include "cassette/cassette_internal.h"
+#include "cbkit/cassette.h"
 #include "recorder/forward.h"
 #include "recorder/upstream.h"
 #include "wire/sigv4.h"
@@ -489,7 +489,7 @@ static bool answer_from_cassette(struct pipeline *p, const struct cbk_operation 
         struct cbk_exchange *rec = NULL;
         cbk_forward_record(m->fwd, op, p->req, p->ans, p->a, &rec);
         if (rec) {
-            cbk__cassette_add(m->cassette, rec, true);
+            cbk_cassette_add(m->cassette, rec, true);
             p->e.answered_by = cbk_arena_printf(p->a, "upstream (recorded as #%zu)", rec->index);
         } else {
             p->e.answered_by = "upstream (not recorded)";

@@ -4,7 +4,7 @@
 #include "core/setup.h"
 #include "core/regex.h"
 #include "recorder/redact.h"
-#include "cassette/cassette_internal.h"
+#include "spec/pointers.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/jsonptr.h"
@@ -31,7 +31,7 @@ static const char *const secret_name_parts[] = {
  * has 59 operations; a mock or recorder uses a few, and starts faster without the rest). */
 struct op_sets {
     atomic_bool ready;
-    struct cbk_ignore_set in, out; /* sensitive members of input and output */
+    struct cbk_ptrpats in, out; /* sensitive members of input and output */
 };
 
 struct cbk_redactor {
@@ -77,8 +77,8 @@ void cbk_redactor_free(struct cbk_redactor *r)
     strv_free(r->secrets, r->nsecrets);
     if (r->ops) {
         for (size_t i = 0; i < cbk_spec_op_count(r->spec); i++) {
-            cbk__ignore_release(&r->ops[i].in);
-            cbk__ignore_release(&r->ops[i].out);
+            cbk_ptrpats_release(&r->ops[i].in);
+            cbk_ptrpats_release(&r->ops[i].out);
         }
         free(r->ops);
     }
@@ -148,10 +148,10 @@ enum cbk_code cbk_redactor_new(const struct cbk_spec *spec, const struct cbk_red
 }
 
 /* The sensitive members of op's input or output (an empty set for NULL or a foreign op). */
-static const struct cbk_ignore_set *sensitive_set(const struct cbk_redactor *r,
+static const struct cbk_ptrpats *sensitive_set(const struct cbk_redactor *r,
                                                   const struct cbk_operation *op, bool response)
 {
-    static const struct cbk_ignore_set none;
+    static const struct cbk_ptrpats none;
     if (!op)
         return &none;
     /* the spec keeps its operations in one array: the index is the distance from the first */
@@ -170,8 +170,8 @@ static const struct cbk_ignore_set *sensitive_set(const struct cbk_redactor *r,
         pthread_mutex_lock(r->ops_mu);
         if (!atomic_load_explicit(&o->ready, memory_order_relaxed)) {
             const struct cbk_operation *sop = cbk_spec_op_at(r->spec, i);
-            cbk__pointers_from_shape(&o->in, sop->input, false);
-            cbk__pointers_from_shape(&o->out, sop->output, false);
+            cbk_ptrpats_from_shape(&o->in, sop->input, false);
+            cbk_ptrpats_from_shape(&o->out, sop->output, false);
             atomic_store_explicit(&o->ready, true, memory_order_release);
         }
         pthread_mutex_unlock(r->ops_mu);
@@ -390,7 +390,7 @@ struct span {
 
 struct walk {
     const struct cbk_redactor *r;
-    const struct cbk_ignore_set *sensitive;
+    const struct cbk_ptrpats *sensitive;
     const char *buf;
     size_t len;
     struct cbk_buf ptr;
@@ -423,23 +423,23 @@ static bool pattern_covers(const char *p, const char *ptr)
             continue;
         cbk_buf_reset(&pre);
         cbk_buf_add(&pre, ptr, i);
-        hit = cbk__ptr_pattern_match(p, cbk_buf_str(&pre));
+        hit = cbk_ptrpat_match(p, cbk_buf_str(&pre));
     }
     cbk_buf_release(&pre);
     return hit;
 }
 
 /* Is 'ptr' a member the spec marks sensitive or a user pointer (or inside one, when 'inside')? */
-static bool rule_covers(const struct cbk_redactor *r, const struct cbk_ignore_set *sensitive,
+static bool rule_covers(const struct cbk_redactor *r, const struct cbk_ptrpats *sensitive,
                         const char *ptr, bool inside)
 {
     for (size_t i = 0; i < sensitive->n; i++)
         if (inside ? pattern_covers(sensitive->patterns[i], ptr)
-                   : cbk__ptr_pattern_match(sensitive->patterns[i], ptr))
+                   : cbk_ptrpat_match(sensitive->patterns[i], ptr))
             return true;
     for (size_t i = 0; i < r->npointers; i++)
         if (inside ? pattern_covers(r->pointers[i], ptr)
-                   : cbk__ptr_pattern_match(r->pointers[i], ptr))
+                   : cbk_ptrpat_match(r->pointers[i], ptr))
             return true;
     return false;
 }

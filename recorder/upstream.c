@@ -6,7 +6,7 @@
 #include "recorder/upstream.h"
 #include "core/alloc.h"
 #include "core/buf.h"
-#include "server/timer.h"
+#include "core/clock.h"
 
 #include <pthread.h>
 

@@ -11,7 +11,7 @@
 #include "core/buf.h"
 #include "core/jsonq.h"
 #include "recorder/upstream.h"
-#include "server/timer.h"
+#include "core/clock.h"
 #include "wire/wire.h"
 
 /* When this many exchanges in a row, from the first, got no answer, the target is down. */
@@ -22,7 +22,7 @@
 struct per_call_entry {
     const struct cbk_operation *op;
     char *error_code; /* NULL for success bodies */
-    struct cbk_ignore_set set;
+    struct cbk_ptrpats set;
 };
 
 struct per_call_cache {
@@ -30,7 +30,7 @@ struct per_call_cache {
     size_t n, alloc;
 };
 
-static const struct cbk_ignore_set *per_call_get(struct per_call_cache *c,
+static const struct cbk_ptrpats *per_call_get(struct per_call_cache *c,
                                                  const struct cbk_spec *spec,
                                                  const struct cbk_operation *op, bool error_body,
                                                  const char *code)
@@ -55,7 +55,7 @@ static void per_call_release(struct per_call_cache *c)
 {
     for (size_t i = 0; i < c->n; i++) {
         free(c->v[i].error_code);
-        cbk__ignore_release(&c->v[i].set);
+        cbk_ptrpats_release(&c->v[i].set);
     }
     free(c->v);
 }

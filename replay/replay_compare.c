@@ -195,14 +195,14 @@ struct walk {
 static bool matches_any(const char *const *pats, size_t n, const char *pointer)
 {
     for (size_t i = 0; i < n; i++)
-        if (cbk__ptr_pattern_match(pats[i], pointer))
+        if (cbk_ptrpat_match(pats[i], pointer))
             return true;
     return false;
 }
 
 static bool per_call(const struct walk *w, const char *pointer)
 {
-    const struct cbk_ignore_set *s = w->cmp->per_call;
+    const struct cbk_ptrpats *s = w->cmp->per_call;
     return s && matches_any((const char *const *)s->patterns, s->n, pointer);
 }
 
@@ -411,27 +411,27 @@ static const char *wire_code(const struct cbk_shape *sh)
     return sh->error_code ? sh->error_code : sh->name;
 }
 
-void cbk__replay_per_call(struct cbk_ignore_set *set, const struct cbk_spec *spec,
+void cbk__replay_per_call(struct cbk_ptrpats *set, const struct cbk_spec *spec,
                           const struct cbk_operation *op, bool error_body, const char *error_code)
 {
     if (!op)
         return;
     if (!error_body) {
-        cbk__pointers_from_shape(set, op->output, true);
+        cbk_ptrpats_from_shape(set, op->output, true);
         return;
     }
     if (!error_code)
         return;
     for (size_t i = 0; i < op->error_count; i++) {
         if (strcmp(wire_code(op->errors[i]), error_code) == 0) {
-            cbk__pointers_from_shape(set, op->errors[i], true);
+            cbk_ptrpats_from_shape(set, op->errors[i], true);
             return;
         }
     }
     for (size_t i = 0; i < cbk_spec_shape_count(spec); i++) {
         const struct cbk_shape *sh = cbk_spec_shape_at(spec, i);
         if (sh->exception && strcmp(wire_code(sh), error_code) == 0) {
-            cbk__pointers_from_shape(set, sh, true);
+            cbk_ptrpats_from_shape(set, sh, true);
             return;
         }
     }
@@ -443,7 +443,7 @@ size_t cbk_replay_compare_bodies(const struct cbk_spec *spec, const char *op, bo
                                  struct cbk_replay_diffs *out)
 {
     const struct cbk_operation *o = spec && op ? cbk_spec_op(spec, op) : NULL;
-    struct cbk_ignore_set set;
+    struct cbk_ptrpats set;
     memset(&set, 0, sizeof set);
     struct cbk_buf code = CBK_BUF_INIT(1 << 16), msg = CBK_BUF_INIT(1 << 20);
     if (o && error_body)
@@ -452,7 +452,7 @@ size_t cbk_replay_compare_bodies(const struct cbk_spec *spec, const char *op, bo
     cbk__replay_per_call(&set, spec, o, error_body, cbk_buf_str(&code));
     struct cbk__replay_cmp cmp = {&set, ignore, nignore, error_body};
     size_t n = cbk__replay_compare(&cmp, recorded, recorded_len, live, live_len, out);
-    cbk__ignore_release(&set);
+    cbk_ptrpats_release(&set);
     cbk_buf_release(&code);
     cbk_buf_release(&msg);
     return n;

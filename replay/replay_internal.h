@@ -7,7 +7,7 @@
 
 #include "core/setup.h"
 #include "core/arena.h"
-#include "cassette/cassette_internal.h"
+#include "spec/pointers.h"
 #include "cbkit/replay.h"
 
 /* The marker the recorder writes in place of a secret (docs/cassettes.md). */
@@ -27,7 +27,7 @@ struct cbk_replay {
 
 /* What a comparison leaves out or compares loosely. */
 struct cbk__replay_cmp {
-    const struct cbk_ignore_set *per_call; /* volatile and sensitive members (may be NULL) */
+    const struct cbk_ptrpats *per_call; /* volatile and sensitive members (may be NULL) */
     const char *const *ignore;             /* user patterns: left out entirely */
     size_t nignore;
     bool error_body; /* __type left out, message compared as a note */
@@ -46,7 +46,7 @@ size_t cbk__replay_compare(const struct cbk__replay_cmp *cmp, const char *record
  * operation's errors, else any exception shape of the spec). Appends to 'set'; nothing when
  * 'op' is NULL or the error shape is unknown.
  */
-void cbk__replay_per_call(struct cbk_ignore_set *set, const struct cbk_spec *spec,
+void cbk__replay_per_call(struct cbk_ptrpats *set, const struct cbk_spec *spec,
                           const struct cbk_operation *op, bool error_body, const char *error_code);
 
 /* Append a difference (copies every string; 'recorded'/'live' may be NULL for ""). */

@@ -30,6 +30,7 @@
 #include "core/alloc.h"
 #include "core/timefmt.h"
 #include "server/timer.h"
+#include "core/clock.h"
 #include "wire/wire.h"
 
 #include <arpa/inet.h>

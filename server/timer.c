@@ -3,6 +3,7 @@
  */
 #include "core/setup.h"
 #include "server/timer.h"
+#include "core/clock.h"
 #include "core/alloc.h"
 
 #include <pthread.h>
@@ -23,18 +24,6 @@ struct cbk_timer {
     uint64_t seq;
     bool stopping, flushing;
 };
-
-int64_t cbk_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t cbk_mono_ms(void)
-{
-    return cbk_mono_us() / 1000;
-}
 
 static bool before(const struct item *a, const struct item *b)
 {

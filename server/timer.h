@@ -10,10 +10,6 @@
 
 struct cbk_timer;
 
-/* Monotonic milliseconds. */
-int64_t cbk_mono_ms(void);
-int64_t cbk_mono_us(void);
-
 /* Start the timer thread. Returns NULL if the thread cannot be created. */
 struct cbk_timer *cbk_timer_new(void);
 /*

@@ -76,6 +76,12 @@ void cbk_cassette_ignore(struct cbk_cassette *c, const char *pointer);
 void cbk_cassette_repeat_last(struct cbk_cassette *c, bool repeat);
 
 /*
+ * Add a copy of exchange 'x' (recorded live, e.g. by the mock's --record-missing) to the loaded
+ * cassette 'c', so later requests find it; 'used' says it already answered the request it was
+ * recorded for. Thread-safe; never fails (out of memory aborts).
+ */
+void cbk_cassette_add(struct cbk_cassette *c, const struct cbk_exchange *x, bool used);
+/*
  * The recorded exchange that answers a request of 'op' with body body[0..len): the next of
  * the exchanges recorded for an equal request (JSON compared as JSON; volatile, sensitive and
  * ignored members left out), in order. Thread-safe. Returns NULL when none matches; then, if
