@@ -97,6 +97,14 @@ struct cli_strlist {
 void cli_strlist_push(struct cli_strlist *l, const char *s);
 
 /*
+ * Load the specs of repeated --spec options ('bundled' names the bundled CodeBuild spec; none
+ * given: the bundled one), warnings not printed, errors printed. On success returns CLI_OK and
+ * sets *out (free with cli_free_specs()) and *n >= 1; else CLI_SPEC or CLI_IO and *out NULL.
+ */
+int cli_load_specs(const struct cli_strlist *paths, struct cbk_spec ***out, size_t *n);
+void cli_free_specs(struct cbk_spec **specs, size_t n);
+
+/*
  * The AWS credentials and region of the environment, as the SDKs read them: access key and
  * secret (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), session token (AWS_SESSION_TOKEN, NULL
  * when unset or empty), region 'region_opt' when given, else AWS_REGION, else

@@ -38,7 +38,9 @@ int cli_mock_extra_apply(struct cli_mock_extra *x, struct cbk_mock *m, const str
         struct cbk_diags d = CBK_DIAGS_INIT;
         cbk_diags_init(&d, 200);
         struct cbk_scenario *s = NULL;
-        enum cbk_code rc = cbk_scenario_load_file(spec, x->scenarios[i], &s, &d);
+        struct cbk_scenario_env env;
+        cbk_mock_scenario_env(m, &env);
+        enum cbk_code rc = cbk_scenario_load_file(&env, x->scenarios[i], &s, &d);
         if (rc == CBK_OK)
             rc = cbk_mock_add_scenario_take(m, s, &d);
         cli_print_diags(&d, NULL, 0, NULL);

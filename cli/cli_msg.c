@@ -154,6 +154,34 @@ int cli_load_spec(const char *path, struct cbk_spec **out, bool quiet_warnings)
     return rc == CBK_E_IO ? CLI_IO : CLI_SPEC;
 }
 
+int cli_load_specs(const struct cli_strlist *paths, struct cbk_spec ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    size_t count = paths->n ? paths->n : 1;
+    struct cbk_spec **specs = cbk_xcalloc(count, sizeof(*specs));
+    for (size_t i = 0; i < count; i++) {
+        const char *path = paths->n ? paths->v[i] : NULL;
+        if (path && strcmp(path, "bundled") == 0)
+            path = NULL;
+        int rc = cli_load_spec(path, &specs[i], true);
+        if (rc != CLI_OK) {
+            cli_free_specs(specs, count);
+            return rc;
+        }
+    }
+    *out = specs;
+    *n = count;
+    return CLI_OK;
+}
+
+void cli_free_specs(struct cbk_spec **specs, size_t n)
+{
+    for (size_t i = 0; specs && i < n; i++)
+        cbk_spec_free(specs[i]);
+    free(specs);
+}
+
 int cli_read_file(const char *path, size_t max, char **buf, size_t *len, char **err)
 {
     *buf = NULL;

@@ -5,6 +5,8 @@
 #include "core/setup.h"
 #include "cli/cli.h"
 #include "cbkit/mock.h"
+#include "cbkit/services.h"
+#include "core/alloc.h"
 #include "cli/cli_mock.h"
 #include "core/timefmt.h"
 
@@ -25,7 +27,9 @@ static const char usage[] =
     "'listening on http://HOST:PORT'.\n"
     "\n"
     "options:\n"
-    "      --spec FILE          serve this spec instead of the bundled one\n"
+    "      --spec FILE          serve this spec instead of the bundled one; repeat it to serve\n"
+    "                           several services on one endpoint, routed by X-Amz-Target\n"
+    "                           prefix ('bundled' names the bundled CodeBuild spec)\n"
     "      --host ADDR          address to bind (default 127.0.0.1)\n"
     "  -p, --port N             port (default 7766; 0 picks a free port)\n"
     "      --seed N             deterministic ids and numbers; also freezes the clock at\n"
@@ -184,7 +188,8 @@ int cmd_mock(int argc, char **argv)
     };
     struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
     cfg.port = DEFAULT_PORT;
-    const char *spec_path = NULL, *report = NULL, *junit = NULL, *clock = NULL;
+    struct cli_strlist spec_paths = {0};
+    const char *report = NULL, *junit = NULL, *clock = NULL;
     bool fail_on_violation = false;
     const char *keys[16];
     size_t nkeys = 0;
@@ -202,7 +207,7 @@ int cmd_mock(int argc, char **argv)
             cli_mock_extra_release(&extra);
             return CLI_OK;
         case OPT_SPEC:
-            spec_path = optarg;
+            cli_strlist_push(&spec_paths, optarg);
             break;
         case OPT_HOST:
             cfg.host = optarg;
@@ -413,25 +418,30 @@ int cmd_mock(int argc, char **argv)
         cfg.clock_start_ms = 1735689600000LL; /* 2025-01-01T00:00:00Z */
     }
 
-    struct cbk_spec *spec = NULL;
-    rc = cli_load_spec(spec_path, &spec, true);
+    struct cbk_spec **specs = NULL;
+    size_t nspecs = 0;
+    rc = cli_load_specs(&spec_paths, &specs, &nspecs);
     if (rc != CLI_OK)
         goto out;
+    struct cbk_spec *spec = specs[0];
     cfg.spec = spec;
+    cfg.more_specs = (const struct cbk_spec *const *)specs + 1;
+    cfg.nmore_specs = nspecs - 1;
+    cfg.services = cbk_services_builtin(&cfg.nservices);
 
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_mock *m = NULL;
     if (cbk_mock_new(&cfg, &m, &d) != CBK_OK) {
         cli_print_diags(&d, NULL, 0, NULL);
         cbk_diags_release(&d);
-        cbk_spec_free(spec);
+        cli_free_specs(specs, nspecs);
         rc = CLI_USAGE;
         goto out;
     }
     rc = cli_mock_extra_apply(&extra, m, spec);
     if (rc != CLI_OK) {
         cbk_mock_free(m);
-        cbk_spec_free(spec);
+        cli_free_specs(specs, nspecs);
         goto out;
     }
     sigset_t stop;
@@ -442,7 +452,7 @@ int cmd_mock(int argc, char **argv)
         cli_print_diags(&d, NULL, 0, NULL);
         cbk_diags_release(&d);
         cbk_mock_free(m);
-        cbk_spec_free(spec);
+        cli_free_specs(specs, nspecs);
         rc = CLI_IO;
         goto out;
     }
@@ -467,8 +477,9 @@ int cmd_mock(int argc, char **argv)
         rc = CLI_VIOLATIONS;
     }
     cbk_mock_free(m);
-    cbk_spec_free(spec);
+    cli_free_specs(specs, nspecs);
 out:
+    free(spec_paths.v);
     cli_mock_extra_release(&extra);
     return rc;
 }

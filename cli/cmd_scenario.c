@@ -5,16 +5,18 @@
 #include "core/setup.h"
 #include "cli/cli.h"
 #include "cbkit/scenario.h"
+#include "cbkit/services.h"
 
 #include <getopt.h>
 
 static const char usage[] =
-    "usage: cbkit scenario lint [--spec FILE] FILE...\n"
+    "usage: cbkit scenario lint [--spec FILE]... FILE...\n"
     "\n"
     "Check each scenario FILE (docs/scenarios.md) against the spec (default: the bundled\n"
-    "CodeBuild spec): keys, types, operations, patterns, schedules, faults, and canned success\n"
-    "bodies against the operation's output shape. Every problem is reported as\n"
-    "file:line:column.\n"
+    "CodeBuild spec; repeat --spec for a mock serving several, 'bundled' names the bundled one)\n"
+    "and cbkit's service behaviours: keys, types, operations, patterns, schedules, faults,\n"
+    "seeded projects and builds, and canned success bodies against the operation's output\n"
+    "shape. Every problem is reported as file:line:column.\n"
     "\n"
     "exit status: 0 all valid, 2 usage error, 3 a scenario (or the spec) has errors,\n"
     "             4 a file could not be read\n";
@@ -25,7 +27,7 @@ static int lint(int argc, char **argv)
     static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
                                              {"spec", required_argument, NULL, OPT_SPEC},
                                              {NULL, 0, NULL, 0}};
-    const char *spec_path = NULL;
+    struct cli_strlist spec_paths = {0};
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'h') {
@@ -33,23 +35,32 @@ static int lint(int argc, char **argv)
             return CLI_OK;
         }
         if (c == OPT_SPEC) {
-            spec_path = optarg;
+            cli_strlist_push(&spec_paths, optarg);
             continue;
         }
+        free(spec_paths.v);
         return cli_usage_error("scenario", "unknown or incomplete option '%s'", argv[optind - 1]);
     }
-    if (optind >= argc)
+    if (optind >= argc) {
+        free(spec_paths.v);
         return cli_usage_error("scenario", "lint needs at least one FILE");
-    struct cbk_spec *spec = NULL;
-    int rc = cli_load_spec(spec_path, &spec, true);
+    }
+    struct cbk_spec **specs = NULL;
+    size_t nspecs = 0;
+    int rc = cli_load_specs(&spec_paths, &specs, &nspecs);
+    free(spec_paths.v);
     if (rc != CLI_OK)
         return rc;
+    struct cbk_scenario_env env;
+    env.specs = (const struct cbk_spec *const *)specs;
+    env.nspecs = nspecs;
+    env.services = cbk_services_builtin(&env.nservices);
     bool any_bad = false, any_io = false;
     for (int i = optind; i < argc; i++) {
         struct cbk_diags d = CBK_DIAGS_INIT;
         cbk_diags_init(&d, 200);
         struct cbk_scenario *s = NULL;
-        enum cbk_code lrc = cbk_scenario_load_file(spec, argv[i], &s, &d);
+        enum cbk_code lrc = cbk_scenario_load_file(&env, argv[i], &s, &d);
         cli_print_diags(&d, NULL, 0, NULL);
         if (lrc == CBK_OK) {
             size_t n = cbk_scenario_rule_count(s);
@@ -65,7 +76,7 @@ static int lint(int argc, char **argv)
         cbk_scenario_free(s);
         cbk_diags_release(&d);
     }
-    cbk_spec_free(spec);
+    cli_free_specs(specs, nspecs);
     if (any_bad)
         return CLI_SPEC;
     return any_io ? CLI_IO : CLI_OK;

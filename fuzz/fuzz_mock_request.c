@@ -30,6 +30,7 @@
 #include "core/setup.h"
 #include "fuzz/fuzz_common.h"
 #include "cbkit/cbkit.h"
+#include "cbkit/services.h"
 #include "cbkit/mock.h"
 #include "core/alloc.h"
 #include "core/arena.h"
@@ -68,6 +69,7 @@ static struct cbk_mock *get_mock(void)
         return mock;
     struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
     cfg.spec = spec;
+    cfg.services = cbk_services_builtin(&cfg.nservices);
     cfg.has_seed = true;
     cfg.seed = 7;
     cfg.virtual_clock = true;

@@ -14,6 +14,7 @@
 #include "core/setup.h"
 #include "fuzz/fuzz_common.h"
 #include "cbkit/cbkit.h"
+#include "cbkit/services.h"
 #include "cbkit/mock.h"
 #include "cbkit/scenario.h"
 #include "core/alloc.h"
@@ -87,6 +88,18 @@ static const struct fixed_req admin_moves[] = {
 };
 
 /* Is body[0..len) one JSON document, as json-c reads it in strict mode? */
+/* The environment scenarios are loaded against here: 'sp' and cbkit's behaviours. */
+static const struct cbk_scenario_env *env_of(const struct cbk_spec *sp)
+{
+    static const struct cbk_spec *one[1];
+    static struct cbk_scenario_env env;
+    one[0] = sp;
+    env.specs = one;
+    env.nspecs = 1;
+    env.services = cbk_services_builtin(&env.nservices);
+    return &env;
+}
+
 static bool is_json(const char *body, size_t len)
 {
     if (len > INT_MAX)
@@ -171,6 +184,7 @@ static void exercise(struct cbk_scenario *s)
 {
     struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
     cfg.spec = spec;
+    cfg.services = cbk_services_builtin(&cfg.nservices);
     cfg.has_seed = true;
     cfg.seed = 42;
     cfg.virtual_clock = true;
@@ -211,7 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cbk_diags_init(&d, 64);
     struct cbk_scenario *s = (struct cbk_scenario *)&d; /* must be reset */
     enum cbk_code rc =
-        cbk_scenario_load_buffer(spec, (const char *)data, size, "fuzz.yaml", &s, &d);
+        cbk_scenario_load_buffer(env_of(spec), (const char *)data, size, "fuzz.yaml", &s, &d);
     for (size_t i = 0; i < d.nr; i++) {
         CHECK(d.v[i].message && d.v[i].message[0]);
         CHECK(d.v[i].file && strcmp(d.v[i].file, "fuzz.yaml") == 0);

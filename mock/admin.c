@@ -47,7 +47,18 @@ static void health(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_a
     cbk_jsonw_kstr(&w, "spec", cbk_spec_file(m->spec));
     cbk_jsonw_key(&w, "port");
     cbk_jsonw_uint(&w, m->port);
-    cbk_jsonw_kstr(&w, "world", cbk_cb_world(m->cb) == CBK_WORLD_STRICT ? "strict" : "open");
+    cbk_jsonw_kstr(&w, "world", atomic_load(&m->world) == CBK_WORLD_STRICT ? "strict" : "open");
+    cbk_jsonw_key(&w, "services");
+    cbk_jsonw_arr(&w);
+    for (size_t i = 0; i < m->nserved; i++) {
+        cbk_jsonw_obj(&w);
+        cbk_jsonw_kstr(&w, "name", m->served[i].name);
+        cbk_jsonw_kstr(&w, "targetPrefix", m->served[i].prefix);
+        cbk_jsonw_kstr(&w, "spec", cbk_spec_file(m->served[i].spec));
+        cbk_jsonw_kstr(&w, "behaviour", m->served[i].beh ? m->served[i].beh->def->name : "");
+        cbk_jsonw_end_obj(&w);
+    }
+    cbk_jsonw_end_arr(&w);
     cbk_jsonw_kepoch_ms(&w, "clock", cbk__mock_now_ms(m));
     cbk_jsonw_kbool(&w, "virtualClock", cbk__mock_clock_is_virtual(m));
     cbk_jsonw_key(&w, "requests");
@@ -217,10 +228,52 @@ static void clock_post(struct cbk_mock *m, const struct cbk_http_req *req,
     clock_info(m, ans, a);
 }
 
-static void state(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a)
+/* ?account=: an account id, "all" (NULL: every account), or absent (the mock's --account). */
+static const char *account_param(struct cbk_mock *m, const struct cbk_http_req *req,
+                                 struct cbk_arena *a, bool *bad)
 {
+    *bad = false;
+    const char *acc = cbk__http_query(req, "account", a);
+    if (!acc)
+        return m->account;
+    if (strcmp(acc, "all") == 0)
+        return NULL;
+    size_t n = strlen(acc);
+    *bad = n != 12 || strspn(acc, "0123456789") != 12;
+    return acc;
+}
+
+/*
+ * The state the behaviours keep for an account: with one behaviour its own object (CodeBuild:
+ * {"builds":[...],"buildBatches":[...],"projects":[...]}), with several one member per
+ * behaviour; {} with none.
+ */
+static void state(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk_http_answer *ans,
+                  struct cbk_arena *a)
+{
+    bool bad;
+    const char *account = account_param(m, req, a, &bad);
+    if (bad) {
+        json_error(ans, a, 400, "account is a 12-digit account id or all");
+        return;
+    }
     struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 30);
-    cbk_cb_dump(m->cb, cbk__mock_now_ms(m), &b);
+    int64_t now = cbk__mock_now_ms(m);
+    if (m->nbehs == 1) {
+        m->behs[0].def->dump(m->behs[0].inst, account, now, &b);
+    } else {
+        cbk_buf_addc(&b, '{');
+        for (size_t i = 0; i < m->nbehs; i++) {
+            struct cbk_jsonw w;
+            cbk_jsonw_init(&w, &b);
+            if (i)
+                cbk_buf_addc(&b, ',');
+            cbk_jsonw_str(&w, m->behs[i].def->name);
+            cbk_buf_addc(&b, ':');
+            m->behs[i].def->dump(m->behs[i].inst, account, now, &b);
+        }
+        cbk_buf_addc(&b, '}');
+    }
     cbk__answer_json(ans, a, 200, b.ptr, b.len);
     cbk_buf_release(&b);
 }
@@ -237,12 +290,18 @@ static void reset(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk
         json_error(ans, a, 400, "what must be all, journal, state or scenarios");
         return;
     }
+    bool bad;
+    const char *account =
+        cbk__http_query(req, "account", a) ? account_param(m, req, a, &bad) : NULL;
+    if (account && bad) {
+        json_error(ans, a, 400, "account is a 12-digit account id or all");
+        return;
+    }
     if (journal)
         cbk_journal_reset(&m->journal);
-    if (st) {
-        cbk_cb_reset(m->cb);
-        cbk__scenario_reseed_world(m); /* back to the world the scenarios describe */
-    }
+    if (st) /* back to the world the loaded scenarios describe */
+        for (size_t i = 0; i < m->nbehs; i++)
+            m->behs[i].def->reset(m->behs[i].inst, account, cbk__mock_now_ms(m));
     if (scen)
         cbk__scenario_reset_state(m);
     static const char ok[] = "{\"reset\":true}";
@@ -391,6 +450,34 @@ static bool authorized(struct cbk_mock *m, const struct cbk_http_req *req,
     return true;
 }
 
+/* Routes of the behaviours (CodeBuild: builds/ID/outcome, ...): false when none has it. */
+static bool behaviour_admin(struct cbk_mock *m, const char *route, const struct cbk_http_req *req,
+                            struct cbk_http_answer *ans, struct cbk_arena *a)
+{
+    bool bad;
+    const char *account = account_param(m, req, a, &bad);
+    for (size_t i = 0; i < m->nbehs; i++) {
+        const struct cbk_service *def = m->behs[i].def;
+        if (!def->admin)
+            continue;
+        struct cbk_buf b = CBK_BUF_INIT((size_t)64 << 20);
+        struct cbk_svc_admin ad = {route, req, account ? account : m->account, cbk__mock_now_ms(m),
+                                   &b,    0};
+        if (bad) {
+            cbk_buf_release(&b);
+            json_error(ans, a, 400, "account is a 12-digit account id");
+            return true;
+        }
+        if (def->admin(m->behs[i].inst, &ad)) {
+            cbk__answer_json(ans, a, ad.status ? ad.status : 200, b.ptr, b.len);
+            cbk_buf_release(&b);
+            return true;
+        }
+        cbk_buf_release(&b);
+    }
+    return false;
+}
+
 void cbk__mock_admin(struct cbk_mock *m, const struct cbk_http_req *req,
                      struct cbk_http_answer *ans, struct cbk_arena *a)
 {
@@ -425,8 +512,10 @@ void cbk__mock_admin(struct cbk_mock *m, const struct cbk_http_req *req,
     else if (strcmp(route, "clock") == 0 && post)
         clock_post(m, req, ans, a);
     else if (strcmp(route, "state") == 0 && get)
-        state(m, ans, a);
+        state(m, req, ans, a);
     else if (cbk__scenario_admin(m, route, req, ans, a))
+        ;
+    else if (behaviour_admin(m, route, req, ans, a))
         ;
     else {
         struct cbk_buf b = CBK_BUF_INIT(1 << 12);

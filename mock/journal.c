@@ -74,9 +74,9 @@ uint64_t cbk_journal_add(struct cbk_journal *j, const struct cbk_jentry *e)
     size_t nviol = CBK_MIN(e->nviol, (size_t)MAX_VIOL_KEPT);
     /* one block: violation array, then every string */
     size_t size = nviol * sizeof(struct cbk_jviol);
-    size += slen(e->op) + slen(e->target) + slen(e->error_type) + slen(e->answered_by) +
-            slen(e->fault) + slen(e->request_id) + slen(e->invocation_id) + slen(e->attempt) +
-            slen(e->user_agent) + slen(e->note) + body_len + 1;
+    size += slen(e->op) + slen(e->account) + slen(e->target) + slen(e->error_type) +
+            slen(e->answered_by) + slen(e->fault) + slen(e->request_id) + slen(e->invocation_id) +
+            slen(e->attempt) + slen(e->user_agent) + slen(e->note) + body_len + 1;
     for (size_t i = 0; i < nviol; i++)
         size += slen(e->viol[i].path) + slen(e->viol[i].rule) + slen(e->viol[i].message);
     char *block = cbk_xmalloc(size);
@@ -84,6 +84,7 @@ uint64_t cbk_journal_add(struct cbk_journal *j, const struct cbk_jentry *e)
     n.viol = (struct cbk_jviol *)(void *)block;
     char *p = block + nviol * sizeof(struct cbk_jviol);
     n.op = scopy(&p, e->op);
+    n.account = scopy(&p, e->account);
     n.target = scopy(&p, e->target);
     n.error_type = scopy(&p, e->error_type);
     n.answered_by = scopy(&p, e->answered_by);
@@ -205,11 +206,12 @@ const char *cbk_journal_body_shown(const struct cbk_journal *j, const struct cbk
                                    size_t *len, struct cbk_arena *a)
 {
     *len = e->body_len;
-    const struct cbk_operation *op =
-        j->redactor && j->spec && e->op[0] ? cbk_spec_op(j->spec, e->op) : NULL;
-    if (!op || !e->body_len || !cbk_redact_has_sensitive(j->redactor, op, false))
+    const struct cbk_operation *op = e->operation;
+    const struct cbk_redactor *red =
+        op && j->redactor_for ? j->redactor_for(j->redactor_ctx, op) : NULL;
+    if (!red || !e->body_len || !cbk_redact_has_sensitive(red, op, false))
         return e->body;
-    return cbk_redact_body(j->redactor, op, false, e->body, e->body_len, len, a, NULL);
+    return cbk_redact_body(red, op, false, e->body, e->body_len, len, a, NULL);
 }
 
 void cbk_journal_entry_json(const struct cbk_journal *j, const struct cbk_jentry *e,
@@ -221,6 +223,8 @@ void cbk_journal_entry_json(const struct cbk_journal *j, const struct cbk_jentry
     cbk_jsonw_key(&w, "id");
     cbk_jsonw_uint(&w, e->id);
     cbk_jsonw_kepoch_ms(&w, "time", e->time_ms);
+    cbk_jsonw_kstr(&w, "service", e->service ? e->service : "");
+    cbk_jsonw_kstr(&w, "account", e->account ? e->account : "");
     cbk_jsonw_kstr(&w, "operation", e->op);
     kstr_received(&w, "target", e->target, strlen(e->target));
     cbk_jsonw_kstr(&w, "verdict", cbk_verdict_name(e->verdict));
@@ -328,6 +332,7 @@ static void viol_cb(const struct cbk_jentry *e, void *arg)
         cbk_jsonw_obj(&w);
         cbk_jsonw_key(&w, "id");
         cbk_jsonw_uint(&w, e->id);
+        cbk_jsonw_kstr(&w, "service", e->service ? e->service : "");
         cbk_jsonw_kstr(&w, "operation", e->op);
         cbk_jsonw_kstr(&w, "path", e->viol[i].path);
         cbk_jsonw_kstr(&w, "rule", e->viol[i].rule);

@@ -24,10 +24,13 @@ const char *cbk_verdict_name(enum cbk_verdict v);
 /* One journal entry. Strings live in 'block' (one allocation per entry). */
 struct cbk_jentry {
     uint64_t id;
-    int64_t time_ms;    /* mock clock when the request arrived */
-    int64_t latency_us; /* -1 until the answer was sent */
-    const char *op;     /* "" when unknown */
-    const char *target; /* X-Amz-Target as sent, "" if none */
+    int64_t time_ms;                       /* mock clock when the request arrived */
+    int64_t latency_us;                    /* -1 until the answer was sent */
+    const char *op;                        /* "" when unknown */
+    const struct cbk_operation *operation; /* NULL when unknown (lives as long as its spec) */
+    const char *service; /* the served spec's name ("CodeBuild"), "" when unknown (static) */
+    const char *account; /* the account of the request (its access key, else --account) */
+    const char *target;  /* X-Amz-Target as sent, "" if none */
     enum cbk_verdict verdict;
     const char *error_type;  /* __type of an error answer, "" on success */
     const char *answered_by; /* "generated", "state", "scenario <file>#<rule>", "validator", ... */
@@ -53,9 +56,10 @@ struct cbk_redactor;
 struct cbk_journal {
     pthread_mutex_t mu;
     /* entries are shown (journal listings, reports) with the members the spec marks sensitive
-     * in their operation's input redacted; NULL: shown as received */
-    const struct cbk_spec *spec;
-    const struct cbk_redactor *redactor;
+     * in their operation's input redacted by the redactor of the operation's spec; NULL: shown
+     * as received */
+    const struct cbk_redactor *(*redactor_for)(const void *ctx, const struct cbk_operation *op);
+    const void *redactor_ctx;
     struct cbk_jentry *ring;
     size_t cap, count; /* entries kept: the newest 'count' ids */
     uint64_t next_id;  /* ids start at 1 */

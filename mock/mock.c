@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include "mock/mock_internal.h"
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "core/jsonw.h"
 #include "mock/gen.h"
 #include "mock/scenario_hook.h"
@@ -27,19 +28,12 @@
 
 /* ---- clock ---------------------------------------------------------------------------------- */
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t cbk__mock_now_ms(struct cbk_mock *m)
 {
     struct cbk_mock_clock *c = &m->clock;
     if (c->is_virtual)
         return atomic_load(&c->virtual_ms);
-    return wall_ms() + atomic_load(&c->offset_ms);
+    return cbk_wall_ms() + atomic_load(&c->offset_ms);
 }
 
 bool cbk__mock_clock_advance(struct cbk_mock *m, int64_t ms, int64_t max_ms)
@@ -48,7 +42,7 @@ bool cbk__mock_clock_advance(struct cbk_mock *m, int64_t ms, int64_t max_ms)
     atomic_int_fast64_t *v = c->is_virtual ? &c->virtual_ms : &c->offset_ms;
     int_fast64_t old = atomic_load(v);
     for (;;) {
-        int64_t now = c->is_virtual ? old : wall_ms() + old;
+        int64_t now = c->is_virtual ? old : cbk_wall_ms() + old;
         if (ms < 0 || now < 0 || now > max_ms || ms > max_ms - now)
             return false;
         /* on failure 'old' is reloaded: another move came first, check again */
@@ -63,7 +57,7 @@ void cbk__mock_clock_set(struct cbk_mock *m, int64_t epoch_ms)
     if (c->is_virtual)
         atomic_store(&c->virtual_ms, epoch_ms);
     else
-        atomic_store(&c->offset_ms, epoch_ms - wall_ms());
+        atomic_store(&c->offset_ms, epoch_ms - cbk_wall_ms());
 }
 
 bool cbk__mock_clock_is_virtual(struct cbk_mock *m)
@@ -138,6 +132,124 @@ static int parse_keys(struct cbk_mock *m, const struct cbk_mock_config *cfg,
     return 0;
 }
 
+/* The name a served spec goes by: its serviceId, else its target prefix. */
+static const char *served_name(const struct cbk_spec *spec)
+{
+    const struct cbk_metadata *md = cbk_spec_metadata(spec);
+    return md->service_id && *md->service_id ? md->service_id : md->target_prefix;
+}
+
+/* Does behaviour 'svc' claim target prefix 'prefix'? */
+static bool claims(const struct cbk_service *svc, const char *prefix)
+{
+    for (size_t i = 0; svc->targets && svc->targets[i]; i++)
+        if (strcmp(svc->targets[i], prefix) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Serve cfg->spec and cfg->more_specs: one entry per spec (two with one target prefix is a
+ * usage error), its redactor, and the behaviour instance that answers it (one instance per
+ * behaviour, shared by every spec it claims). Returns 0, or -1 with the reason in 'diags'.
+ */
+static int serve_specs(struct cbk_mock *m, const struct cbk_mock_config *cfg,
+                       struct cbk_diags *diags)
+{
+    size_t n = 1 + cfg->nmore_specs;
+    m->served = cbk_xcalloc(n, sizeof(*m->served));
+    m->specs = cbk_xcalloc(n, sizeof(*m->specs));
+    m->services = cbk_xcalloc(cfg->nservices ? cfg->nservices : 1, sizeof(*m->services));
+    for (size_t i = 0; i < cfg->nservices; i++)
+        m->services[m->nservices++] = cfg->services[i];
+    m->behs = cbk_xcalloc(cfg->nservices ? cfg->nservices : 1, sizeof(*m->behs));
+    for (size_t i = 0; i < n; i++) {
+        const struct cbk_spec *spec = i ? cfg->more_specs[i - 1] : cfg->spec;
+        const char *prefix = cbk_spec_metadata(spec)->target_prefix;
+        for (size_t k = 0; k < m->nserved; k++) {
+            if (strcmp(m->served[k].prefix, prefix) == 0) {
+                cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, cbk_spec_file(spec), 0, 0, NULL,
+                               "two specs with the target prefix '%s' (%s and %s): the mock "
+                               "routes requests by it",
+                               prefix, cbk_spec_file(m->served[k].spec), cbk_spec_file(spec));
+                return -1;
+            }
+        }
+        struct cbk_served *sv = &m->served[m->nserved++];
+        m->specs[i] = spec;
+        sv->spec = spec;
+        sv->prefix = prefix;
+        sv->name = served_name(spec);
+        /* the spec's sensitive members only (no rules: it cannot fail) */
+        struct cbk_redact_rules none;
+        memset(&none, 0, sizeof none);
+        if (cbk_redactor_new(spec, &none, &sv->redactor, diags) != CBK_OK)
+            return -1;
+    }
+    struct cbk_svc_env env;
+    memset(&env, 0, sizeof env);
+    env.region = m->region;
+    env.account = m->account;
+    env.world = (int)cfg->world;
+    env.state_cap = cfg->state_cap ? cfg->state_cap : 10000;
+    env.seed = m->seed;
+    env.virtual_clock = cfg->virtual_clock;
+    env.build_duration_ms = cfg->build_duration_ms;
+    env.specs = m->specs;
+    env.nspecs = m->nserved;
+    for (size_t i = 0; i < m->nservices; i++) {
+        const struct cbk_service *def = m->services[i];
+        struct cbk_behaviour *beh = NULL;
+        for (size_t k = 0; k < m->nserved; k++) {
+            if (m->served[k].beh || !claims(def, m->served[k].prefix))
+                continue;
+            if (!beh) {
+                struct cbk_svc *inst = def->create(&env, diags);
+                if (!inst)
+                    return -1;
+                beh = &m->behs[m->nbehs++];
+                beh->def = def;
+                beh->inst = inst;
+            }
+            m->served[k].beh = beh;
+        }
+    }
+    return 0;
+}
+
+/* The journal's redactor of operation 'op' (by the spec it belongs to). */
+static const struct cbk_redactor *journal_redactor(const void *ctx, const struct cbk_operation *op)
+{
+    const struct cbk_served *sv = cbk__mock_served_of(ctx, op);
+    return sv ? sv->redactor : NULL;
+}
+
+const struct cbk_served *cbk__mock_served_of(const struct cbk_mock *m,
+                                             const struct cbk_operation *op)
+{
+    for (size_t i = 0; i < m->nserved; i++)
+        if (m->served[i].spec == op->spec)
+            return &m->served[i];
+    return NULL;
+}
+
+const char *cbk__mock_account(const struct cbk_mock *m, const struct cbk_http_req *req,
+                              struct cbk_arena *a)
+{
+    /* Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/codebuild/... */
+    const char *auth = cbk__http_header(req, "Authorization");
+    const char *cred = auth ? strstr(auth, "Credential=") : NULL;
+    if (!cred)
+        return m->account;
+    cred += strlen("Credential=");
+    size_t n = 0;
+    while (cred[n] >= '0' && cred[n] <= '9')
+        n++;
+    if (n != 12 || cred[n] != '/')
+        return m->account;
+    return cbk_arena_strndup(a, cred, 12);
+}
+
 enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **out,
                            struct cbk_diags *diags)
 {
@@ -174,9 +286,8 @@ enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **
     if (!m->cfg.connection_limit)
         m->cfg.connection_limit = 4096;
     m->spec = cfg->spec;
-    m->codebuild = strcmp(cbk_spec_metadata(cfg->spec)->target_prefix, "CodeBuild_20161006") == 0;
+    atomic_init(&m->world, (int)cfg->world);
     cbk_journal_init(&m->journal, m->cfg.journal_cap, m->cfg.journal_body_max);
-    m->cb = cbk_cb_new(m->region, m->account, cfg->world, cfg->state_cap);
     m->clock.is_virtual = cfg->virtual_clock;
     atomic_init(&m->clock.virtual_ms, cfg->clock_start_ms);
     atomic_init(&m->clock.offset_ms, 0);
@@ -185,20 +296,19 @@ enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **
     pthread_key_create(&m->tls_report, free_tls);
     pthread_mutex_init(&m->scen_mu, NULL);
     m->started_ms = cbk__mock_now_ms(m);
-    /* the spec's sensitive members only (no rules: it cannot fail) */
-    struct cbk_redact_rules none;
-    memset(&none, 0, sizeof none);
-    if (cbk_redactor_new(cfg->spec, &none, &m->redactor, diags) != CBK_OK) {
+    if (serve_specs(m, cfg, diags) != 0) {
         cbk_mock_free(m);
         return CBK_E_USAGE;
     }
-    m->journal.spec = cfg->spec;
-    m->journal.redactor = m->redactor;
+    m->journal.redactor_for = journal_redactor;
+    m->journal.redactor_ctx = m;
     if (cfg->sigv4 && parse_keys(m, cfg, diags) != 0) {
         cbk_mock_free(m);
         return CBK_E_USAGE;
     }
     m->cfg.sigv4_keys = NULL;
+    m->cfg.more_specs = NULL;
+    m->cfg.services = NULL;
     *out = m;
     return CBK_OK;
 }
@@ -210,8 +320,14 @@ void cbk_mock_free(struct cbk_mock *m)
     cbk_mock_stop(m);
     cbk__scenario_detach_all(m);
     cbk_journal_release(&m->journal);
-    cbk_redactor_free(m->redactor);
-    cbk_cb_free(m->cb);
+    for (size_t i = 0; i < m->nbehs; i++)
+        m->behs[i].def->destroy(m->behs[i].inst);
+    free(m->behs);
+    for (size_t i = 0; i < m->nserved; i++)
+        cbk_redactor_free(m->served[i].redactor);
+    free(m->served);
+    free(m->specs);
+    free(m->services);
     /* this thread's state (other threads' state goes with their threads) */
     free_tls(pthread_getspecific(m->tls_report));
     pthread_setspecific(m->tls_report, NULL);
@@ -285,10 +401,25 @@ void cbk__answer_json(struct cbk_http_answer *ans, struct cbk_arena *a, int stat
     cbk__answer_header(ans, "Content-Type", "application/json");
 }
 
-void cbk__answer_aws_error(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a,
-                           int status, const char *type, const char *message)
+void cbk__answer_aws_error(const struct cbk_spec *spec, struct cbk_http_answer *ans,
+                           struct cbk_arena *a, int status, const char *type, const char *message)
 {
-    cbk_wire_error_answer(ans, a, cbk_spec_metadata(m->spec)->content_type, status, type, message);
+    cbk_wire_error_answer(ans, a, cbk_spec_metadata(spec)->content_type, status, type, message);
+}
+
+struct json_object *cbk_svc_call_doc(struct cbk_svc_call *call)
+{
+    if (!call->doc) {
+        struct json_tokener *tok = json_tokener_new();
+        call->doc =
+            json_tokener_parse_ex(tok, call->body, (int)CBK_MIN(call->body_len, (size_t)INT_MAX));
+        if (json_tokener_get_error(tok) != json_tokener_success && call->doc) {
+            json_object_put(call->doc);
+            call->doc = NULL;
+        }
+        json_tokener_free(tok);
+    }
+    return call->doc;
 }
 
 static struct tls *thread_state(struct cbk_mock *m)
@@ -333,8 +464,9 @@ struct pipeline {
     struct cbk_jentry e;
     struct cbk_rng rng;
     char request_id[37];
-    const char *scen_label; /* a scenario rule that fired (it may keep the mock's answer) */
-    const char *body;       /* the request body ("{}" when empty) */
+    const struct cbk_served *sv; /* the spec the request is for (the first until routed) */
+    const char *scen_label;      /* a scenario rule that fired (it may keep the mock's answer) */
+    const char *body;            /* the request body ("{}" when empty) */
     size_t body_len;
 };
 
@@ -343,7 +475,7 @@ static void reject(struct pipeline *p, int status, const char *type, const char 
     p->e.verdict = CBK_VERDICT_REJECTED;
     p->e.error_type = type;
     p->e.answered_by = "protocol";
-    cbk__answer_aws_error(p->m, p->ans, p->a, status, type, message);
+    cbk__answer_aws_error(p->sv->spec, p->ans, p->a, status, type, message);
 }
 
 /* Copy the report's findings about a request of 'op' into the journal entry (arena strings),
@@ -351,7 +483,8 @@ static void reject(struct pipeline *p, int status, const char *type, const char 
 static void keep_violations(struct pipeline *p, const struct cbk_operation *op,
                             const struct cbk_report *r)
 {
-    bool sensitive = cbk_redact_has_sensitive(p->m->redactor, op, false);
+    const struct cbk_redactor *red = p->sv->redactor;
+    bool sensitive = cbk_redact_has_sensitive(red, op, false);
     size_t n = cbk_report_error_count(r);
     p->e.viol_total = n;
     size_t kept = CBK_MIN(cbk_report_count(r), (size_t)50);
@@ -363,8 +496,8 @@ static void keep_violations(struct pipeline *p, const struct cbk_operation *op,
             continue;
         const char *path = x->pointer, *message = x->message;
         if (sensitive)
-            cbk_redact_finding(p->m->redactor, op, false, NULL, x->pointer, x->actual, x->message,
-                               p->a, &path, &message);
+            cbk_redact_finding(red, op, false, NULL, x->pointer, x->actual, x->message, p->a, &path,
+                               &message);
         v[k].path = cbk_arena_strdup(p->a, path);
         v[k].rule = cbk_rule_name(x->rule);
         v[k].message = cbk_arena_strdup(p->a, message);
@@ -412,26 +545,53 @@ static void release_out(struct cbk_buf *out)
         cbk_buf_release(out);
 }
 
-static void answer_generated(struct pipeline *p, const struct cbk_operation *op,
-                             struct json_object *doc)
+/*
+ * Answer a valid request: the behaviour of its service when it has one and answers the
+ * operation, else a response generated from the spec. *doc is the parsed body or NULL (parsed
+ * here when needed); the caller puts it.
+ */
+static void answer_valid(struct pipeline *p, const struct cbk_operation *op,
+                         struct json_object **doc)
 {
     struct cbk_mock *m = p->m;
+    const struct cbk_served *sv = p->sv;
     struct cbk_buf *outp = &thread_state(m)->out;
     cbk_buf_reset(outp);
     int64_t now = p->e.time_ms; /* the mock clock when the request arrived */
-    if (m->codebuild && cbk_cb_handles(op->name)) {
-        struct cbk_cb_call call = {&p->rng, now, doc, outp, p->body, p->body_len};
-        struct cbk_cb_result res;
-        cbk_cb_call(m->cb, op->name, &call, &res);
-        p->e.answered_by = res.answered_by;
-        if (res.error_type) {
-            p->e.error_type = res.error_type;
-            cbk__answer_aws_error(m, p->ans, p->a, res.status, res.error_type, res.message);
-            release_out(outp);
-            return;
+    bool answered = false;
+    if (sv->beh) {
+        struct cbk_svc_call call = {
+            .spec = sv->spec,
+            .op = op,
+            .account = p->e.account,
+            .world = atomic_load_explicit(&m->world, memory_order_relaxed),
+            .now_ms = now,
+            .rng = &p->rng,
+            .body = p->body,
+            .body_len = p->body_len,
+            .doc = *doc,
+            .out = outp,
+            .arena = p->a,
+        };
+        struct cbk_svc_result res;
+        memset(&res, 0, sizeof res);
+        answered = sv->beh->def->call(sv->beh->inst, sv->prefix, &call, &res);
+        *doc = call.doc; /* parsed by the behaviour, perhaps */
+        if (answered) {
+            p->e.answered_by = res.answered_by ? res.answered_by : sv->beh->def->name;
+            if (res.error_type) {
+                p->e.error_type = res.error_type;
+                cbk__answer_aws_error(sv->spec, p->ans, p->a, res.status, res.error_type,
+                                      res.message);
+                release_out(outp);
+                return;
+            }
         }
-    } else {
-        struct cbk_gen g = {&p->rng, now, m->region, m->account};
+    }
+    if (!answered) {
+        if (!*doc)
+            *doc = parse_valid(m, p->body, p->body_len);
+        struct cbk_gen g = {&p->rng, now, m->region, p->e.account};
         struct cbk_jsonw w;
         cbk_jsonw_init(&w, outp);
         cbk_gen_shape(&g, op->output, &w);
@@ -440,7 +600,7 @@ static void answer_generated(struct pipeline *p, const struct cbk_operation *op,
     p->ans->status = 200;
     p->ans->body = cbk_arena_strndup(p->a, cbk_buf_str(outp), outp->len);
     p->ans->body_len = outp->len;
-    cbk__answer_header(p->ans, "Content-Type", cbk_spec_metadata(m->spec)->content_type);
+    cbk__answer_header(p->ans, "Content-Type", cbk_spec_metadata(sv->spec)->content_type);
     release_out(outp);
 }
 
@@ -501,13 +661,34 @@ static bool answer_from_cassette(struct pipeline *p, const struct cbk_operation 
     char *msg = cbk_xasprintf("cbkit: no recorded exchange matches this %s request (cassette "
                               "%s); %s",
                               op->name, cbk_cassette_file(m->cassette), near ? near : "");
-    cbk__answer_aws_error(m, p->ans, p->a, 404, "UnmatchedRequestException", msg);
+    cbk__answer_aws_error(p->sv->spec, p->ans, p->a, 404, "UnmatchedRequestException", msg);
     p->e.error_type = "UnmatchedRequestException";
     p->e.answered_by = "cassette (no match)";
     p->e.note = cbk_arena_strdup(p->a, near ? near : "");
     free(msg);
     free(near);
     return true;
+}
+
+/*
+ * The served spec whose target prefix 'target' has, and its operation: NULL with *why when
+ * the target is missing, names no served prefix or no operation of it. *sv is the spec the
+ * target named, else the first (errors are answered in its protocol).
+ */
+static const struct cbk_operation *route(struct cbk_mock *m, const char *target,
+                                         const struct cbk_served **sv,
+                                         enum cbk_wire_target_err *why)
+{
+    *sv = &m->served[0];
+    for (size_t i = 0; i < m->nserved; i++) {
+        const struct cbk_operation *op = cbk_wire_resolve_target(m->served[i].spec, target, why);
+        if (op || *why != CBK_WIRE_TARGET_WRONG_PREFIX) {
+            if (*why != CBK_WIRE_TARGET_MISSING)
+                *sv = &m->served[i];
+            return op;
+        }
+    }
+    return NULL;
 }
 
 void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
@@ -521,6 +702,7 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
     struct pipeline p;
     memset(&p, 0, sizeof(p));
     p.m = m;
+    p.sv = &m->served[0];
     p.req = req;
     p.ans = ans;
     p.a = a;
@@ -528,6 +710,7 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
     cbk_rng_seed(&p.rng, cbk_mix64(m->seed ^ cbk_mix64(seq)));
     cbk_uuid_format(p.request_id, cbk_rng_next(&p.rng), cbk_rng_next(&p.rng));
     p.e.time_ms = cbk__mock_now_ms(m);
+    p.e.account = cbk__mock_account(m, req, a);
     const char *target = cbk__http_header(req, "X-Amz-Target");
     p.e.target = target ? target : "";
     const char *s = cbk__http_header(req, "amz-sdk-invocation-id");
@@ -557,31 +740,35 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
         cbk__answer_header(ans, "Allow", "POST");
         goto done;
     }
-    /* 2. the signature, as AWS checks it before anything else */
+    /* 2. the service, by the target's prefix: it names the signing service */
+    enum cbk_wire_target_err why;
+    const struct cbk_operation *op = route(m, target, &p.sv, &why);
+    p.e.service = op ? p.sv->name : "";
+    /* 3. the signature, as AWS checks it before anything else */
     if (m->nkeys) {
-        struct cbk_sigv4_verdict sv;
-        const struct cbk_metadata *md = cbk_spec_metadata(m->spec);
+        struct cbk_sigv4_verdict sig;
+        const struct cbk_metadata *md = cbk_spec_metadata(p.sv->spec);
         /* clients sign with the real time, whatever the mock clock says */
         cbk_sigv4_verify(req, m->keys, m->nkeys, m->region,
-                         md->signing_name ? md->signing_name : md->endpoint_prefix, wall_ms(), &sv);
-        if (!sv.ok) {
-            reject(&p, sv.status, sv.code, sv.message);
+                         md->signing_name ? md->signing_name : md->endpoint_prefix, cbk_wall_ms(),
+                         &sig);
+        if (!sig.ok) {
+            reject(&p, sig.status, sig.code, sig.message);
             goto done;
         }
     }
-    /* 3. the operation */
-    enum cbk_wire_target_err why;
-    const struct cbk_operation *op = cbk_wire_resolve_target(m->spec, target, &why);
+    /* 4. the operation */
     if (!op) {
         reject(&p, 400, "UnknownOperationException", cbk_wire_target_message(why, target, &msg));
         goto done;
     }
     p.e.op = op->name;
-    /* 3. content type and size */
+    p.e.operation = op;
+    /* 5. content type and size */
     const char *ct = cbk__http_header(req, "Content-Type");
-    if (!cbk_wire_content_type_ok(m->spec, ct)) {
+    if (!cbk_wire_content_type_ok(p.sv->spec, ct)) {
         cbk_buf_addf(&msg, "Unsupported Content-Type '%.100s': expected %s", ct ? ct : "(none)",
-                     cbk_spec_metadata(m->spec)->content_type);
+                     cbk_spec_metadata(p.sv->spec)->content_type);
         reject(&p, 400, "SerializationException", cbk_buf_str(&msg));
         goto done;
     }
@@ -591,13 +778,13 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
         reject(&p, 413, "RequestEntityTooLargeException", cbk_buf_str(&msg));
         goto done;
     }
-    /* 4. validation: an empty body is {} */
+    /* 6. validation: an empty body is {} */
     const char *body = req->body_len ? req->body : "{}";
     size_t blen = req->body_len ? req->body_len : 2;
     struct cbk_report *r = thread_report(m);
     struct cbk_validate_opts vo = CBK_VALIDATE_OPTS_INIT;
     vo.max_size = m->cfg.max_body;
-    enum cbk_code vrc = cbk_validate_buffer(m->spec, op->input, body, blen, &vo, r);
+    enum cbk_code vrc = cbk_validate_buffer(p.sv->spec, op->input, body, blen, &vo, r);
     bool malformed = vrc != CBK_OK && cbk_report_malformed(r);
     if (malformed) {
         const struct cbk_violation *v = cbk_report_at(r, cbk_report_count(r) - 1);
@@ -613,7 +800,7 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
     p.e.verdict = vrc == CBK_OK ? CBK_VERDICT_VALID : CBK_VERDICT_INVALID;
     if (vrc != CBK_OK)
         keep_violations(&p, op, r);
-    /* 5. scenario rules */
+    /* 7. scenario rules */
     struct json_object *doc = NULL;
     enum cbk_scen_outcome so = cbk__scenario_answer(m, op, req, body, blen, vrc == CBK_OK, &doc,
                                                     ans, a, &p.e, &p.scen_label);
@@ -623,25 +810,23 @@ void cbk_mock_handle(struct cbk_mock *m, const struct cbk_http_req *req,
             json_object_put(doc);
         goto done;
     }
-    /* 6. the cassette: recorded answers, even to invalid requests */
-    if (m->cassette && answer_from_cassette(&p, op, body, blen))
+    /* 8. the cassette (of the first spec): recorded answers, even to invalid requests */
+    if (m->cassette && op->spec == m->spec && answer_from_cassette(&p, op, body, blen))
         goto done;
-    /* 7. contract violations: what AWS says */
+    /* 9. contract violations: what AWS says */
     if (vrc != CBK_OK) {
         cbk_wire_validation_message(&msg, r);
         p.e.error_type = "InvalidInputException";
         p.e.answered_by = "validator";
-        cbk__answer_aws_error(m, ans, a, 400, "InvalidInputException", cbk_buf_str(&msg));
+        cbk__answer_aws_error(p.sv->spec, ans, a, 400, "InvalidInputException", cbk_buf_str(&msg));
         if (doc)
             json_object_put(doc);
         goto done;
     }
-    /* 8. the model or the generator */
+    /* 10. the service's behaviour or the generator */
     p.body = body;
     p.body_len = blen;
-    if (!doc && !(m->codebuild && cbk_cb_handles(op->name)))
-        doc = parse_valid(m, body, blen); /* the CodeBuild model parses only what it needs */
-    answer_generated(&p, op, doc);
+    answer_valid(&p, op, &doc);
     json_object_put(doc);
 done:
     cbk_buf_release(&msg);

@@ -11,7 +11,7 @@
 #include "core/rand.h"
 #include "cbkit/mock.h"
 #include "cbkit/validate.h"
-#include "mock/codebuild.h"
+#include "cbkit/service.h"
 #include "mock/journal.h"
 
 #include <pthread.h>
@@ -30,24 +30,45 @@ struct cbk_mock_clock {
     atomic_int_fast64_t offset_ms;  /* real: added to the wall clock */
 };
 
+/* A behaviour instance (cbkit/service.h) the mock made. */
+struct cbk_behaviour {
+    const struct cbk_service *def;
+    struct cbk_svc *inst;
+};
+
+/* A spec the mock serves, routed to by its target prefix. */
+struct cbk_served {
+    const struct cbk_spec *spec;
+    const char *name;   /* serviceId, else the target prefix: journal, reports, admin API */
+    const char *prefix; /* targetPrefix */
+    /* its sensitive members, redacted from what the journal shows and from findings */
+    struct cbk_redactor *redactor;
+    struct cbk_behaviour *beh; /* what answers its operations; NULL: generated answers */
+};
+
 struct cbk_mock {
     struct cbk_mock_config cfg; /* strings below are owned copies */
     char *host, *region, *account, *admin_token;
-    const struct cbk_spec *spec;
-    bool codebuild; /* the spec is CodeBuild's: builds and batches are modelled */
+    const struct cbk_spec *spec; /* the first served: cassettes and --record-missing use it */
+    struct cbk_served *served;   /* in the order given; served[0].spec == spec */
+    size_t nserved;
+    const struct cbk_spec **specs; /* the served specs, for scenarios */
+    struct cbk_behaviour *behs;    /* one instance per behaviour that answers a served spec */
+    size_t nbehs;
+    const struct cbk_service **services; /* every behaviour given, for scenarios' keys */
+    size_t nservices;
+    atomic_int world; /* enum cbk_world in effect: --world, or the last scenario naming one */
     struct cbk_journal journal;
-    /* the spec's sensitive members, redacted from what the journal shows and from findings */
-    struct cbk_redactor *redactor;
-    struct cbk_cb *cb;
     struct cbk_mock_clock clock;
     uint64_t seed;
     atomic_uint_fast64_t seq; /* API requests seen: seeds each request's generator */
     pthread_key_t tls_report; /* a validation report per thread */
     int64_t started_ms;
-    /* scenarios (scenarios/scenario_run.c), in load order, under scen_mu */
+    /* scenarios (mock/scenario_run.c), in load order, under scen_mu */
     pthread_mutex_t scen_mu;
     struct cbk_scenario *scenarios;
-    atomic_size_t nscenarios;           /* read without the lock: no scenarios, no locking */
+    uint64_t scen_ids;        /* ids given to behaviours for loaded scenarios (under scen_mu) */
+    atomic_size_t nscenarios; /* read without the lock: no scenarios, no locking */
     atomic_uint_fast64_t admin_refused; /* admin requests refused (peer, Host, Origin, token) */
     /* signatures */
     struct cbk_sigv4_key *keys;
@@ -61,6 +82,14 @@ struct cbk_mock {
     struct cbk_httpd *httpd;
     unsigned port;
 };
+
+/* The served spec whose operations 'op' is one of (never NULL for an operation of the mock). */
+const struct cbk_served *cbk__mock_served_of(const struct cbk_mock *m,
+                                             const struct cbk_operation *op);
+/* The account of a request: the access key id of its Authorization header when that is 12
+ * digits (as LocalStack and moto do), else the mock's --account. Borrowed from 'req' or 'm'. */
+const char *cbk__mock_account(const struct cbk_mock *m, const struct cbk_http_req *req,
+                              struct cbk_arena *a);
 
 /* Mock clock, epoch milliseconds. */
 int64_t cbk__mock_now_ms(struct cbk_mock *m);
@@ -82,8 +111,8 @@ void cbk__answer_json(struct cbk_http_answer *ans, struct cbk_arena *a, int stat
 /* Add a header to an answer (strings must live in 'a' or be static). */
 void cbk__answer_header(struct cbk_http_answer *ans, const char *name, const char *value);
 /* An AWS error answer: status, {"__type","message"}, x-amzn-ErrorType, Content-Type. */
-void cbk__answer_aws_error(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a,
-                           int status, const char *type, const char *message);
+void cbk__answer_aws_error(const struct cbk_spec *spec, struct cbk_http_answer *ans,
+                           struct cbk_arena *a, int status, const char *type, const char *message);
 
 /* The admin API: requests under /__cbkit/. */
 void cbk__mock_admin(struct cbk_mock *m, const struct cbk_http_req *req,

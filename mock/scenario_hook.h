@@ -34,8 +34,6 @@ enum cbk_scen_outcome cbk__scenario_answer(struct cbk_mock *m, const struct cbk_
 void cbk__scenario_detach_all(struct cbk_mock *m);
 /* Reset every scenario's state and counters (admin reset). */
 void cbk__scenario_reset_state(struct cbk_mock *m);
-/* Seed the world (builds, projects, world kind) of every loaded scenario again. */
-void cbk__scenario_reseed_world(struct cbk_mock *m);
 /*
  * Admin routes of the scenarios ("scenarios", "scenarios/NAME/state", ...): returns false
  * when 'route' is not one of them.

@@ -5,7 +5,7 @@
  */
 #include "core/setup.h"
 #include "core/regex.h"
-#include "scenarios/scenario_internal.h"
+#include "scenarios/scenario_model.h"
 #include "cbkit/validate.h"
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -20,17 +20,10 @@
 #include <json-c/json.h>
 
 #define SCENARIO_MAX_BYTES ((size_t)16 << 20)
-/*
- * The largest buildNumber of a seeded build: 2^53 - 1, the largest integer every JSON reader
- * holds exactly. The model numbers later builds of the project one higher than the highest so
- * far (mock/codebuild.c), which overflowed an int64_t after INT64_MAX (regression input:
- * fuzz/corpus/fuzz_scenario/regress-build-number-max).
- */
-#define BUILD_NUMBER_MAX ((INT64_C(1) << 53) - 1)
 
 struct ctx {
     struct cbk_scenario *s;
-    const struct cbk_spec *spec;
+    const struct cbk_scenario_env *env;
     struct cbk_ycheck ck;
     struct cbk_buf path;
 };
@@ -86,17 +79,15 @@ void cbk_scenario_free(struct cbk_scenario *s)
     for (size_t i = 0; i < s->nrules; i++)
         free_rule(&s->rules[i]);
     free(s->rules);
-    for (size_t i = 0; i < s->nbuilds; i++) {
-        struct cbk_cb_seed_build *b = &s->builds[i];
-        free((char *)b->id);
-        free((char *)b->project);
-        free((char *)b->status);
-        free((char *)b->phase);
-        free((char *)b->source_version);
-        free((char *)b->initiator);
+    for (size_t i = 0; i < s->nexts; i++) {
+        const struct cbk_service *svc = s->ext[i].svc;
+        for (size_t k = 0; svc->scenario_keys[k]; k++)
+            if (s->ext[i].values[k])
+                svc->scenario_free(svc->scenario_keys[k], s->ext[i].values[k]);
+        free(s->ext[i].values);
     }
-    free(s->builds);
-    free_strv(s->projects, s->nprojects);
+    free(s->ext);
+    free(s->specs);
     free(s->name);
     free(s->file);
     free(s->description);
@@ -262,7 +253,96 @@ static int load_matcher(struct ctx *c, const struct cbk_ynode *v, enum cbk_match
     return rc;
 }
 
-static const char *const match_keys[] = {"operation", "state", "body", "headers", "valid", NULL};
+/* ---- operations and services -------------------------------------------------------------- */
+
+/* Does 'name' name 'spec': its serviceId ("CodeBuild"), target prefix or endpoint prefix? */
+static bool names_spec(const struct cbk_spec *spec, const char *name)
+{
+    const struct cbk_metadata *md = cbk_spec_metadata(spec);
+    return (md->service_id && strcmp(md->service_id, name) == 0) ||
+           (md->target_prefix && strcmp(md->target_prefix, name) == 0) ||
+           (md->endpoint_prefix && strcmp(md->endpoint_prefix, name) == 0);
+}
+
+/* The spec of 'env' that 'name' names, or NULL. */
+static const struct cbk_spec *find_service(const struct cbk_scenario_env *env, const char *name)
+{
+    for (size_t i = 0; i < env->nspecs; i++)
+        if (names_spec(env->specs[i], name))
+            return env->specs[i];
+    return NULL;
+}
+
+static int unknown_service(struct ctx *c, const struct cbk_ynode *at, const char *name)
+{
+    struct cbk_buf known = CBK_BUF_INIT(1 << 12);
+    for (size_t i = 0; i < c->env->nspecs; i++) {
+        const struct cbk_metadata *md = cbk_spec_metadata(c->env->specs[i]);
+        cbk_buf_addf(&known, "%s%s", i ? ", " : "",
+                     md->service_id ? md->service_id : md->target_prefix);
+    }
+    int rc = cbk_y_error(&c->ck, at, P(c), "unknown service '%s' (the mock serves: %s)", name,
+                         cbk_buf_str(&known));
+    cbk_buf_release(&known);
+    return rc;
+}
+
+/*
+ * Resolve operation 'name' among the specs (only 'service' when not NULL). Sets *out and
+ * returns 0, or reports an unknown or ambiguous name at 'at' and returns -1.
+ */
+static int resolve_op(struct ctx *c, const struct cbk_ynode *at, const struct cbk_spec *service,
+                      const char *name, const struct cbk_operation **out)
+{
+    *out = NULL;
+    size_t found = 0;
+    for (size_t i = 0; i < c->env->nspecs; i++) {
+        const struct cbk_spec *sp = c->env->specs[i];
+        if (service && sp != service)
+            continue;
+        const struct cbk_operation *op = cbk_spec_op(sp, name);
+        if (op) {
+            if (!found)
+                *out = op;
+            found++;
+        }
+    }
+    if (found == 1)
+        return 0;
+    if (found > 1) {
+        *out = NULL;
+        return cbk_y_error(&c->ck, at, P(c),
+                           "operation '%s' is in several of the services served: say which "
+                           "with match.service",
+                           name);
+    }
+    /* a near name, or the names when they are few (a spec may have 100s) */
+    const struct cbk_spec *sp = service ? service : c->env->specs[0];
+    const struct cbk_operation *near = cbk_spec_op_suggest(sp, name);
+    size_t nops = cbk_spec_op_count(sp);
+    struct cbk_buf known = CBK_BUF_INIT(1 << 16);
+    if (near)
+        cbk_buf_addf(&known, "did you mean '%s'?", near->name);
+    else if (nops > 10)
+        cbk_buf_addf(&known, "the spec has %zu operations, none named like it", nops);
+    for (size_t j = 0; !near && nops <= 10 && j < nops; j++)
+        cbk_buf_addf(&known, "%s%s", j ? ", " : "the spec has: ", cbk_spec_op_at(sp, j)->name);
+    int rc =
+        cbk_y_error(&c->ck, at, P(c), "unknown operation '%s' (%s)", name, cbk_buf_str(&known));
+    cbk_buf_release(&known);
+    return rc;
+}
+
+bool cbk__scen_knows_op(const struct cbk_scenario *s, const struct cbk_operation *op)
+{
+    for (size_t i = 0; i < s->nspecs; i++)
+        if (s->specs[i] == op->spec)
+            return true;
+    return false;
+}
+
+static const char *const match_keys[] = {"service", "operation", "state", "body",
+                                         "headers", "valid",     NULL};
 
 static int load_match(struct ctx *c, const struct cbk_ynode *v, struct cbk_scen_rule *r,
                       bool *valid_given)
@@ -270,7 +350,20 @@ static int load_match(struct ctx *c, const struct cbk_ynode *v, struct cbk_scen_
     if (cbk_y_expect(&c->ck, v, CBK_Y_MAP, P(c)) != 0)
         return -1;
     int rc = cbk_y_check_keys(&c->ck, v, P(c), match_keys);
-    const struct cbk_ynode *x = cbk_y_get(v, "operation");
+    const struct cbk_ynode *x = cbk_y_get(v, "service");
+    if (x) {
+        size_t m = cbk_ypath_push(&c->path, "service");
+        const char *name;
+        if (cbk_y_str(&c->ck, x, P(c), &name) == 0) {
+            r->service = find_service(c->env, name);
+            if (!r->service)
+                rc = unknown_service(c, x, name);
+        } else {
+            rc = -1;
+        }
+        cbk_ypath_pop(&c->path, m);
+    }
+    x = cbk_y_get(v, "operation");
     if (x) {
         size_t m = cbk_ypath_push(&c->path, "operation");
         char **names = NULL;
@@ -278,27 +371,12 @@ static int load_match(struct ctx *c, const struct cbk_ynode *v, struct cbk_scen_
         if (strlist(c, x, &names, &n) == 0) {
             r->ops = cbk_xcalloc(n, sizeof(*r->ops));
             for (size_t i = 0; i < n; i++) {
-                const struct cbk_operation *op = cbk_spec_op(c->spec, names[i]);
-                if (op)
+                const struct cbk_ynode *at = x->kind == CBK_Y_SEQ ? x->items[i] : x;
+                const struct cbk_operation *op = NULL;
+                if (resolve_op(c, at, r->service, names[i], &op) != 0)
+                    rc = -1;
+                else
                     r->ops[r->nops++] = op;
-                if (!op) {
-                    /* a near name, or the names when they are few (a spec may have 100s) */
-                    const struct cbk_operation *near = cbk_spec_op_suggest(c->spec, names[i]);
-                    size_t nops = cbk_spec_op_count(c->spec);
-                    struct cbk_buf known = CBK_BUF_INIT(1 << 16);
-                    if (near)
-                        cbk_buf_addf(&known, "did you mean '%s'?", near->name);
-                    else if (nops > 10)
-                        cbk_buf_addf(&known, "the spec has %zu operations, none named like it",
-                                     nops);
-                    for (size_t j = 0; !near && nops <= 10 && j < nops; j++)
-                        cbk_buf_addf(&known, "%s%s",
-                                     j ? ", " : "the spec has: ", cbk_spec_op_at(c->spec, j)->name);
-                    const struct cbk_ynode *at = x->kind == CBK_Y_SEQ ? x->items[i] : x;
-                    rc = cbk_y_error(&c->ck, at, P(c), "unknown operation '%s' (%s)", names[i],
-                                     cbk_buf_str(&known));
-                    cbk_buf_release(&known);
-                }
             }
             free_strv(names, n);
         } else {
@@ -575,7 +653,7 @@ static int check_success_body(struct ctx *c, const struct cbk_scen_rule *r, cons
     vo.direction = CBK_RESPONSE;
     vo.strict = true;
     for (size_t i = 0; i < r->nops; i++) {
-        if (cbk_validate_buffer(c->spec, r->ops[i]->output, json, len, &vo, rep) == CBK_OK)
+        if (cbk_validate_buffer(r->ops[i]->spec, r->ops[i]->output, json, len, &vo, rep) == CBK_OK)
             continue;
         for (size_t k = 0; k < cbk_report_count(rep); k++) {
             const struct cbk_violation *x = cbk_report_at(rep, k);
@@ -847,120 +925,65 @@ static int load_rule(struct ctx *c, const struct cbk_ynode *v, size_t index,
     return rc ? -1 : 0;
 }
 
-/* ---- builds -----------------------------------------------------------------------------------
- */
-
-static const char *const build_keys[] = {"id",        "project",     "status",        "phase",
-                                         "startTime", "buildNumber", "sourceVersion", "initiator",
-                                         NULL};
-static const char *const statuses[] = {"SUCCEEDED", "FAILED",      "FAULT",
-                                       "TIMED_OUT", "IN_PROGRESS", "STOPPED"};
-static const char *const phases[] = {
-    "SUBMITTED", "QUEUED",     "PROVISIONING",     "DOWNLOAD_SOURCE", "INSTALL",  "PRE_BUILD",
-    "BUILD",     "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING",      "COMPLETED"};
-
-static bool in_list(const char *const *list, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(list[i], s))
-            return true;
-    return false;
-}
-
-static int load_builds(struct ctx *c, const struct cbk_ynode *v)
-{
-    struct cbk_scenario *s = c->s;
-    if (cbk_y_expect(&c->ck, v, CBK_Y_SEQ, P(c)) != 0)
-        return -1;
-    if (strcmp(cbk_spec_metadata(c->spec)->target_prefix, "CodeBuild_20161006") != 0)
-        return cbk_y_error(&c->ck, v, P(c), "builds can be seeded only with the CodeBuild spec");
-    int rc = 0;
-    s->builds = cbk_xcalloc(v->n ? v->n : 1, sizeof(*s->builds));
-    for (size_t i = 0; i < v->n; i++) {
-        const struct cbk_ynode *b = v->items[i];
-        size_t m = cbk_ypath_push_index(&c->path, i);
-        struct cbk_cb_seed_build *sb = &s->builds[s->nbuilds++];
-        if (cbk_y_expect(&c->ck, b, CBK_Y_MAP, P(c)) != 0) {
-            rc = -1;
-            cbk_ypath_pop(&c->path, m);
-            continue;
-        }
-        rc |= cbk_y_check_keys(&c->ck, b, P(c), build_keys);
-        char *id = NULL, *project = NULL, *status = NULL, *phase = NULL, *sv = NULL, *init = NULL;
-        rc |= str_at(c, b, "id", &id);
-        rc |= str_at(c, b, "project", &project);
-        rc |= str_at(c, b, "status", &status);
-        rc |= str_at(c, b, "phase", &phase);
-        rc |= str_at(c, b, "sourceVersion", &sv);
-        rc |= str_at(c, b, "initiator", &init);
-        sb->id = id;
-        sb->project = project;
-        sb->status = status;
-        sb->phase = phase;
-        sb->source_version = sv;
-        sb->initiator = init;
-        if (!id && !project)
-            rc = cbk_y_error(&c->ck, b, P(c), "a build needs an 'id' or a 'project'");
-        if (id && (!strchr(id, ':') || id[0] == ':' || id[strlen(id) - 1] == ':'))
-            rc = cbk_y_error(&c->ck, cbk_y_get(b, "id"), P(c),
-                             "a build id looks like 'project:uuid', not '%s'", id);
-        if (id && project &&
-            (strncmp(id, project, strlen(project)) != 0 || id[strlen(project)] != ':'))
-            rc = cbk_y_error(&c->ck, cbk_y_get(b, "project"), P(c),
-                             "the id '%s' belongs to another project than '%s'", id, project);
-        if (status && !in_list(statuses, CBK_ARRAY_SIZE(statuses), status))
-            rc = cbk_y_error(&c->ck, cbk_y_get(b, "status"), P(c),
-                             "unknown build status '%s' (expected SUCCEEDED, FAILED, FAULT, "
-                             "TIMED_OUT, IN_PROGRESS or STOPPED)",
-                             status);
-        if (phase && !in_list(phases, CBK_ARRAY_SIZE(phases), phase))
-            rc =
-                cbk_y_error(&c->ck, cbk_y_get(b, "phase"), P(c), "unknown build phase '%s'", phase);
-        if (phase && !strcmp(phase, "COMPLETED") && (!status || !strcmp(status, "IN_PROGRESS")))
-            rc = cbk_y_error(&c->ck, cbk_y_get(b, "phase"), P(c),
-                             "a build in phase COMPLETED needs a final status");
-        const struct cbk_ynode *st = cbk_y_get(b, "startTime");
-        if (st) {
-            size_t mk = cbk_ypath_push(&c->path, "startTime");
-            int64_t t;
-            double d;
-            /* a number is tried quietly: one message for a bad startTime, not two */
-            struct cbk_diags quiet = CBK_DIAGS_INIT;
-            struct cbk_ycheck qck = c->ck;
-            qck.diags = &quiet;
-            if (st->kind == CBK_Y_SCALAR && !st->plain && cbk_parse_iso8601_ms(st->str, &t) == 0)
-                sb->start_ms = t;
-            else if (st->kind == CBK_Y_SCALAR && cbk_parse_iso8601_ms(st->str, &t) == 0)
-                sb->start_ms = t;
-            /* epoch seconds within the years ISO 8601 names (0..CBK_TIME_MAX_MS): a larger
-             * number does not fit an int64_t in milliseconds, a conversion with undefined
-             * behaviour (fuzz/corpus/fuzz_scenario/regress-start-time-huge) */
-            else if (st->kind == CBK_Y_SCALAR && st->plain &&
-                     cbk_y_double(&qck, st, P(c), &d) == 0 && d > 0 &&
-                     d * 1000.0 <= (double)CBK_TIME_MAX_MS)
-                sb->start_ms = (int64_t)(d * 1000.0);
-            else
-                rc = cbk_y_error(&c->ck, st, P(c),
-                                 "startTime is an ISO 8601 UTC time (2026-01-01T10:00:00Z) or "
-                                 "epoch seconds");
-            cbk_diags_release(&quiet);
-            cbk_ypath_pop(&c->path, mk);
-        }
-        int64_t num = 0;
-        if (uint_at(c, b, "buildNumber", 1, BUILD_NUMBER_MAX, &num) == 0)
-            sb->number = num;
-        else
-            rc = -1;
-        cbk_ypath_pop(&c->path, m);
-    }
-    return rc;
-}
-
 /* ---- the file ----------------------------------------------------------------------------------
  */
 
-static const char *const top_keys[] = {"scenario", "description", "seed",  "state", "world",
-                                       "projects", "builds",      "rules", NULL};
+/* The keys of the scenario itself; behaviours add theirs (CodeBuild: projects, builds). */
+static const char *const top_keys[] = {"scenario", "description", "seed", "state",
+                                       "world",    "rules",       NULL};
+
+/* Check the top-level keys: the scenario's own and those the behaviours own. */
+static void check_top_keys(struct ctx *c, const struct cbk_ynode *root)
+{
+    size_t n = CBK_ARRAY_SIZE(top_keys);
+    for (size_t i = 0; i < c->env->nservices; i++)
+        for (size_t k = 0; c->env->services[i]->scenario_keys[k]; k++)
+            n++;
+    const char **keys = cbk_xcalloc(n, sizeof(*keys));
+    size_t k = 0;
+    for (size_t i = 0; top_keys[i]; i++)
+        keys[k++] = top_keys[i];
+    for (size_t i = 0; i < c->env->nservices; i++)
+        for (size_t j = 0; c->env->services[i]->scenario_keys[j]; j++)
+            keys[k++] = c->env->services[i]->scenario_keys[j];
+    keys[k] = NULL;
+    cbk_y_check_keys(&c->ck, root, "", keys);
+    free(keys);
+}
+
+/* Hand the keys a behaviour owns to it: each parsed value is kept in s->ext. */
+static void load_service_keys(struct ctx *c, const struct cbk_ynode *root)
+{
+    struct cbk_scenario *s = c->s;
+    for (size_t i = 0; i < c->env->nservices; i++) {
+        const struct cbk_service *svc = c->env->services[i];
+        struct cbk_scen_ext *x = NULL;
+        for (size_t k = 0; svc->scenario_keys[k]; k++) {
+            const struct cbk_ynode *v = cbk_y_get(root, svc->scenario_keys[k]);
+            if (!v)
+                continue;
+            size_t before = cbk_diags_error_count(c->ck.diags);
+            void *value = svc->scenario_parse(svc->scenario_keys[k], v, &c->ck, c->env->specs,
+                                              c->env->nspecs);
+            if (!value) {
+                if (cbk_diags_error_count(c->ck.diags) == before)
+                    cbk_y_error(&c->ck, v, svc->scenario_keys[k], "'%s' is not valid",
+                                svc->scenario_keys[k]);
+                continue;
+            }
+            if (!x) {
+                size_t nk = 0;
+                while (svc->scenario_keys[nk])
+                    nk++;
+                s->ext = cbk_xreallocarray(s->ext, s->nexts + 1, sizeof(*s->ext));
+                x = &s->ext[s->nexts++];
+                x->svc = svc;
+                x->values = cbk_xcalloc(nk, sizeof(void *));
+            }
+            x->values[k] = value;
+        }
+    }
+}
 
 static bool valid_scenario_name(const char *s)
 {
@@ -978,7 +1001,7 @@ static void load_top(struct ctx *c, const struct cbk_ynode *root)
     struct cbk_scenario *s = c->s;
     if (cbk_y_expect(&c->ck, root, CBK_Y_MAP, "") != 0)
         return;
-    cbk_y_check_keys(&c->ck, root, "", top_keys);
+    check_top_keys(c, root);
     const struct cbk_ynode *name = cbk_y_require(&c->ck, root, "", "scenario");
     if (name && str_at(c, root, "scenario", &s->name) == 0 && !valid_scenario_name(s->name))
         cbk_y_error(&c->ck, name, "scenario",
@@ -1007,21 +1030,7 @@ static void load_top(struct ctx *c, const struct cbk_ynode *root)
             }
         }
     }
-    const struct cbk_ynode *pr = cbk_y_get(root, "projects");
-    if (pr) {
-        size_t m = cbk_ypath_push(&c->path, "projects");
-        if (pr->kind != CBK_Y_SEQ)
-            cbk_y_expect(&c->ck, pr, CBK_Y_SEQ, P(c));
-        else if (pr->n)
-            strlist(c, pr, &s->projects, &s->nprojects);
-        cbk_ypath_pop(&c->path, m);
-    }
-    const struct cbk_ynode *b = cbk_y_get(root, "builds");
-    if (b) {
-        size_t m = cbk_ypath_push(&c->path, "builds");
-        load_builds(c, b);
-        cbk_ypath_pop(&c->path, m);
-    }
+    load_service_keys(c, root);
     const struct cbk_ynode *rules = cbk_y_get(root, "rules");
     if (rules) {
         size_t m = cbk_ypath_push(&c->path, "rules");
@@ -1054,13 +1063,18 @@ static void load_top(struct ctx *c, const struct cbk_ynode *root)
     }
 }
 
-enum cbk_code cbk_scenario_load_buffer(const struct cbk_spec *spec, const char *buf, size_t len,
-                                       const char *file, struct cbk_scenario **out,
+enum cbk_code cbk_scenario_load_buffer(const struct cbk_scenario_env *env, const char *buf,
+                                       size_t len, const char *file, struct cbk_scenario **out,
                                        struct cbk_diags *diags)
 {
     *out = NULL;
     if (!file)
         file = "<scenario>";
+    if (!env || !env->nspecs) {
+        cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, file, 0, 0, NULL,
+                       "a scenario is loaded against at least one spec");
+        return CBK_E_USAGE;
+    }
     if (len > SCENARIO_MAX_BYTES) {
         cbk_file_too_large(diags, file, "scenario", SCENARIO_MAX_BYTES);
         return CBK_E_LIMIT;
@@ -1071,10 +1085,12 @@ enum cbk_code cbk_scenario_load_buffer(const struct cbk_spec *spec, const char *
         return rc;
     struct cbk_scenario *s = cbk_xcalloc(1, sizeof(*s));
     s->file = cbk_xstrdup(file);
-    s->spec = spec;
+    s->specs = cbk_xcalloc(env->nspecs, sizeof(*s->specs));
+    memcpy(s->specs, env->specs, env->nspecs * sizeof(*s->specs));
+    s->nspecs = env->nspecs;
     struct ctx c;
     c.s = s;
-    c.spec = spec;
+    c.env = env;
     c.ck.file = s->file;
     c.ck.diags = diags;
     c.ck.code = CBK_E_SCENARIO;
@@ -1096,7 +1112,7 @@ enum cbk_code cbk_scenario_load_buffer(const struct cbk_spec *spec, const char *
     return CBK_OK;
 }
 
-enum cbk_code cbk_scenario_load_file(const struct cbk_spec *spec, const char *path,
+enum cbk_code cbk_scenario_load_file(const struct cbk_scenario_env *env, const char *path,
                                      struct cbk_scenario **out, struct cbk_diags *diags)
 {
     *out = NULL;
@@ -1104,7 +1120,7 @@ enum cbk_code cbk_scenario_load_file(const struct cbk_spec *spec, const char *pa
     size_t len = 0;
     enum cbk_code rc = cbk_file_read(path, SCENARIO_MAX_BYTES, "scenario", &buf, &len, diags);
     if (rc == CBK_OK)
-        rc = cbk_scenario_load_buffer(spec, buf, len, path, out, diags);
+        rc = cbk_scenario_load_buffer(env, buf, len, path, out, diags);
     free(buf);
     return rc;
 }

@@ -4,7 +4,7 @@
  */
 #include "core/setup.h"
 #include "core/regex.h"
-#include "scenarios/scenario_internal.h"
+#include "scenarios/scenario_model.h"
 #include "core/alloc.h"
 #include "core/jsonq.h"
 

@@ -852,6 +852,7 @@ static int load_operations(struct ctx *c, const struct cbk_ynode *root)
         const struct cbk_ynode *k = ops->keys[i], *v = ops->items[i];
         struct cbk_operation *op = &s->ops[i];
         op->name = cbk_arena_strdup(A(c), k->str);
+        op->spec = s;
         op->line = k->line;
         op->column = k->col;
         names[i] = op->name;

@@ -18,6 +18,7 @@
 
 #include "cbkit/error.h"
 #include "cbkit/http.h"
+#include "cbkit/service.h"
 #include "cbkit/spec.h"
 
 #ifdef __cplusplus
@@ -56,11 +57,21 @@ struct cbk_mock_config {
     bool sigv4;                    /* check request signatures (docs/mock.md, "Signatures") */
     const char *const *sigv4_keys; /* accepted credentials "AKID:SECRET" or "AKID:SECRET:TOKEN" */
     size_t nsigv4_keys;
+    /* more specs served beside 'spec' (borrowed), routed by their X-Amz-Target prefix */
+    const struct cbk_spec *const *more_specs;
+    size_t nmore_specs;
+    /* the behaviours the mock may use (cbkit/service.h; cbk_services_builtin() has cbkit's):
+     * each answers the served specs whose target prefix it claims; none: every answer is
+     * generated from the spec */
+    const struct cbk_service *const *services;
+    size_t nservices;
+    int64_t build_duration_ms; /* CodeBuild: a default build's length (0: 3 s, or realistic
+                                  under a virtual clock; -1: realistic) */
 };
 #define CBK_MOCK_CONFIG_INIT                                                                       \
     {                                                                                              \
         NULL, NULL, 0, NULL, NULL, false, 0, 0, 0, 0, 0, 0, 0, NULL, false, false, 0,              \
-            CBK_WORLD_OPEN, 0, false, NULL, 0                                                      \
+            CBK_WORLD_OPEN, 0, false, NULL, 0, NULL, 0, NULL, 0, 0                                 \
     }
 
 struct cbk_mock;

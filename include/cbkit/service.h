@@ -12,7 +12,7 @@
  * A behaviour answers the operations of one or more target prefixes (CodeBuild's answers
  * CodeBuild_20161006 and, for build logs, Logs_20140328) when the mock serves a spec with that
  * prefix. It keeps state per account; the mock tells it the account of every request. It may
- * own scenario keys (CodeBuild: projects, builds, outcomes, world): the scenario loader hands
+ * own scenario keys (CodeBuild: projects, builds, outcomes): the scenario loader hands
  * it those parts of a scenario file to check and keep, and the mock tells it when a scenario
  * with them is loaded, reset or unloaded. It may serve admin routes under /__cbkit/.
  *
@@ -60,6 +60,7 @@ struct cbk_svc_call {
     const struct cbk_spec *spec;    /* the spec of the request's service */
     const struct cbk_operation *op; /* the operation */
     const char *account;            /* the account of the request (12 digits) */
+    int world;                      /* enum cbk_world in effect (command line or scenario) */
     int64_t now_ms;                 /* the mock clock when the request arrived */
     struct cbk_rng *rng;            /* this request's generator (deterministic under --seed) */
     const char *body;               /* the body (valid JSON; "{}" when empty) */
@@ -109,8 +110,9 @@ struct cbk_service {
 
     /* Append this instance's state as one JSON object (account NULL: every account). */
     void (*dump)(struct cbk_svc *s, const char *account, int64_t now_ms, struct cbk_buf *out);
-    /* Forget the state of 'account' (NULL: of every account). */
-    void (*reset)(struct cbk_svc *s, const char *account);
+    /* Forget the state of 'account' (NULL: of every account); what loaded scenarios seed
+     * exists again, as of 'now_ms'. */
+    void (*reset)(struct cbk_svc *s, const char *account, int64_t now_ms);
     /* Answer an admin route; false when it is not one of this behaviour's. May be NULL. */
     bool (*admin)(struct cbk_svc *s, struct cbk_svc_admin *a);
 

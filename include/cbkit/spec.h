@@ -121,6 +121,7 @@ struct cbk_paginator {
 
 struct cbk_operation {
     const char *name;
+    const struct cbk_spec *spec; /* the spec it belongs to */
     const struct cbk_shape *input;
     const struct cbk_shape *output; /* an empty structure when the spec gives none */
     const struct cbk_shape *const *errors;

@@ -367,8 +367,8 @@ class ScenarioClients(MockTestCase):
 
     def test_strict_world_lifecycle(self):
         m = self.mock_with("lifecycle")
+        self.assertEqual(m.get("health")["world"], "strict")
         state = m.get("state")
-        self.assertEqual(state["world"], "strict")
         builds = {b["id"]: b for b in state["builds"]}
         self.assertEqual(builds[RUNNING]["buildStatus"], "IN_PROGRESS")
         self.assertEqual(builds[FAILED]["buildStatus"], "FAILED")

@@ -27,6 +27,9 @@
 #include <json-c/json.h>
 
 #include "cbkit/cbkit.h"
+#include "cbkit/scenario.h"
+#include "cbkit/services.h"
+#include "core/alloc.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/rand.h"
@@ -227,10 +230,31 @@ static void advance_clock(struct cbk_mock *m, int64_t seconds)
     call_done(&c);
 }
 
+/* Load the scenario text 'yaml' into 'm' (a fresh name each time): how builds and projects
+ * are seeded, through the CodeBuild behaviour's scenario keys. */
+static void seed_yaml(struct cbk_mock *m, const char *yaml)
+{
+    static unsigned n;
+    char *text = cbk_xasprintf("scenario: seed-%u\n%s", ++n, yaml);
+    struct cbk_scenario_env env;
+    cbk_mock_scenario_env(m, &env);
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_scenario *s = NULL;
+    enum cbk_code rc = cbk_scenario_load_buffer(&env, text, strlen(text), "seed.yaml", &s, &d);
+    if (rc == CBK_OK)
+        rc = cbk_mock_add_scenario_take(m, s, &d);
+    for (size_t i = 0; i < d.nr; i++)
+        print_error("%s:%d: %s\n", d.v[i].file, d.v[i].line, d.v[i].message);
+    cbk_diags_release(&d);
+    free(text);
+    assert_int_equal(rc, CBK_OK);
+}
+
 static struct cbk_mock *new_mock(uint64_t seed, enum cbk_world world)
 {
     struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
     cfg.spec = spec;
+    cfg.services = cbk_services_builtin(&cfg.nservices);
     cfg.has_seed = true;
     cfg.seed = seed;
     cfg.virtual_clock = true;
@@ -1086,7 +1110,10 @@ static void generated_answers_are_valid(void **state)
 
         /* builds in every status and phase, as scenarios seed them; retried and stopped */
         for (size_t k = 0; k < CBK_ARRAY_SIZE(statuses); k++) {
-            struct cbk_cb_seed_build sb;
+            struct {
+                const char *id, *status, *phase, *source_version, *initiator;
+                int64_t start_ms, number;
+            } sb;
             memset(&sb, 0, sizeof sb);
             char sid[256];
             snprintf(sid, sizeof sid, "%s:seeded-%zu-%" PRIx64, project, k, cbk_rng_next(&r));
@@ -1100,10 +1127,21 @@ static void generated_answers_are_valid(void **state)
             sb.number = coin(&r) ? 0 : 1 + (int64_t)cbk_rng_below(&r, 1000);
             sb.source_version = coin(&r) ? "refs/heads/main" : NULL;
             sb.initiator = coin(&r) ? "codepipeline/x" : NULL;
-            const char *err = NULL;
-            struct cbk_rng sr;
-            cbk_rng_seed(&sr, cbk_rng_next(&r));
-            assert_int_equal(cbk_cb_seed_build(m->cb, &sb, &sr, cbk__mock_now_ms(m), &err), 0);
+            struct cbk_buf y = CBK_BUF_INIT(1 << 16);
+            cbk_buf_addf(&y, "builds:\n  - id: \"%s\"\n    status: %s\n", sb.id, sb.status);
+            if (sb.phase)
+                cbk_buf_addf(&y, "    phase: %s\n", sb.phase);
+            if (sb.start_ms)
+                cbk_buf_addf(&y, "    startTime: %" PRId64 ".%03d\n", sb.start_ms / 1000,
+                             (int)(sb.start_ms % 1000));
+            if (sb.number)
+                cbk_buf_addf(&y, "    buildNumber: %" PRId64 "\n", sb.number);
+            if (sb.source_version)
+                cbk_buf_addf(&y, "    sourceVersion: %s\n", sb.source_version);
+            if (sb.initiator)
+                cbk_buf_addf(&y, "    initiator: %s\n", sb.initiator);
+            seed_yaml(m, cbk_buf_str(&y));
+            cbk_buf_release(&y);
             snprintf(body, sizeof body, "{\"id\":\"%s\"}", sid);
             const char *first = coin(&r) ? "RetryBuild" : "StopBuild";
             api(m, &c, first, body);
@@ -1456,19 +1494,15 @@ static void strict_world(void **state)
     call_done(&c);
 
     /* a known project and a known build */
-    cbk_cb_seed_project(m->cb, "app");
+    seed_yaml(m, "projects: [app]\n");
     assert_int_equal(api(m, &c, "StartBuildBatch", "{\"projectName\":\"app\"}"), 200);
     char *batch = answer_id(&c, "buildBatch");
     call_done(&c);
-    struct cbk_cb_seed_build sb;
-    memset(&sb, 0, sizeof sb);
-    sb.id = "app:5eed0000-0000-4000-8000-000000000000";
-    sb.status = "SUCCEEDED";
-    sb.number = 41;
-    struct cbk_rng r;
-    cbk_rng_seed(&r, 1);
-    const char *err = NULL;
-    assert_int_equal(cbk_cb_seed_build(m->cb, &sb, &r, cbk__mock_now_ms(m), &err), 0);
+    struct {
+        const char *id;
+    } sb = {"app:5eed0000-0000-4000-8000-000000000000"};
+    seed_yaml(m, "builds:\n  - id: app:5eed0000-0000-4000-8000-000000000000\n"
+                 "    status: SUCCEEDED\n    buildNumber: 41\n");
     char body[256];
     snprintf(body, sizeof body, "{\"id\":\"%s\"}", sb.id);
     assert_int_equal(api(m, &c, "RetryBuild", body), 200);
@@ -1684,6 +1718,7 @@ static void admin_refuses_other_sites(void **state)
     /* bound to another address: that address is the mock's own too */
     struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
     cfg.spec = spec;
+    cfg.services = cbk_services_builtin(&cfg.nservices);
     cfg.host = "::1";
     struct cbk_diags d = CBK_DIAGS_INIT;
     assert_int_equal(cbk_mock_new(&cfg, &m, &d), CBK_OK);
@@ -1709,6 +1744,7 @@ static void admin_remote_needs_a_token(void **state)
     (void)state;
     struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
     cfg.spec = spec;
+    cfg.services = cbk_services_builtin(&cfg.nservices);
     cfg.admin_remote = true;
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_mock *m = (struct cbk_mock *)&d;

@@ -22,12 +22,14 @@
 #include "core/regex.h"
 
 #include "cbkit/cbkit.h"
+#include "cbkit/services.h"
+#include "services/codebuild/service.h"
 #include "cbkit/scenario.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/jsonq.h"
 #include "core/rand.h"
-#include "scenarios/scenario_internal.h"
+#include "scenarios/scenario_model.h"
 
 #define CT_JSON11  "application/x-amz-json-1.1"
 #define PREFIX     "CodeBuild_20161006."
@@ -37,6 +39,35 @@
 #include "tests/unit/unit_spec.h"
 
 /* The checkout: $CBK_SOURCE_DIR (ctest), else two levels above this file. */
+/* What scenario 's' seeds through the CodeBuild behaviour (NULL when it has no such key). */
+static const struct cb_builds_value *builds_of(const struct cbk_scenario *s)
+{
+    for (size_t i = 0; i < s->nexts; i++)
+        if (s->ext[i].svc == &cbk_service_codebuild)
+            return s->ext[i].values[CB_KEY_BUILDS];
+    return NULL;
+}
+
+static const struct cb_projects_value *projects_of(const struct cbk_scenario *s)
+{
+    for (size_t i = 0; i < s->nexts; i++)
+        if (s->ext[i].svc == &cbk_service_codebuild)
+            return s->ext[i].values[CB_KEY_PROJECTS];
+    return NULL;
+}
+
+/* The environment scenarios are loaded against here: 'sp' and cbkit's behaviours. */
+static const struct cbk_scenario_env *env_of(const struct cbk_spec *sp)
+{
+    static const struct cbk_spec *one[1];
+    static struct cbk_scenario_env env;
+    one[0] = sp;
+    env.specs = one;
+    env.nspecs = 1;
+    env.services = cbk_services_builtin(&env.nservices);
+    return &env;
+}
+
 static const char *source_dir(void)
 {
     static char dir[4096];
@@ -671,7 +702,7 @@ static void examples_load(void **state)
         snprintf(path, sizeof path, "%s/%s", dirpath, de->d_name);
         struct cbk_diags d = CBK_DIAGS_INIT;
         struct cbk_scenario *s = NULL;
-        enum cbk_code rc = cbk_scenario_load_file(spec, path, &s, &d);
+        enum cbk_code rc = cbk_scenario_load_file(env_of(spec), path, &s, &d);
         if (rc != CBK_OK || d.nr != 0)
             fail_msg("%s: %s (%zu diagnostics; first: %d:%d %s: %s)", de->d_name, cbk_code_name(rc),
                      d.nr, d.nr ? d.v[0].line : 0, d.nr ? d.v[0].column : 0,
@@ -689,11 +720,11 @@ static void examples_load(void **state)
     snprintf(path, sizeof path, "%s/scenarios/default.yaml", source_dir());
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_scenario *s = NULL;
-    assert_int_equal(cbk_scenario_load_file(spec, path, &s, &d), CBK_OK);
+    assert_int_equal(cbk_scenario_load_file(env_of(spec), path, &s, &d), CBK_OK);
     assert_int_equal(d.nr, 0);
     assert_string_equal(cbk_scenario_name(s), "default");
-    assert_int_equal(s->nbuilds, 2);
-    assert_int_equal(s->nprojects, 1);
+    assert_int_equal(builds_of(s)->n, 2);
+    assert_int_equal(projects_of(s)->n, 1);
     cbk_scenario_free(s);
     cbk_diags_release(&d);
 }
@@ -702,7 +733,8 @@ static struct cbk_scenario *load_ok(const char *yaml)
 {
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_scenario *s = NULL;
-    enum cbk_code rc = cbk_scenario_load_buffer(spec, yaml, strlen(yaml), "ok.yaml", &s, &d);
+    enum cbk_code rc =
+        cbk_scenario_load_buffer(env_of(spec), yaml, strlen(yaml), "ok.yaml", &s, &d);
     for (size_t i = 0; i < d.nr; i++)
         print_error("%d:%d %s: %s\n", d.v[i].line, d.v[i].column, d.v[i].path, d.v[i].message);
     assert_int_equal(rc, CBK_OK);
@@ -770,13 +802,13 @@ static void loader_compiles(void **state)
     assert_string_equal(s->state, "Warm");
     assert_true(s->has_world);
     assert_int_equal(s->world, CBK_WORLD_STRICT);
-    assert_int_equal(s->nprojects, 2);
-    assert_int_equal(s->nbuilds, 2);
-    assert_string_equal(s->builds[0].status, "IN_PROGRESS");
-    assert_int_equal(s->builds[0].start_ms, 1767261600000LL);
-    assert_int_equal(s->builds[0].number, 41);
-    assert_int_equal(s->builds[1].start_ms, 1767261600500LL);
-    assert_null(s->builds[1].id);
+    assert_int_equal(projects_of(s)->n, 2);
+    assert_int_equal(builds_of(s)->n, 2);
+    assert_string_equal(builds_of(s)->v[0].status, "IN_PROGRESS");
+    assert_int_equal(builds_of(s)->v[0].start_ms, 1767261600000LL);
+    assert_int_equal(builds_of(s)->v[0].number, 41);
+    assert_int_equal(builds_of(s)->v[1].start_ms, 1767261600500LL);
+    assert_null(builds_of(s)->v[1].id);
     assert_int_equal(cbk_scenario_rule_count(s), 12);
 
     const struct cbk_scen_rule *r = s->rules;
@@ -864,7 +896,7 @@ static void expect_diags_code(const char *file, const char *yaml, size_t len, en
 {
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_scenario *s = (struct cbk_scenario *)&d; /* must be set to NULL */
-    enum cbk_code rc = cbk_scenario_load_buffer(spec, yaml, len, file, &s, &d);
+    enum cbk_code rc = cbk_scenario_load_buffer(env_of(spec), yaml, len, file, &s, &d);
     bool same = rc == code && d.nr == n && d.errors == n;
     for (size_t i = 0; same && i < n; i++)
         same = d.v[i].line == want[i].line && d.v[i].column == want[i].column &&
@@ -909,14 +941,15 @@ static void bad_unknown_keys(void **state)
         "    latency: {lognormal: {median: 1, sigma: 1, colour: 5}}\n",
         {2, 1, "",
          "unknown key 'colour' (expected one of: scenario, description, seed, state, world, "
-         "projects, builds, rules)"},
+         "rules, projects, builds)"},
         {4, 22, "builds[0]",
          "unknown key 'colour' (expected one of: id, project, status, phase, startTime, "
          "buildNumber, sourceVersion, initiator)"},
         {7, 5, "rules[0]",
          "unknown key 'colour' (expected one of: name, match, when, respond, latency, then)"},
         {8, 35, "rules[0].match",
-         "unknown key 'colour' (expected one of: operation, state, body, headers, valid)"},
+         "unknown key 'colour' (expected one of: service, operation, state, body, headers, "
+         "valid)"},
         {8, 59, "rules[0].match.body.\"/id\"",
          "unknown key 'regexp' (expected one of: equals, partial, regex, absent, present, "
          "contains)"},
@@ -1382,8 +1415,8 @@ static void bad_builds(void **state)
                                      "builds:\n"
                                      "  - {project: p, startTime: 253402300799, buildNumber: "
                                      "9007199254740991}\n");
-    assert_int_equal(s->builds[0].start_ms, INT64_C(253402300799000));
-    assert_int_equal(s->builds[0].number, INT64_C(9007199254740991));
+    assert_int_equal(builds_of(s)->v[0].start_ms, INT64_C(253402300799000));
+    assert_int_equal(builds_of(s)->v[0].number, INT64_C(9007199254740991));
     cbk_scenario_free(s);
 }
 
@@ -1463,7 +1496,7 @@ static void bad_files(void **state)
     /* a file that does not exist */
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_scenario *s = (struct cbk_scenario *)&d;
-    assert_int_equal(cbk_scenario_load_file(spec, "/nonexistent/x.yaml", &s, &d), CBK_E_IO);
+    assert_int_equal(cbk_scenario_load_file(env_of(spec), "/nonexistent/x.yaml", &s, &d), CBK_E_IO);
     assert_null(s);
     assert_int_equal(d.nr, 1);
     assert_int_equal(d.v[0].code, CBK_E_IO);
@@ -1519,7 +1552,7 @@ static void big_files(void **state)
     const char *path = write_padded_scenario(limit);
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_scenario *s = NULL;
-    assert_int_equal(cbk_scenario_load_file(spec, path, &s, &d), CBK_OK);
+    assert_int_equal(cbk_scenario_load_file(env_of(spec), path, &s, &d), CBK_OK);
     assert_int_equal(cbk_scenario_rule_count(s), 2);
     cbk_scenario_free(s);
     cbk_diags_release(&d);
@@ -1527,7 +1560,7 @@ static void big_files(void **state)
     /* a little over it: refused, the limit named */
     path = write_padded_scenario(limit + 100);
     s = (struct cbk_scenario *)&d;
-    assert_int_equal(cbk_scenario_load_file(spec, path, &s, &d), CBK_E_LIMIT);
+    assert_int_equal(cbk_scenario_load_file(env_of(spec), path, &s, &d), CBK_E_LIMIT);
     assert_null(s);
     assert_int_equal(d.nr, 1);
     assert_int_equal(d.v[0].code, CBK_E_LIMIT);
@@ -1556,13 +1589,14 @@ static void many_rule_names(void **state)
         assert_int_equal(cbk_buf_addf(&y, "- {name: r%zu, then: S}\n", i), CBK_OK);
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_scenario *s = NULL;
-    assert_int_equal(cbk_scenario_load_buffer(spec, y.ptr, y.len, "many.yaml", &s, &d), CBK_OK);
+    assert_int_equal(cbk_scenario_load_buffer(env_of(spec), y.ptr, y.len, "many.yaml", &s, &d),
+                     CBK_OK);
     assert_int_equal(cbk_scenario_rule_count(s), n);
     cbk_scenario_free(s);
     cbk_diags_release(&d);
     assert_int_equal(cbk_buf_adds(&y, "- {name: r0, then: S}\n"), CBK_OK);
     s = (struct cbk_scenario *)&d;
-    assert_int_equal(cbk_scenario_load_buffer(spec, y.ptr, y.len, "many.yaml", &s, &d),
+    assert_int_equal(cbk_scenario_load_buffer(env_of(spec), y.ptr, y.len, "many.yaml", &s, &d),
                      CBK_E_SCENARIO);
     assert_null(s);
     assert_int_equal(d.nr, 1);
@@ -1718,6 +1752,7 @@ static struct cbk_mock *new_mock(uint64_t seed, enum cbk_world world)
 {
     struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
     cfg.spec = spec;
+    cfg.services = cbk_services_builtin(&cfg.nservices);
     cfg.has_seed = true;
     cfg.seed = seed;
     cfg.virtual_clock = true;
@@ -1734,7 +1769,8 @@ static void add_yaml(struct cbk_mock *m, const char *yaml)
 {
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_scenario *s = NULL;
-    enum cbk_code rc = cbk_scenario_load_buffer(spec, yaml, strlen(yaml), "test.yaml", &s, &d);
+    enum cbk_code rc =
+        cbk_scenario_load_buffer(env_of(spec), yaml, strlen(yaml), "test.yaml", &s, &d);
     for (size_t i = 0; i < d.nr; i++)
         print_error("%d:%d %s: %s\n", d.v[i].line, d.v[i].column, d.v[i].path, d.v[i].message);
     assert_int_equal(rc, CBK_OK);
@@ -1749,7 +1785,7 @@ static void add_example(struct cbk_mock *m, const char *name)
     snprintf(path, sizeof path, "%s/scenarios/examples/%s.yaml", source_dir(), name);
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_scenario *s = NULL;
-    assert_int_equal(cbk_scenario_load_file(spec, path, &s, &d), CBK_OK);
+    assert_int_equal(cbk_scenario_load_file(env_of(spec), path, &s, &d), CBK_OK);
     assert_int_equal(cbk_mock_add_scenario_take(m, s, &d), CBK_OK);
     assert_int_equal(d.nr, 0);
     cbk_diags_release(&d);
@@ -2776,8 +2812,10 @@ static void rt_seeded_builds(void **state)
     struct cbk_mock *m = new_mock(12, CBK_WORLD_OPEN);
     add_example(m, "lifecycle");
     struct call c;
-    assert_int_equal(admin(m, &c, "GET", "/__cbkit/state", NULL), 200);
+    assert_int_equal(admin(m, &c, "GET", "/__cbkit/health", NULL), 200);
     assert_string_equal(sat(c.doc, "/world"), "strict");
+    call_done(&c);
+    assert_int_equal(admin(m, &c, "GET", "/__cbkit/state", NULL), 200);
     struct json_object *builds = at(c.doc, "/builds");
     assert_int_equal(json_object_array_length(builds), 2);
     bool seen_running = false, seen_failed = false;
@@ -2971,11 +3009,12 @@ static void rt_order_and_replace(void **state)
     struct cbk_diags d = CBK_DIAGS_INIT;
     assert_int_equal(cbk_spec_load_bundled(&other, &d), CBK_OK);
     struct cbk_scenario *s = NULL;
-    assert_int_equal(cbk_scenario_load_buffer(other, "scenario: z\n", 12, "z.yaml", &s, &d),
+    assert_int_equal(cbk_scenario_load_buffer(env_of(other), "scenario: z\n", 12, "z.yaml", &s, &d),
                      CBK_OK);
     assert_int_equal(cbk_mock_add_scenario_take(m, s, &d), CBK_E_SCENARIO);
     assert_int_equal(d.nr, 1);
-    assert_string_equal(d.v[0].message, "scenario 'z' was compiled against another spec");
+    assert_string_equal(d.v[0].message,
+                        "scenario 'z' was compiled against a spec the mock does not serve");
     cbk_diags_release(&d);
     cbk_spec_free(other);
     cbk_mock_free(m);

@@ -1,12 +1,12 @@
 /*
- * codebuild.h - the mock's model of the CodeBuild world: the builds and build batches it has
- * answered for, their lifecycle (phases consistent with the status), idempotency tokens, and
+ * store.h - one account's CodeBuild world as the mock models it: the builds and build batches it
+ * has answered for, their lifecycle (phases consistent with the status), idempotency tokens, and
  * the JSON AWS would send for them. Used for RetryBuild, StopBuild and StartBuildBatch when the
  * spec is CodeBuild's (targetPrefix CodeBuild_20161006). Thread-safe; bounded (oldest
  * builds are forgotten past the cap).
  */
-#ifndef CBK_CODEBUILD_H
-#define CBK_CODEBUILD_H
+#ifndef CBK_CB_STORE_H
+#define CBK_CB_STORE_H
 
 #include "core/setup.h"
 #include "core/arena.h"
@@ -22,13 +22,10 @@ struct cbk_cb;
 /* The error sent when a token is reused with different parameters (docs/mock.md). */
 #define CBK_CB_MISMATCH_ERROR "IdempotentParameterMismatchException"
 
-struct cbk_cb *cbk_cb_new(const char *region, const char *account, enum cbk_world world,
-                          size_t cap);
+struct cbk_cb *cbk_cb_new(const char *region, const char *account, size_t cap);
 void cbk_cb_free(struct cbk_cb *cb);
 /* Forget every build, batch, project and token. */
 void cbk_cb_reset(struct cbk_cb *cb);
-void cbk_cb_set_world(struct cbk_cb *cb, enum cbk_world world);
-enum cbk_world cbk_cb_world(struct cbk_cb *cb);
 
 /* Inputs of one call. */
 struct cbk_cb_call {
@@ -38,6 +35,7 @@ struct cbk_cb_call {
     struct cbk_buf *out;     /* success body goes here */
     const char *body;        /* the (valid) request body as text */
     size_t body_len;
+    enum cbk_world world; /* strict: unknown builds and projects are not found */
 };
 
 /* Outcome of one call: status 200 and a body in call->out, or an error. */

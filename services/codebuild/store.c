@@ -1,6 +1,6 @@
 /*
- * codebuild.c - builds and build batches the mock has answered for, and the JSON AWS sends
- * for them (see codebuild.h).
+ * store.c - one account's builds and build batches, and the JSON AWS sends
+ * for them (see store.h).
  *
  * A build is kept as a few lifecycle fields (status, current phase, times) plus its
  * configuration as a pre-rendered JSON fragment ("source":{...},"environment":{...},...);
@@ -10,7 +10,7 @@
  */
 #include "core/setup.h"
 #include "core/jsonptr.h"
-#include "mock/codebuild.h"
+#include "services/codebuild/store.h"
 #include "core/alloc.h"
 #include "core/hmap.h"
 #include "core/jsoncanon.h"
@@ -127,7 +127,6 @@ struct project {
 struct cbk_cb {
     pthread_mutex_t mu;
     char *region, *account;
-    enum cbk_world world;
     size_t cap;
     /* id -> item: open addressing over item pointers (the ids live in the items) */
     struct item **slots;
@@ -161,13 +160,12 @@ static void free_token(void *p)
     free(t);
 }
 
-struct cbk_cb *cbk_cb_new(const char *region, const char *account, enum cbk_world world, size_t cap)
+struct cbk_cb *cbk_cb_new(const char *region, const char *account, size_t cap)
 {
     struct cbk_cb *cb = cbk_xcalloc(1, sizeof(*cb));
     pthread_mutex_init(&cb->mu, NULL);
     cb->region = cbk_xstrdup(region);
     cb->account = cbk_xstrdup(account);
-    cb->world = world;
     cb->cap = cap ? cap : 10000;
     cbk_hmap_init(&cb->tokens);
     cbk_hmap_init(&cb->projects);
@@ -208,21 +206,6 @@ void cbk_cb_reset(struct cbk_cb *cb)
     pthread_mutex_lock(&cb->mu);
     clear(cb);
     pthread_mutex_unlock(&cb->mu);
-}
-
-void cbk_cb_set_world(struct cbk_cb *cb, enum cbk_world world)
-{
-    pthread_mutex_lock(&cb->mu);
-    cb->world = world;
-    pthread_mutex_unlock(&cb->mu);
-}
-
-enum cbk_world cbk_cb_world(struct cbk_cb *cb)
-{
-    pthread_mutex_lock(&cb->mu);
-    enum cbk_world w = cb->world;
-    pthread_mutex_unlock(&cb->mu);
-    return w;
 }
 
 size_t cbk_cb_build_count(struct cbk_cb *cb)
@@ -1342,7 +1325,7 @@ static void retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_
     struct item *orig = item_find(cb, bare, strlen(bare));
     if (orig && orig->batch)
         orig = NULL;
-    if (!orig && cb->world == CBK_WORLD_STRICT) {
+    if (!orig && c->world == CBK_WORLD_STRICT) {
         res->status = 400;
         res->error_type = "ResourceNotFoundException";
         res->answered_by = "state";
@@ -1392,7 +1375,7 @@ static void stop_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_r
     if (it && it->batch)
         it = NULL;
     if (!it) {
-        if (cb->world == CBK_WORLD_STRICT) {
+        if (c->world == CBK_WORLD_STRICT) {
             res->status = 400;
             res->error_type = "ResourceNotFoundException";
             res->answered_by = "state";
@@ -1455,7 +1438,7 @@ static void start_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct c
     pthread_mutex_lock(&cb->mu);
     if (token && idempotent_answer(cb, c, token, &key, &params, res))
         goto out;
-    if (cb->world == CBK_WORLD_STRICT && !cbk_hmap_get(&cb->projects, project, strlen(project))) {
+    if (c->world == CBK_WORLD_STRICT && !cbk_hmap_get(&cb->projects, project, strlen(project))) {
         res->status = 400;
         res->error_type = "ResourceNotFoundException";
         res->answered_by = "state";
@@ -1702,7 +1685,6 @@ void cbk_cb_dump(struct cbk_cb *cb, int64_t now_ms, struct cbk_buf *out)
     struct cbk_jsonw w;
     cbk_jsonw_init(&w, out);
     cbk_jsonw_obj(&w);
-    cbk_jsonw_kstr(&w, "world", cb->world == CBK_WORLD_STRICT ? "strict" : "open");
     cbk_jsonw_key(&w, "builds");
     cbk_jsonw_arr(&w);
     for (struct item *it = cb->oldest; it; it = it->newer)

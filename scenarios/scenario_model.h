@@ -1,17 +1,18 @@
 /*
- * scenario_internal.h - compiled scenarios: rules with resolved operations, compiled
- * patterns, JSON values for matchers and bodies, schedules, and their run-time counters.
- * Shared by the scenario loader, the matcher and the run-time hook (the scenarios/ folder).
+ * scenario_model.h - compiled scenarios: rules with resolved operations, compiled patterns,
+ * JSON values for matchers and bodies, schedules, templates, and their run-time counters; and
+ * the parts of a scenario that behaviours own (CodeBuild's projects and builds). Written by the
+ * loader (scenarios/), read by the mock's scenario run time (mock/scenario_run.c).
  */
-#ifndef CBK_SCENARIO_INTERNAL_H
-#define CBK_SCENARIO_INTERNAL_H
+#ifndef CBK_SCENARIO_MODEL_H
+#define CBK_SCENARIO_MODEL_H
 
 #include "core/setup.h"
 #include "core/buf.h"
 #include "core/rand.h"
 #include "core/regex.h"
 #include "cbkit/scenario.h"
-#include "mock/codebuild.h"
+#include "cbkit/service.h"
 
 struct json_object;
 
@@ -95,6 +96,7 @@ struct cbk_scen_rule {
     char *name;
     const struct cbk_operation **ops; /* NULL: any operation */
     size_t nops;
+    const struct cbk_spec *service; /* match.service: only this spec's operations (NULL: any) */
     char **states;
     size_t nstates;
     struct cbk_body_matcher *body;
@@ -121,14 +123,19 @@ struct cbk_scenario {
     char *initial_state;
     struct cbk_scen_rule *rules;
     size_t nrules;
-    struct cbk_cb_seed_build *builds; /* strings owned */
-    size_t nbuilds;
-    char **projects;
-    size_t nprojects;
-    const struct cbk_spec *spec;
+    /* the parts owned by behaviours: for each behaviour with keys in the file, one value per
+     * entry of its scenario_keys (NULL where the file has none), freed by the behaviour */
+    struct cbk_scen_ext {
+        const struct cbk_service *svc;
+        void **values;
+    } * ext;
+    size_t nexts;
+    const struct cbk_spec **specs; /* the specs it was compiled against (borrowed) */
+    size_t nspecs;
     /* run time */
     char *state;
     uint64_t run_seed;
+    uint64_t attach_id;        /* what the mock's behaviours know it by while it is loaded */
     struct cbk_scenario *next; /* the mock's list, in load order */
 };
 
@@ -151,6 +158,8 @@ enum cbk_re_result cbk__scen_header_matches(const struct cbk_header_matcher *hm,
 bool cbk__scen_schedule_fires(const struct cbk_schedule *s, uint64_t count, double draw);
 /* A latency in milliseconds, drawing from 'rng' for random kinds. */
 unsigned cbk__scen_latency_ms(const struct cbk_latency *l, struct cbk_rng *rng);
+/* Does 'op' belong to a spec the scenario was compiled against? */
+bool cbk__scen_knows_op(const struct cbk_scenario *s, const struct cbk_operation *op);
 /*
  * Render a template: strings with {{request./ptr}}, {{uuid}}, {{now}}, {{count}}, {{seq}},
  * {{region}}, {{account}} replaced ('req' may be NULL: request fields render as "x").

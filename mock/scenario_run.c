@@ -4,7 +4,7 @@
  * (AWS errors, canned bodies, templates, faults, latency), and the admin API manages them.
  */
 #include "core/setup.h"
-#include "scenarios/scenario_internal.h"
+#include "scenarios/scenario_model.h"
 #include "cbkit/validate.h"
 #include "core/alloc.h"
 #include "core/jsonq.h"
@@ -15,220 +15,6 @@
 #include "wire/wire.h"
 
 #include <json-c/json.h>
-
-/* ---- templates ------------------------------------------------------------------------------ */
-
-struct tctx {
-    struct json_object *req;
-    struct cbk_rng *rng;
-    int64_t now_ms;
-    uint64_t count, seq;
-    const char *region, *account;
-};
-
-/* Write the value of one placeholder: as JSON when 'typed', as text otherwise. */
-static void placeholder(const struct tctx *t, const char *name, size_t len, bool typed,
-                        struct cbk_buf *out)
-{
-    char tmp[64];
-    struct cbk_jsonw w;
-    cbk_jsonw_init(&w, out);
-    if (len > 8 && strncmp(name, "request.", 8) == 0) {
-        char ptr[512];
-        size_t pl = CBK_MIN(len - 8, sizeof ptr - 1);
-        memcpy(ptr, name + 8, pl);
-        ptr[pl] = '\0';
-        struct json_object *v = NULL;
-        bool found = t->req ? cbk_jsonq_get(t->req, ptr, &v) : false;
-        if (!t->req) {
-            /* load-time check: a sample value */
-            if (typed)
-                cbk_jsonw_str(&w, "x");
-            else
-                cbk_buf_addc(out, 'x');
-            return;
-        }
-        if (!found || !v) {
-            if (typed)
-                cbk_jsonw_null(&w);
-            return;
-        }
-        if (!typed && json_object_is_type(v, json_type_string)) {
-            cbk_buf_add(out, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-            return;
-        }
-        const char *s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
-        cbk_buf_adds(out, s);
-        return;
-    }
-#define IS(x) (len == sizeof(x) - 1 && strncmp(name, x, len) == 0)
-    if (IS("uuid")) {
-        char u[37];
-        cbk_uuid_format(u, cbk_rng_next(t->rng), cbk_rng_next(t->rng));
-        if (typed)
-            cbk_jsonw_str(&w, u);
-        else
-            cbk_buf_adds(out, u);
-    } else if (IS("now")) {
-        cbk_jsonw_epoch_ms(&w, t->now_ms);
-    } else if (IS("count") || IS("seq")) {
-        snprintf(tmp, sizeof tmp, "%" PRIu64, IS("count") ? t->count : t->seq);
-        cbk_buf_adds(out, tmp);
-    } else if (IS("region") || IS("account")) {
-        const char *s = IS("region") ? t->region : t->account;
-        if (typed)
-            cbk_jsonw_str(&w, s);
-        else
-            cbk_buf_adds(out, s);
-    }
-#undef IS
-}
-
-/* Placeholder names a template may use (request.* aside). */
-static bool known_placeholder(const char *name, size_t len)
-{
-    static const char *const names[] = {"uuid", "now", "count", "seq", "region", "account"};
-    if (len > 9 && strncmp(name, "request./", 9) == 0)
-        return true;
-    if (len == 8 && strncmp(name, "request.", 8) == 0)
-        return false;
-    for (size_t i = 0; i < CBK_ARRAY_SIZE(names); i++)
-        if (strlen(names[i]) == len && strncmp(name, names[i], len) == 0)
-            return true;
-    return false;
-}
-
-static void render_string(const struct tctx *t, const char *s, size_t n, struct cbk_buf *out)
-{
-    /* exactly one placeholder: typed value */
-    if (n > 4 && s[0] == '{' && s[1] == '{' && s[n - 2] == '}' && s[n - 1] == '}' &&
-        !memmem(s + 2, n - 4, "{{", 2) && !memmem(s + 2, n - 4, "}}", 2) &&
-        known_placeholder(s + 2, n - 4)) {
-        placeholder(t, s + 2, n - 4, true, out);
-        return;
-    }
-    struct cbk_buf text = CBK_BUF_INIT((size_t)16 << 20);
-    size_t i = 0;
-    while (i < n) {
-        const char *open = memmem(s + i, n - i, "{{", 2);
-        if (!open) {
-            cbk_buf_add(&text, s + i, n - i);
-            break;
-        }
-        size_t o = (size_t)(open - s);
-        const char *close = memmem(s + o + 2, n - o - 2, "}}", 2);
-        if (!close) {
-            cbk_buf_add(&text, s + i, n - i);
-            break;
-        }
-        size_t c = (size_t)(close - s);
-        cbk_buf_add(&text, s + i, o - i);
-        if (known_placeholder(s + o + 2, c - o - 2))
-            placeholder(t, s + o + 2, c - o - 2, false, &text);
-        else
-            cbk_buf_add(&text, s + o, c + 2 - o);
-        i = c + 2;
-    }
-    cbk_buf_add_json_str(out, cbk_buf_str(&text), text.len);
-    cbk_buf_release(&text);
-}
-
-static void render(const struct tctx *t, struct json_object *o, struct cbk_buf *out, int depth)
-{
-    if (depth > 64) {
-        cbk_buf_adds(out, "null");
-        return;
-    }
-    switch (o ? json_object_get_type(o) : json_type_null) {
-    case json_type_object: {
-        cbk_buf_addc(out, '{');
-        bool first = true;
-        json_object_object_foreach(o, key, val)
-        {
-            if (!first)
-                cbk_buf_addc(out, ',');
-            first = false;
-            cbk_buf_add_json_str(out, key, strlen(key));
-            cbk_buf_addc(out, ':');
-            render(t, val, out, depth + 1);
-        }
-        cbk_buf_addc(out, '}');
-        return;
-    }
-    case json_type_array:
-        cbk_buf_addc(out, '[');
-        for (size_t i = 0; i < json_object_array_length(o); i++) {
-            if (i)
-                cbk_buf_addc(out, ',');
-            render(t, json_object_array_get_idx(o, i), out, depth + 1);
-        }
-        cbk_buf_addc(out, ']');
-        return;
-    case json_type_string:
-        render_string(t, json_object_get_string(o), (size_t)json_object_get_string_len(o), out);
-        return;
-    default:
-        cbk_buf_adds(out, o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "null");
-        return;
-    }
-}
-
-/* The first placeholder of the template that is not one of the known names, or NULL. */
-static const char *unknown_in(struct json_object *o, struct cbk_buf *name, int depth)
-{
-    if (!o || depth > 64)
-        return NULL;
-    if (json_object_is_type(o, json_type_object)) {
-        json_object_object_foreach(o, k, v)
-        {
-            (void)k;
-            const char *u = unknown_in(v, name, depth + 1);
-            if (u)
-                return u;
-        }
-        return NULL;
-    }
-    if (json_object_is_type(o, json_type_array)) {
-        for (size_t i = 0; i < json_object_array_length(o); i++) {
-            const char *u = unknown_in(json_object_array_get_idx(o, i), name, depth + 1);
-            if (u)
-                return u;
-        }
-        return NULL;
-    }
-    if (!json_object_is_type(o, json_type_string))
-        return NULL;
-    const char *s = json_object_get_string(o);
-    size_t n = (size_t)json_object_get_string_len(o);
-    for (const char *p = memmem(s, n, "{{", 2); p;
-         p = memmem(p + 2, n - (size_t)(p + 2 - s), "{{", 2)) {
-        const char *close = memmem(p + 2, n - (size_t)(p + 2 - s), "}}", 2);
-        if (!close)
-            break;
-        if (!known_placeholder(p + 2, (size_t)(close - p - 2))) {
-            cbk_buf_reset(name);
-            cbk_buf_add(name, p, (size_t)(close + 2 - p));
-            return cbk_buf_str(name);
-        }
-        if ((size_t)(close + 2 - s) >= n)
-            break;
-    }
-    return NULL;
-}
-
-bool cbk__scen_template_unknown(struct json_object *tmpl, struct cbk_buf *name)
-{
-    return unknown_in(tmpl, name, 0) != NULL;
-}
-
-void cbk__scen_render_template(struct json_object *tmpl, struct json_object *req,
-                               struct cbk_rng *rng, int64_t now_ms, uint64_t count, uint64_t seq,
-                               const char *region, const char *account, struct cbk_buf *out)
-{
-    struct tctx t = {req, rng, now_ms, count, seq, region, account};
-    render(&t, tmpl, out, 0);
-}
 
 /* ---- answering ------------------------------------------------------------------------------ */
 
@@ -248,11 +34,12 @@ static const char *html_page(int status)
     }
 }
 
-static const char *decorated(struct cbk_mock *m, const struct cbk_respond *rs, struct cbk_arena *a)
+static const char *decorated(const struct cbk_spec *spec, const struct cbk_respond *rs,
+                             struct cbk_arena *a)
 {
     if (!rs->decorate)
         return rs->error;
-    const struct cbk_metadata *md = cbk_spec_metadata(m->spec);
+    const struct cbk_metadata *md = cbk_spec_metadata(spec);
     const char *svc = md->endpoint_prefix ? md->endpoint_prefix : "service";
     const char *ns = rs->decorate & 1 ? cbk_arena_printf(a, "com.amazonaws.%s#", svc) : "";
     const char *uri =
@@ -260,13 +47,13 @@ static const char *decorated(struct cbk_mock *m, const struct cbk_respond *rs, s
     return cbk_arena_printf(a, "%s%s%s", ns, rs->error, uri);
 }
 
-static void set_body(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_arena *a,
+static void set_body(const struct cbk_spec *spec, struct cbk_http_answer *ans, struct cbk_arena *a,
                      int status, const char *body, size_t len)
 {
     ans->status = status;
     ans->body = cbk_arena_strndup(a, body, len);
     ans->body_len = len;
-    cbk__answer_header(ans, "Content-Type", cbk_spec_metadata(m->spec)->content_type);
+    cbk__answer_header(ans, "Content-Type", cbk_spec_metadata(spec)->content_type);
 }
 
 static const char *fault_name(enum cbk_scen_fault f)
@@ -295,19 +82,19 @@ static enum cbk_scen_outcome fire(struct cbk_mock *m, struct cbk_scenario *s,
     enum cbk_scen_outcome out = CBK_SCEN_ANSWERED;
     switch (rs->kind) {
     case CBK_R_ERROR: {
-        const char *type = decorated(m, rs, a);
+        const char *type = decorated(op->spec, rs, a);
         const struct cbk_wire_common_error *ce = cbk_wire_common_error(rs->error);
         const char *msg = rs->message ? rs->message
                           : ce        ? ce->message
                                : cbk_arena_printf(a, "%s (injected by cbkit scenario %s, rule %s)",
                                                   rs->error, s->name, r->name);
-        cbk__answer_aws_error(m, ans, a, rs->status, type, msg);
+        cbk__answer_aws_error(op->spec, ans, a, rs->status, type, msg);
         e->error_type = type;
         cbk_buf_addf(&fault, "%serror %s", fault.len ? ", " : "", rs->error);
         break;
     }
     case CBK_R_BODY:
-        set_body(m, ans, a, rs->status, rs->body, rs->body_len);
+        set_body(op->spec, ans, a, rs->status, rs->body, rs->body_len);
         break;
     case CBK_R_TEMPLATE: {
         struct cbk_buf b = CBK_BUF_INIT((size_t)16 << 20);
@@ -316,7 +103,7 @@ static enum cbk_scen_outcome fire(struct cbk_mock *m, struct cbk_scenario *s,
         struct json_object *empty = doc ? NULL : json_object_new_object();
         /* {{count}}: this rule's call number, as its schedule counts (docs/scenarios.md) */
         cbk__scen_render_template(rs->tmpl, doc ? doc : empty, &rng, cbk__mock_now_ms(m),
-                                  r->matched, atomic_load(&m->seq), m->region, m->account, &b);
+                                  r->matched, atomic_load(&m->seq), m->region, e->account, &b);
         if (empty)
             json_object_put(empty);
         bool ok = true;
@@ -325,12 +112,12 @@ static enum cbk_scen_outcome fire(struct cbk_mock *m, struct cbk_scenario *s,
             struct cbk_validate_opts vo = CBK_VALIDATE_OPTS_INIT;
             vo.direction = CBK_RESPONSE;
             vo.strict = true;
-            if (cbk_validate_buffer(m->spec, op->output, b.ptr, b.len, &vo, rep) != CBK_OK) {
+            if (cbk_validate_buffer(op->spec, op->output, b.ptr, b.len, &vo, rep) != CBK_OK) {
                 const struct cbk_violation *v = cbk_report_at(rep, 0);
                 char *msg = cbk_xasprintf(
                     "scenario %s rule %s rendered an answer that breaks the contract: %s: %s",
                     s->name, r->name, v ? v->pointer : "", v ? v->message : "");
-                cbk__answer_aws_error(m, ans, a, 500, "InternalFailure", msg);
+                cbk__answer_aws_error(op->spec, ans, a, 500, "InternalFailure", msg);
                 free(msg);
                 e->error_type = "InternalFailure";
                 ok = false;
@@ -338,7 +125,7 @@ static enum cbk_scen_outcome fire(struct cbk_mock *m, struct cbk_scenario *s,
             cbk_report_free(rep);
         }
         if (ok)
-            set_body(m, ans, a, rs->status, b.ptr, b.len);
+            set_body(op->spec, ans, a, rs->status, b.ptr, b.len);
         cbk_buf_release(&b);
         break;
     }
@@ -388,7 +175,7 @@ static enum cbk_scen_outcome fire(struct cbk_mock *m, struct cbk_scenario *s,
     }
     case CBK_SF_MALFORMED: {
         static const char bad[] = "{\"build\": {\"id\": \"malformed";
-        set_body(m, ans, a, 200, bad, sizeof(bad) - 1);
+        set_body(op->spec, ans, a, 200, bad, sizeof(bad) - 1);
         out = CBK_SCEN_ANSWERED;
         break;
     }
@@ -424,6 +211,8 @@ static enum cbk_re_result rule_applies(struct cbk_scenario *s, struct cbk_scen_r
                                        const struct cbk_http_req *req, bool valid,
                                        struct json_object *doc, struct cbk_buf *why)
 {
+    if (r->service && op->spec != r->service)
+        return CBK_RE_NOMATCH;
     if (r->nops) {
         bool hit = false;
         for (size_t i = 0; i < r->nops; i++)
@@ -468,14 +257,14 @@ static enum cbk_re_result rule_applies(struct cbk_scenario *s, struct cbk_scen_r
  * request is answered 500 InternalFailure naming the scenario, the rule and the reason, and
  * journaled as such (never read as "the rule does not apply", which silently skipped it).
  */
-static void engine_error(struct cbk_mock *m, struct cbk_scenario *s, struct cbk_scen_rule *r,
-                         const char *why, struct cbk_http_answer *ans, struct cbk_arena *a,
-                         struct cbk_jentry *e)
+static void engine_error(const struct cbk_operation *op, struct cbk_scenario *s,
+                         struct cbk_scen_rule *r, const char *why, struct cbk_http_answer *ans,
+                         struct cbk_arena *a, struct cbk_jentry *e)
 {
     char *msg = cbk_xasprintf("cbkit scenario %s rule %s: %s; the request was not answered by "
                               "the scenario (simplify the pattern or shorten the value)",
                               s->name, r->name, why);
-    cbk__answer_aws_error(m, ans, a, 500, "InternalFailure", msg);
+    cbk__answer_aws_error(op->spec, ans, a, 500, "InternalFailure", msg);
     e->error_type = "InternalFailure";
     e->note = cbk_arena_strdup(a, msg);
     free(msg);
@@ -507,7 +296,7 @@ enum cbk_scen_outcome cbk__scenario_answer(struct cbk_mock *m, const struct cbk_
             enum cbk_re_result applies = rule_applies(s, r, op, req, valid, *doc, &why);
             if (applies == CBK_RE_ERROR) {
                 *label = cbk_arena_printf(a, "scenario %s/%s", s->name, r->name);
-                engine_error(m, s, r, cbk_buf_str(&why), ans, a, e);
+                engine_error(op, s, r, cbk_buf_str(&why), ans, a, e);
                 out = CBK_SCEN_ANSWERED;
                 break;
             }
@@ -541,32 +330,74 @@ static void settle_world(struct cbk_mock *m)
     for (struct cbk_scenario *s = m->scenarios; s; s = s->next)
         if (s->has_world)
             w = s->world;
-    cbk_cb_set_world(m->cb, w);
+    atomic_store(&m->world, (int)w);
 }
 
-static void seed_world(struct cbk_mock *m, struct cbk_scenario *s, struct cbk_diags *diags)
+/* The instance of behaviour 'def' in this mock, or NULL when it answers no served spec. */
+static struct cbk_svc *instance_of(struct cbk_mock *m, const struct cbk_service *def)
 {
-    for (size_t i = 0; i < s->nprojects; i++)
-        cbk_cb_seed_project(m->cb, s->projects[i]);
-    struct cbk_rng rng;
-    cbk_rng_seed(&rng, cbk_mix64(s->run_seed ^ 0xb1d5));
+    for (size_t i = 0; i < m->nbehs; i++)
+        if (m->behs[i].def == def)
+            return m->behs[i].inst;
+    return NULL;
+}
+
+/* Hand the parts of 's' that behaviours own (CodeBuild's projects and builds) to them. */
+static void attach(struct cbk_mock *m, struct cbk_scenario *s, struct cbk_diags *diags)
+{
+    s->attach_id = ++m->scen_ids;
     int64_t now = cbk__mock_now_ms(m);
-    for (size_t i = 0; i < s->nbuilds; i++) {
-        const char *err = NULL;
-        if (cbk_cb_seed_build(m->cb, &s->builds[i], &rng, now, &err) != 0 && diags)
-            cbk_diags_addf(diags, CBK_E_SCENARIO, CBK_SEV_ERROR, s->file, 0, 0, NULL,
-                           "builds[%zu]: %s", i, err);
+    for (size_t i = 0; i < s->nexts; i++) {
+        struct cbk_svc *inst = instance_of(m, s->ext[i].svc);
+        if (!inst)
+            continue;
+        struct cbk_diags d = CBK_DIAGS_INIT;
+        s->ext[i].svc->scenario_attach(inst, s->attach_id, s->ext[i].values, now, s->run_seed, &d);
+        for (size_t k = 0; diags && k < d.nr; k++) /* located at the scenario's file */
+            cbk_diags_addf(diags, d.v[k].code, d.v[k].severity, s->file, d.v[k].line, d.v[k].column,
+                           d.v[k].path, "%s", d.v[k].message);
+        cbk_diags_release(&d);
     }
+}
+
+/* Take the parts of 's' back from the behaviours before it is freed. */
+static void detach(struct cbk_mock *m, struct cbk_scenario *s)
+{
+    for (size_t i = 0; i < s->nexts; i++) {
+        struct cbk_svc *inst = instance_of(m, s->ext[i].svc);
+        if (inst)
+            s->ext[i].svc->scenario_detach(inst, s->attach_id);
+    }
+}
+
+static void unload(struct cbk_mock *m, struct cbk_scenario *s)
+{
+    detach(m, s);
+    cbk_scenario_free(s);
+}
+
+void cbk_mock_scenario_env(const struct cbk_mock *m, struct cbk_scenario_env *out)
+{
+    out->specs = m->specs;
+    out->nspecs = m->nserved;
+    out->services = m->services;
+    out->nservices = m->nservices;
 }
 
 enum cbk_code cbk_mock_add_scenario_take(struct cbk_mock *m, struct cbk_scenario *s,
                                          struct cbk_diags *diags)
 {
-    if (s->spec != m->spec) {
-        cbk_diags_addf(diags, CBK_E_SCENARIO, CBK_SEV_ERROR, s->file, 0, 0, NULL,
-                       "scenario '%s' was compiled against another spec", s->name);
-        cbk_scenario_free(s);
-        return CBK_E_SCENARIO;
+    for (size_t i = 0; i < s->nspecs; i++) {
+        bool served = false;
+        for (size_t k = 0; k < m->nserved; k++)
+            served = served || m->served[k].spec == s->specs[i];
+        if (!served) {
+            cbk_diags_addf(diags, CBK_E_SCENARIO, CBK_SEV_ERROR, s->file, 0, 0, NULL,
+                           "scenario '%s' was compiled against a spec the mock does not serve",
+                           s->name);
+            cbk_scenario_free(s);
+            return CBK_E_SCENARIO;
+        }
     }
     size_t before = cbk_diags_error_count(diags);
     pthread_mutex_lock(&m->scen_mu);
@@ -578,7 +409,7 @@ enum cbk_code cbk_mock_add_scenario_take(struct cbk_mock *m, struct cbk_scenario
             struct cbk_scenario *old = *pp;
             s->next = old->next;
             *pp = s;
-            cbk_scenario_free(old);
+            unload(m, old);
             replaced = true;
             break;
         }
@@ -589,7 +420,7 @@ enum cbk_code cbk_mock_add_scenario_take(struct cbk_mock *m, struct cbk_scenario
         *pp = s;
         atomic_fetch_add(&m->nscenarios, 1);
     }
-    seed_world(m, s, diags);
+    attach(m, s, diags);
     settle_world(m);
     pthread_mutex_unlock(&m->scen_mu);
     return cbk_diags_error_count(diags) > before ? CBK_E_SCENARIO : CBK_OK;
@@ -603,7 +434,7 @@ enum cbk_code cbk_mock_remove_scenario(struct cbk_mock *m, const char *name)
         if (strcmp((*pp)->name, name) == 0) {
             struct cbk_scenario *old = *pp;
             *pp = old->next;
-            cbk_scenario_free(old);
+            unload(m, old);
             atomic_fetch_sub(&m->nscenarios, 1);
             rc = CBK_OK;
             break;
@@ -627,22 +458,13 @@ void cbk__scenario_reset_state(struct cbk_mock *m)
     cbk_mock_reset_scenarios(m);
 }
 
-void cbk__scenario_reseed_world(struct cbk_mock *m)
-{
-    pthread_mutex_lock(&m->scen_mu);
-    for (struct cbk_scenario *s = m->scenarios; s; s = s->next)
-        seed_world(m, s, NULL);
-    settle_world(m);
-    pthread_mutex_unlock(&m->scen_mu);
-}
-
 void cbk__scenario_detach_all(struct cbk_mock *m)
 {
     pthread_mutex_lock(&m->scen_mu);
     struct cbk_scenario *s = m->scenarios;
     while (s) {
         struct cbk_scenario *n = s->next;
-        cbk_scenario_free(s);
+        unload(m, s);
         s = n;
     }
     m->scenarios = NULL;
@@ -715,8 +537,10 @@ static void load(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk_
     cbk_diags_init(&d, 100);
     struct cbk_scenario *s = NULL;
     const char *name = cbk__http_query(req, "file", a);
-    enum cbk_code rc = cbk_scenario_load_buffer(m->spec, req->body, req->body_len,
-                                                name ? name : "<admin>", &s, &d);
+    struct cbk_scenario_env env;
+    cbk_mock_scenario_env(m, &env);
+    enum cbk_code rc =
+        cbk_scenario_load_buffer(&env, req->body, req->body_len, name ? name : "<admin>", &s, &d);
     if (rc == CBK_OK)
         rc = cbk_mock_add_scenario_take(m, s, &d);
     struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 24);

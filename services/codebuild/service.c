@@ -1,0 +1,480 @@
+/*
+ * service.c - CodeBuild's behaviour as the mock engine sees it (cbkit/service.h): one store of
+ * builds, batches and projects per account (services/codebuild/store.c), the scenario keys
+ * CodeBuild owns (projects and builds that exist when a scenario loads), the admin state and
+ * reset. The engine calls only the functions of cbk_service_codebuild.
+ */
+#include "core/setup.h"
+#include "services/codebuild/service.h"
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/hmap.h"
+#include "core/jsonw.h"
+#include "core/rand.h"
+#include "core/timefmt.h"
+#include "core/yaml.h"
+#include "services/codebuild/store.h"
+
+#include <pthread.h>
+
+#define TARGET_PREFIX "CodeBuild_20161006"
+/*
+ * The largest buildNumber of a seeded build: 2^53 - 1, the largest integer every JSON reader
+ * holds exactly. Later builds of the project are numbered one higher than the highest so far,
+ * which overflowed an int64_t after INT64_MAX (regression input:
+ * fuzz/corpus/fuzz_scenario/regress-build-number-max).
+ */
+#define BUILD_NUMBER_MAX ((INT64_C(1) << 53) - 1)
+/* Accounts a mock keeps state for: beyond this the oldest-made is forgotten (bounded memory). */
+#define MAX_ACCOUNTS 1024
+
+/* The scenario keys CodeBuild owns, in the order of CB_KEY_* (service.h). */
+static const char *const scenario_keys[] = {"projects", "builds", NULL};
+
+/* ---- scenario keys ----------------------------------------------------------------------------
+ */
+
+/* Parsing state: the checker and the dotted path of the node being read. */
+struct pctx {
+    const struct cbk_ycheck *ck;
+    struct cbk_buf path;
+};
+
+static const char *P(struct pctx *c)
+{
+    return cbk_buf_str(&c->path);
+}
+
+static int str_at(struct pctx *c, const struct cbk_ynode *map, const char *key, char **out)
+{
+    const struct cbk_ynode *v = cbk_y_get(map, key);
+    if (!v)
+        return 0;
+    size_t m = cbk_ypath_push(&c->path, key);
+    const char *s = NULL;
+    int rc = cbk_y_str(c->ck, v, P(c), &s);
+    if (rc == 0) {
+        free(*out);
+        *out = cbk_xstrndup(s, v->len);
+    }
+    cbk_ypath_pop(&c->path, m);
+    return rc;
+}
+
+static void free_projects(struct cb_projects_value *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->names[i]);
+    free(p->names);
+    free(p);
+}
+
+static void free_builds(struct cb_builds_value *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        struct cbk_cb_seed_build *sb = &b->v[i];
+        free((char *)sb->id);
+        free((char *)sb->project);
+        free((char *)sb->status);
+        free((char *)sb->phase);
+        free((char *)sb->source_version);
+        free((char *)sb->initiator);
+    }
+    free(b->v);
+    free(b);
+}
+
+static struct cb_projects_value *parse_projects(struct pctx *c, const struct cbk_ynode *v)
+{
+    if (cbk_y_expect(c->ck, v, CBK_Y_SEQ, P(c)) != 0)
+        return NULL;
+    struct cb_projects_value *p = cbk_xcalloc(1, sizeof(*p));
+    p->names = cbk_xcalloc(v->n ? v->n : 1, sizeof(char *));
+    int rc = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        size_t m = cbk_ypath_push_index(&c->path, i);
+        const char *s;
+        if (cbk_y_str(c->ck, v->items[i], P(c), &s) == 0)
+            p->names[p->n++] = cbk_xstrndup(s, v->items[i]->len);
+        else
+            rc = -1;
+        cbk_ypath_pop(&c->path, m);
+    }
+    if (rc) {
+        free_projects(p);
+        return NULL;
+    }
+    return p;
+}
+
+static const char *const build_keys[] = {"id",        "project",     "status",        "phase",
+                                         "startTime", "buildNumber", "sourceVersion", "initiator",
+                                         NULL};
+static const char *const statuses[] = {"SUCCEEDED", "FAILED",      "FAULT",
+                                       "TIMED_OUT", "IN_PROGRESS", "STOPPED"};
+static const char *const phases[] = {
+    "SUBMITTED", "QUEUED",     "PROVISIONING",     "DOWNLOAD_SOURCE", "INSTALL",  "PRE_BUILD",
+    "BUILD",     "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING",      "COMPLETED"};
+
+static bool in_list(const char *const *list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(list[i], s))
+            return true;
+    return false;
+}
+
+/* startTime: an ISO 8601 UTC time or epoch seconds. */
+static int start_time(struct pctx *c, const struct cbk_ynode *st, int64_t *out)
+{
+    size_t mk = cbk_ypath_push(&c->path, "startTime");
+    int64_t t;
+    double d;
+    int rc = 0;
+    /* a number is tried quietly: one message for a bad startTime, not two */
+    struct cbk_diags quiet = CBK_DIAGS_INIT;
+    struct cbk_ycheck qck = *c->ck;
+    qck.diags = &quiet;
+    if (st->kind == CBK_Y_SCALAR && cbk_parse_iso8601_ms(st->str, &t) == 0)
+        *out = t;
+    /* epoch seconds within the years ISO 8601 names (0..CBK_TIME_MAX_MS): a larger number does
+     * not fit an int64_t in milliseconds, a conversion with undefined behaviour
+     * (fuzz/corpus/fuzz_scenario/regress-start-time-huge) */
+    else if (st->kind == CBK_Y_SCALAR && st->plain && cbk_y_double(&qck, st, P(c), &d) == 0 &&
+             d > 0 && d * 1000.0 <= (double)CBK_TIME_MAX_MS)
+        *out = (int64_t)(d * 1000.0);
+    else
+        rc = cbk_y_error(c->ck, st, P(c),
+                         "startTime is an ISO 8601 UTC time (2026-01-01T10:00:00Z) or epoch "
+                         "seconds");
+    cbk_diags_release(&quiet);
+    cbk_ypath_pop(&c->path, mk);
+    return rc;
+}
+
+static int parse_build(struct pctx *c, const struct cbk_ynode *b, struct cbk_cb_seed_build *sb)
+{
+    if (cbk_y_expect(c->ck, b, CBK_Y_MAP, P(c)) != 0)
+        return -1;
+    int rc = cbk_y_check_keys(c->ck, b, P(c), build_keys);
+    char *id = NULL, *project = NULL, *status = NULL, *phase = NULL, *sv = NULL, *init = NULL;
+    rc |= str_at(c, b, "id", &id);
+    rc |= str_at(c, b, "project", &project);
+    rc |= str_at(c, b, "status", &status);
+    rc |= str_at(c, b, "phase", &phase);
+    rc |= str_at(c, b, "sourceVersion", &sv);
+    rc |= str_at(c, b, "initiator", &init);
+    sb->id = id;
+    sb->project = project;
+    sb->status = status;
+    sb->phase = phase;
+    sb->source_version = sv;
+    sb->initiator = init;
+    if (!id && !project)
+        rc = cbk_y_error(c->ck, b, P(c), "a build needs an 'id' or a 'project'");
+    if (id && (!strchr(id, ':') || id[0] == ':' || id[strlen(id) - 1] == ':'))
+        rc = cbk_y_error(c->ck, cbk_y_get(b, "id"), P(c),
+                         "a build id looks like 'project:uuid', not '%s'", id);
+    if (id && project && (strncmp(id, project, strlen(project)) != 0 || id[strlen(project)] != ':'))
+        rc = cbk_y_error(c->ck, cbk_y_get(b, "project"), P(c),
+                         "the id '%s' belongs to another project than '%s'", id, project);
+    if (status && !in_list(statuses, CBK_ARRAY_SIZE(statuses), status))
+        rc = cbk_y_error(c->ck, cbk_y_get(b, "status"), P(c),
+                         "unknown build status '%s' (expected SUCCEEDED, FAILED, FAULT, "
+                         "TIMED_OUT, IN_PROGRESS or STOPPED)",
+                         status);
+    if (phase && !in_list(phases, CBK_ARRAY_SIZE(phases), phase))
+        rc = cbk_y_error(c->ck, cbk_y_get(b, "phase"), P(c), "unknown build phase '%s'", phase);
+    if (phase && !strcmp(phase, "COMPLETED") && (!status || !strcmp(status, "IN_PROGRESS")))
+        rc = cbk_y_error(c->ck, cbk_y_get(b, "phase"), P(c),
+                         "a build in phase COMPLETED needs a final status");
+    const struct cbk_ynode *st = cbk_y_get(b, "startTime");
+    if (st)
+        rc |= start_time(c, st, &sb->start_ms);
+    const struct cbk_ynode *nv = cbk_y_get(b, "buildNumber");
+    if (nv) {
+        size_t m = cbk_ypath_push(&c->path, "buildNumber");
+        int64_t num = 0;
+        if (cbk_y_int(c->ck, nv, P(c), 1, BUILD_NUMBER_MAX, &num) == 0)
+            sb->number = num;
+        else
+            rc = -1;
+        cbk_ypath_pop(&c->path, m);
+    }
+    return rc;
+}
+
+static struct cb_builds_value *parse_builds(struct pctx *c, const struct cbk_ynode *v)
+{
+    if (cbk_y_expect(c->ck, v, CBK_Y_SEQ, P(c)) != 0)
+        return NULL;
+    struct cb_builds_value *bv = cbk_xcalloc(1, sizeof(*bv));
+    bv->v = cbk_xcalloc(v->n ? v->n : 1, sizeof(*bv->v));
+    int rc = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        size_t m = cbk_ypath_push_index(&c->path, i);
+        rc |= parse_build(c, v->items[i], &bv->v[bv->n++]);
+        cbk_ypath_pop(&c->path, m);
+    }
+    if (rc) {
+        free_builds(bv);
+        return NULL;
+    }
+    return bv;
+}
+
+static bool serves_codebuild(const struct cbk_spec *const *specs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(cbk_spec_metadata(specs[i])->target_prefix, TARGET_PREFIX) == 0)
+            return true;
+    return false;
+}
+
+static void *scenario_parse(const char *key, const struct cbk_ynode *node,
+                            const struct cbk_ycheck *ck, const struct cbk_spec *const *specs,
+                            size_t nspecs)
+{
+    struct pctx c = {ck, CBK_BUF_INIT(1 << 16)};
+    cbk_ypath_push(&c.path, key);
+    void *out = NULL;
+    if (!serves_codebuild(specs, nspecs)) {
+        cbk_y_error(ck, node, P(&c), "%s can be seeded only with the CodeBuild spec", key);
+    } else if (strcmp(key, "projects") == 0) {
+        out = parse_projects(&c, node);
+    } else if (strcmp(key, "builds") == 0) {
+        out = parse_builds(&c, node);
+    }
+    cbk_buf_release(&c.path);
+    return out;
+}
+
+static void scenario_free(const char *key, void *value)
+{
+    if (!value)
+        return;
+    if (strcmp(key, "projects") == 0)
+        free_projects(value);
+    else if (strcmp(key, "builds") == 0)
+        free_builds(value);
+}
+
+/* ---- the instance: a store per account ---------------------------------------------------- */
+
+/* A scenario's seeds, kept while it is loaded so that a reset can seed them again. */
+struct seeds {
+    uint64_t id;
+    const struct cb_projects_value *projects; /* the scenario's (borrowed) */
+    const struct cb_builds_value *builds;
+    uint64_t seed;
+    struct seeds *next;
+};
+
+struct cbk_svc {
+    char *region, *account;
+    size_t cap;
+    pthread_mutex_t mu;       /* the accounts map and the seeds list */
+    struct cbk_hmap accounts; /* account id -> struct cbk_cb */
+    size_t naccounts;
+    struct seeds *seeds; /* in load order */
+};
+
+static void free_store(void *p)
+{
+    cbk_cb_free(p);
+}
+
+static struct cbk_svc *create(const struct cbk_svc_env *env, struct cbk_diags *diags)
+{
+    CBK_UNUSED(diags);
+    struct cbk_svc *s = cbk_xcalloc(1, sizeof(*s));
+    s->region = cbk_xstrdup(env->region);
+    s->account = cbk_xstrdup(env->account);
+    s->cap = env->state_cap;
+    pthread_mutex_init(&s->mu, NULL);
+    cbk_hmap_init(&s->accounts);
+    return s;
+}
+
+static void destroy(struct cbk_svc *s)
+{
+    if (!s)
+        return;
+    cbk_hmap_release(&s->accounts, free_store);
+    while (s->seeds) {
+        struct seeds *n = s->seeds->next;
+        free(s->seeds);
+        s->seeds = n;
+    }
+    pthread_mutex_destroy(&s->mu);
+    free(s->region);
+    free(s->account);
+    free(s);
+}
+
+/* The store of 'account', made on first use. Called with s->mu held. */
+static struct cbk_cb *store_locked(struct cbk_svc *s, const char *account)
+{
+    size_t len = strlen(account);
+    struct cbk_cb *cb = cbk_hmap_get(&s->accounts, account, len);
+    if (cb)
+        return cb;
+    if (s->naccounts >= MAX_ACCOUNTS) {
+        /* bounded: a mock is not a database; clients that use this many accounts are told in
+         * docs/mock.md that the oldest account's state goes */
+        cbk_hmap_release(&s->accounts, free_store);
+        cbk_hmap_init(&s->accounts);
+        s->naccounts = 0;
+    }
+    cb = cbk_cb_new(s->region, account, s->cap);
+    cbk_hmap_put(&s->accounts, account, len, cb);
+    s->naccounts++;
+    return cb;
+}
+
+static struct cbk_cb *store_for(struct cbk_svc *s, const char *account)
+{
+    pthread_mutex_lock(&s->mu);
+    struct cbk_cb *cb = store_locked(s, account);
+    pthread_mutex_unlock(&s->mu);
+    return cb;
+}
+
+/* Seed a scenario's projects and builds into the default account. Called with s->mu held. */
+static void seed_locked(struct cbk_svc *s, const struct seeds *sd, int64_t now_ms,
+                        struct cbk_diags *diags)
+{
+    struct cbk_cb *cb = store_locked(s, s->account);
+    if (sd->projects)
+        for (size_t i = 0; i < sd->projects->n; i++)
+            cbk_cb_seed_project(cb, sd->projects->names[i]);
+    if (!sd->builds)
+        return;
+    struct cbk_rng rng;
+    cbk_rng_seed(&rng, cbk_mix64(sd->seed ^ 0xb1d5));
+    for (size_t i = 0; i < sd->builds->n; i++) {
+        const char *err = NULL;
+        if (cbk_cb_seed_build(cb, &sd->builds->v[i], &rng, now_ms, &err) != 0 && diags)
+            cbk_diags_addf(diags, CBK_E_SCENARIO, CBK_SEV_ERROR, NULL, 0, 0, NULL,
+                           "builds[%zu]: %s", i, err);
+    }
+}
+
+static enum cbk_code scenario_attach(struct cbk_svc *s, uint64_t id, void *const *values,
+                                     int64_t now_ms, uint64_t seed, struct cbk_diags *diags)
+{
+    struct seeds *sd = cbk_xcalloc(1, sizeof(*sd));
+    sd->id = id;
+    sd->projects = values[CB_KEY_PROJECTS];
+    sd->builds = values[CB_KEY_BUILDS];
+    sd->seed = seed;
+    size_t before = cbk_diags_error_count(diags);
+    pthread_mutex_lock(&s->mu);
+    struct seeds **pp = &s->seeds;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = sd;
+    seed_locked(s, sd, now_ms, diags);
+    pthread_mutex_unlock(&s->mu);
+    return cbk_diags_error_count(diags) > before ? CBK_E_SCENARIO : CBK_OK;
+}
+
+static void scenario_detach(struct cbk_svc *s, uint64_t id)
+{
+    pthread_mutex_lock(&s->mu);
+    for (struct seeds **pp = &s->seeds; *pp; pp = &(*pp)->next) {
+        if ((*pp)->id == id) {
+            struct seeds *old = *pp;
+            *pp = old->next;
+            free(old);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static bool call(struct cbk_svc *s, const char *target, struct cbk_svc_call *c,
+                 struct cbk_svc_result *res)
+{
+    if (strcmp(target, TARGET_PREFIX) != 0 || !cbk_cb_handles(c->op->name))
+        return false;
+    struct cbk_cb *cb = store_for(s, c->account);
+    struct cbk_cb_call cc = {
+        c->rng, c->now_ms, c->doc, c->out, c->body, c->body_len, (enum cbk_world)c->world};
+    struct cbk_cb_result r;
+    cbk_cb_call(cb, c->op->name, &cc, &r);
+    res->status = r.status;
+    res->error_type = r.error_type;
+    memcpy(res->message, r.message, sizeof res->message);
+    res->answered_by = r.answered_by;
+    return true;
+}
+
+struct dump_ctx {
+    struct cbk_buf *out;
+    int64_t now_ms;
+    bool first;
+};
+
+static void dump_one(const char *key, size_t klen, void *value, void *arg)
+{
+    struct dump_ctx *d = arg;
+    if (!d->first)
+        cbk_buf_addc(d->out, ',');
+    d->first = false;
+    struct cbk_jsonw w;
+    cbk_jsonw_init(&w, d->out);
+    cbk_jsonw_strn(&w, key, klen);
+    cbk_buf_addc(d->out, ':');
+    cbk_cb_dump(value, d->now_ms, d->out);
+}
+
+static void dump(struct cbk_svc *s, const char *account, int64_t now_ms, struct cbk_buf *out)
+{
+    pthread_mutex_lock(&s->mu);
+    if (account) {
+        cbk_cb_dump(store_locked(s, account), now_ms, out);
+    } else {
+        /* {"accounts":{"123456789012":{...},...}} */
+        cbk_buf_adds(out, "{\"accounts\":{");
+        struct dump_ctx d = {out, now_ms, true};
+        cbk_hmap_each(&s->accounts, dump_one, &d);
+        cbk_buf_adds(out, "}}");
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void reset(struct cbk_svc *s, const char *account, int64_t now_ms)
+{
+    pthread_mutex_lock(&s->mu);
+    if (account) {
+        cbk_cb_reset(store_locked(s, account));
+    } else {
+        cbk_hmap_release(&s->accounts, free_store);
+        cbk_hmap_init(&s->accounts);
+        s->naccounts = 0;
+    }
+    /* the loaded scenarios' projects and builds exist again */
+    if (!account || strcmp(account, s->account) == 0)
+        for (struct seeds *sd = s->seeds; sd; sd = sd->next)
+            seed_locked(s, sd, now_ms, NULL);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static const char *const targets[] = {TARGET_PREFIX, NULL};
+
+const struct cbk_service cbk_service_codebuild = {
+    .name = "codebuild",
+    .targets = targets,
+    .scenario_keys = scenario_keys,
+    .create = create,
+    .destroy = destroy,
+    .call = call,
+    .dump = dump,
+    .reset = reset,
+    .admin = NULL,
+    .scenario_parse = scenario_parse,
+    .scenario_free = scenario_free,
+    .scenario_attach = scenario_attach,
+    .scenario_detach = scenario_detach,
+};
