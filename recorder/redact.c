@@ -149,7 +149,7 @@ enum cbk_code cbk_redactor_new(const struct cbk_spec *spec, const struct cbk_red
 
 /* The sensitive members of op's input or output (an empty set for NULL or a foreign op). */
 static const struct cbk_ptrpats *sensitive_set(const struct cbk_redactor *r,
-                                                  const struct cbk_operation *op, bool response)
+                                               const struct cbk_operation *op, bool response)
 {
     static const struct cbk_ptrpats none;
     if (!op)
@@ -438,8 +438,7 @@ static bool rule_covers(const struct cbk_redactor *r, const struct cbk_ptrpats *
                    : cbk_ptrpat_match(sensitive->patterns[i], ptr))
             return true;
     for (size_t i = 0; i < r->npointers; i++)
-        if (inside ? pattern_covers(r->pointers[i], ptr)
-                   : cbk_ptrpat_match(r->pointers[i], ptr))
+        if (inside ? pattern_covers(r->pointers[i], ptr) : cbk_ptrpat_match(r->pointers[i], ptr))
             return true;
     return false;
 }

@@ -30,10 +30,9 @@ struct per_call_cache {
     size_t n, alloc;
 };
 
-static const struct cbk_ptrpats *per_call_get(struct per_call_cache *c,
-                                                 const struct cbk_spec *spec,
-                                                 const struct cbk_operation *op, bool error_body,
-                                                 const char *code)
+static const struct cbk_ptrpats *per_call_get(struct per_call_cache *c, const struct cbk_spec *spec,
+                                              const struct cbk_operation *op, bool error_body,
+                                              const char *code)
 {
     for (size_t i = 0; i < c->n; i++) {
         const struct per_call_entry *e = &c->v[i];

@@ -28,7 +28,7 @@ struct cbk_replay {
 /* What a comparison leaves out or compares loosely. */
 struct cbk__replay_cmp {
     const struct cbk_ptrpats *per_call; /* volatile and sensitive members (may be NULL) */
-    const char *const *ignore;             /* user patterns: left out entirely */
+    const char *const *ignore;          /* user patterns: left out entirely */
     size_t nignore;
     bool error_body; /* __type left out, message compared as a note */
 };
