@@ -13,11 +13,6 @@ cbk_unit_test(wire)
 cbk_unit_test(sigv4)
 # Scenarios: matchers, schedules, latency, the loader's located errors, the run-time
 cbk_unit_test(scenario)
-# Large inputs whose cost must grow linearly (250,000 rule names): the same executable, alone,
-# under a TIMEOUT the quadratic code exceeds (see many_rule_names in test_scenario.c)
-add_test(NAME unit.scenario_scale COMMAND test_scenario scale)
-set_tests_properties(unit.scenario_scale PROPERTIES LABELS unit ENVIRONMENT "${CBK_TEST_ENV}"
-                     TIMEOUT 60)
 # Cassettes (writer, loader, index, cut and damaged files) and the recorder's redaction
 cbk_unit_test(cassette)
 cbk_unit_test(redact)
