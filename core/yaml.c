@@ -206,10 +206,11 @@ static bool block_scalar_header(const char *p, size_t n)
 
 /*
  * libfyaml 0.7.12 crashes in fy_parser_destroy() on some documents with a tab on or after an
- * explicit key ('? ', first on its line or after '- '): "? g:\t:", "? mina::\t? mina::\t"
- * (found by fuzz/fuzz_yaml). Such a document is refused before libfyaml sees it: 0 if it is not
- * one, else 1 with the tab's line and column. Lines inside block scalars are skipped, so a body
- * that merely contains such text is not refused.
+ * explicit key ('? ' first on its line, after '- ', or after a blank or an indicator within
+ * it): "? g:\t:", "? mina::\t? mina::\t", ": : ? : ?:\t: ?::\t: ?: " (found by fuzz/fuzz_yaml).
+ * Such a document is refused before libfyaml sees it: 0 if it is not one, else 1 with the tab's
+ * line and column. Lines inside block scalars are skipped, so a body that merely contains such text
+ * is not refused.
  */
 static int tab_after_explicit_key(const char *buf, size_t len, int *line, int *col)
 {
@@ -240,9 +241,12 @@ static int tab_after_explicit_key(const char *buf, size_t len, int *line, int *c
             while (k < n && (l[k] == ' ' || l[k] == '\t'))
                 k++;
         }
-        if (k < n && l[k] == '?' &&
-            (k + 1 == n || l[k + 1] == ' ' || l[k + 1] == '\t' || l[k + 1] == '\r'))
-            explicit_key = true;
+        /* '?' as an indicator: first on the line (after '- '), or after a blank or a flow
+         * or mapping indicator anywhere on it (": ? :", "[? a]"), followed by a blank */
+        for (size_t q = k; q < n && !explicit_key; q++)
+            if (l[q] == '?' && (q == k || strchr(" \t:,[{", l[q - 1])) &&
+                (q + 1 == n || l[q + 1] == ' ' || l[q + 1] == '\t' || l[q + 1] == '\r'))
+                explicit_key = true;
         if (explicit_key) {
             const char *tab = memchr(l, '\t', n);
             if (tab) {

@@ -254,8 +254,8 @@ static void error_non_scalar_keys(void **state)
 }
 
 /* libfyaml 0.7.12 crashed in fy_parser_destroy() on these (fuzz/fuzz_yaml,
- * regress-libfyaml-tab-colon-segv.yaml, regress-libfyaml-tab-segv-2.yaml, -3.yaml): refused before
- * it sees them. */
+ * regress-libfyaml-tab-colon-segv.yaml, regress-libfyaml-tab-segv-2.yaml, -3.yaml, -4.yaml):
+ * refused before it sees them. */
 static void error_tab_after_explicit_key(void **state)
 {
     (void)state;
@@ -268,10 +268,18 @@ static void error_tab_after_explicit_key(void **state)
     parse_bad("- ? g:\t:\n", 0, CBK_E_SPEC_PARSE, 1, 7, msg);
     parse_bad("? mina::\t? mina::\t", 0, CBK_E_SPEC_PARSE, 1, 9, msg);
     parse_bad("\r? min:\t?3d", 0, CBK_E_SPEC_PARSE, 2, 7, msg); /* CR breaks lines too */
+    /* '?' as an indicator inside a line, after a blank or ':' (-4.yaml) */
+    parse_bad(": : ? : ?:\t: ?::\t: ?: ", 0, CBK_E_SPEC_PARSE, 1, 11, msg);
+    parse_bad("a: [? b:\tc]\n", 0, CBK_E_SPEC_PARSE, 1, 9, msg);
     /* the same text inside a block scalar is content */
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_ydoc *doc = NULL;
     const char *ok = "a: |\n  ? x\n  y\t: z\nb: 1\n";
+    /* a '?' inside a word is not an indicator */
+    const char *ok2 = "q: what?x\nb: \"\t\"\n";
+    assert_int_equal(cbk_yaml_parse(ok2, strlen(ok2), "ok.yaml", 0, CBK_E_SPEC_PARSE, &doc, &d),
+                     CBK_OK);
+    cbk_ydoc_free(doc);
     assert_int_equal(cbk_yaml_parse(ok, strlen(ok), "ok.yaml", 0, CBK_E_SPEC_PARSE, &doc, &d),
                      CBK_OK);
     cbk_ydoc_free(doc);
