@@ -99,7 +99,8 @@ static void restore(struct cbk_mock *m)
     cbk_journal_release(&m->journal);
     cbk_journal_init(&m->journal, m->cfg.journal_cap, m->cfg.journal_body_max);
     for (size_t i = 0; i < m->nbehs; i++)
-        m->behs[i].def->reset(m->behs[i].inst, NULL, CLOCK0_MS);
+        if (m->behs[i].def->reset)
+            m->behs[i].def->reset(m->behs[i].inst, NULL, CLOCK0_MS);
     cbk__mock_clock_set(m, CLOCK0_MS);
     atomic_store(&m->seq, 0);
 }

@@ -259,15 +259,26 @@ static void state(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk
     }
     struct cbk_buf b = CBK_BUF_INIT((size_t)1 << 30);
     int64_t now = cbk__mock_now_ms(m);
-    if (m->nbehs == 1) {
-        m->behs[0].def->dump(m->behs[0].inst, account, now, &b);
+    /* behaviours without state of their own (dump NULL) are left out; one alone is the answer */
+    size_t ndump = 0, only = 0;
+    for (size_t i = 0; i < m->nbehs; i++)
+        if (m->behs[i].def->dump) {
+            ndump++;
+            only = i;
+        }
+    if (ndump == 1) {
+        m->behs[only].def->dump(m->behs[only].inst, account, now, &b);
     } else {
         cbk_buf_addc(&b, '{');
+        bool first = true;
         for (size_t i = 0; i < m->nbehs; i++) {
+            if (!m->behs[i].def->dump)
+                continue;
             struct cbk_jsonw w;
             cbk_jsonw_init(&w, &b);
-            if (i)
+            if (!first)
                 cbk_buf_addc(&b, ',');
+            first = false;
             cbk_jsonw_str(&w, m->behs[i].def->name);
             cbk_buf_addc(&b, ':');
             m->behs[i].def->dump(m->behs[i].inst, account, now, &b);
@@ -301,7 +312,8 @@ static void reset(struct cbk_mock *m, const struct cbk_http_req *req, struct cbk
         cbk_journal_reset(&m->journal);
     if (st) /* back to the world the loaded scenarios describe */
         for (size_t i = 0; i < m->nbehs; i++)
-            m->behs[i].def->reset(m->behs[i].inst, account, cbk__mock_now_ms(m));
+            if (m->behs[i].def->reset)
+                m->behs[i].def->reset(m->behs[i].inst, account, cbk__mock_now_ms(m));
     if (scen)
         cbk__scenario_reset_state(m);
     static const char ok[] = "{\"reset\":true}";

@@ -545,6 +545,19 @@ static void release_out(struct cbk_buf *out)
         cbk_buf_release(out);
 }
 
+/* struct cbk_svc_logs' read(): ask every behaviour that writes log streams. */
+static bool logs_read(const struct cbk_svc_logs *l, const char *account, const char *group,
+                      const char *stream, int64_t now_ms, const struct cbk_svc_log_sink *sink)
+{
+    const struct cbk_mock *m = l->owner;
+    bool found = false;
+    for (size_t i = 0; i < m->nbehs; i++)
+        if (m->behs[i].def->logs_read &&
+            m->behs[i].def->logs_read(m->behs[i].inst, account, group, stream, now_ms, sink))
+            found = true;
+    return found;
+}
+
 /*
  * Answer a valid request: the behaviour of its service when it has one and answers the
  * operation, else a response generated from the spec. *doc is the parsed body or NULL (parsed
@@ -560,6 +573,7 @@ static void answer_valid(struct pipeline *p, const struct cbk_operation *op,
     int64_t now = p->e.time_ms; /* the mock clock when the request arrived */
     bool answered = false;
     if (sv->beh) {
+        struct cbk_svc_logs logs = {logs_read, m};
         struct cbk_svc_call call = {
             .spec = sv->spec,
             .op = op,
@@ -572,6 +586,7 @@ static void answer_valid(struct pipeline *p, const struct cbk_operation *op,
             .doc = *doc,
             .out = outp,
             .arena = p->a,
+            .logs = &logs,
         };
         struct cbk_svc_result res;
         memset(&res, 0, sizeof res);

@@ -5,8 +5,9 @@
 #include "core/setup.h"
 #include "cbkit/services.h"
 #include "services/codebuild/service.h"
+#include "services/logs/service.h"
 
-static const struct cbk_service *const builtin[] = {&cbk_service_codebuild};
+static const struct cbk_service *const builtin[] = {&cbk_service_codebuild, &cbk_service_logs};
 
 const struct cbk_service *const *cbk_services_builtin(size_t *n)
 {

@@ -55,6 +55,29 @@ struct cbk_svc_env {
     size_t nspecs;
 };
 
+/*
+ * Log events a behaviour writes (CodeBuild writes each build's log to CloudWatch Logs), handed to
+ * whoever reads them (the CloudWatch Logs behaviour), one event per call, each stream's events
+ * in time order. 'stream' and 'msg' are borrowed for the call only. Return false to stop.
+ */
+struct cbk_svc_log_sink {
+    bool (*event)(void *arg, const char *stream, int64_t timestamp_ms, int64_t ingestion_ms,
+                  const char *msg, size_t len);
+    void *arg;
+};
+
+/* Reading the log streams every behaviour of the mock writes (given to every call). */
+struct cbk_svc_logs {
+    /*
+     * The events of log group 'group' of 'account' as of 'now_ms': of stream 'stream' only, or
+     * of every stream of the group when 'stream' is NULL; to 'sink'. Returns false when no
+     * behaviour writes that group (or that stream of it). Never fails otherwise.
+     */
+    bool (*read)(const struct cbk_svc_logs *l, const char *account, const char *group,
+                 const char *stream, int64_t now_ms, const struct cbk_svc_log_sink *sink);
+    const void *owner; /* the mock */
+};
+
 /* One API call the mock hands to a behaviour: a request that passed validation. */
 struct cbk_svc_call {
     const struct cbk_spec *spec;    /* the spec of the request's service */
@@ -65,9 +88,10 @@ struct cbk_svc_call {
     struct cbk_rng *rng;            /* this request's generator (deterministic under --seed) */
     const char *body;               /* the body (valid JSON; "{}" when empty) */
     size_t body_len;
-    struct json_object *doc; /* the body parsed, or NULL: cbk_svc_call_doc() parses it */
-    struct cbk_buf *out;     /* the success body goes here */
-    struct cbk_arena *arena; /* memory that lives until the answer is sent */
+    struct json_object *doc;         /* the body parsed, or NULL: cbk_svc_call_doc() parses it */
+    struct cbk_buf *out;             /* the success body goes here */
+    struct cbk_arena *arena;         /* memory that lives until the answer is sent */
+    const struct cbk_svc_logs *logs; /* the log streams the mock's behaviours write */
 };
 
 /* What a behaviour answered. */
@@ -108,13 +132,20 @@ struct cbk_service {
     bool (*call)(struct cbk_svc *s, const char *target, struct cbk_svc_call *call,
                  struct cbk_svc_result *res);
 
-    /* Append this instance's state as one JSON object (account NULL: every account). */
+    /* Append this instance's state as one JSON object (account NULL: every account). NULL for
+     * a behaviour without state of its own (left out of /__cbkit/state). */
     void (*dump)(struct cbk_svc *s, const char *account, int64_t now_ms, struct cbk_buf *out);
     /* Forget the state of 'account' (NULL: of every account); what loaded scenarios seed
-     * exists again, as of 'now_ms'. */
+     * exists again, as of 'now_ms'. May be NULL. */
     void (*reset)(struct cbk_svc *s, const char *account, int64_t now_ms);
     /* Answer an admin route; false when it is not one of this behaviour's. May be NULL. */
     bool (*admin)(struct cbk_svc *s, struct cbk_svc_admin *a);
+    /*
+     * The CloudWatch Logs streams this instance writes: as struct cbk_svc_logs' read(), for
+     * this behaviour's streams only (false: it writes no such group or stream). May be NULL.
+     */
+    bool (*logs_read)(struct cbk_svc *s, const char *account, const char *group, const char *stream,
+                      int64_t now_ms, const struct cbk_svc_log_sink *sink);
 
     /*
      * Scenario keys. scenario_parse() checks the key's node and keeps what it means (an

@@ -19,3 +19,6 @@ cbk_unit_test(redact)
 cbk_unit_test(replay)
 # The CodeBuild service: a build's lifecycle as a function of its plan and the clock
 cbk_unit_test(cb_lifecycle)
+# Build logs: a build's log stream from its plan and the clock; CloudWatch Logs' tokens, filter
+# patterns and event order (services/codebuild/build_log.c, services/logs/events.c)
+cbk_unit_test(logs)
