@@ -209,8 +209,9 @@ static bool block_scalar_header(const char *p, size_t n)
  * explicit key ('? ' first on its line, after '- ', or after a blank or an indicator within
  * it): "? g:\t:", "? mina::\t? mina::\t", ": : ? : ?:\t: ?::\t: ?: " (found by fuzz/fuzz_yaml).
  * Such a document is refused before libfyaml sees it: 0 if it is not one, else 1 with the tab's
- * line and column. Lines inside block scalars are skipped, so a body that merely contains such text
- * is not refused.
+ * line and column. Lines inside block scalars cannot start an explicit key, so a body that
+ * merely contains such text is not refused; after an explicit key, a tab is refused there too
+ * (libfyaml reads the indentation of a block scalar under '? ' its own way).
  */
 static int tab_after_explicit_key(const char *buf, size_t len, int *line, int *col)
 {
@@ -231,8 +232,17 @@ static int tab_after_explicit_key(const char *buf, size_t len, int *line, int *c
         while (nb < n && (l[nb] == ' ' || l[nb] == '\t' || l[nb] == '\r'))
             nb++;
         if (in_block) {
-            if (nb == n || ind > block_parent)
-                continue; /* blank, or the scalar's content */
+            if (nb == n || ind > block_parent) {
+                /* blank, or the scalar's content: it cannot start an explicit key, but after
+                 * one a tab here is refused too (libfyaml may not see this as content) */
+                const char *tab = explicit_key ? memchr(l, '\t', n) : NULL;
+                if (tab) {
+                    *line = ln;
+                    *col = (int)CBK_MIN((size_t)(tab - l) + 1, (size_t)INT_MAX);
+                    return 1;
+                }
+                continue;
+            }
             in_block = false;
         }
         size_t k = ind;

@@ -254,8 +254,8 @@ static void error_non_scalar_keys(void **state)
 }
 
 /* libfyaml 0.7.12 crashed in fy_parser_destroy() on these (fuzz/fuzz_yaml,
- * regress-libfyaml-tab-colon-segv.yaml, regress-libfyaml-tab-segv-2.yaml, -3.yaml, -4.yaml):
- * refused before it sees them. */
+ * regress-libfyaml-tab-colon-segv.yaml, regress-libfyaml-tab-segv-2.yaml, -3.yaml, -4.yaml,
+ * -5.yaml): refused before it sees them. */
 static void error_tab_after_explicit_key(void **state)
 {
     (void)state;
@@ -271,6 +271,8 @@ static void error_tab_after_explicit_key(void **state)
     /* '?' as an indicator inside a line, after a blank or ':' (-4.yaml) */
     parse_bad(": : ? : ?:\t: ?::\t: ?: ", 0, CBK_E_SPEC_PARSE, 1, 11, msg);
     parse_bad("a: [? b:\tc]\n", 0, CBK_E_SPEC_PARSE, 1, 9, msg);
+    /* after an explicit key, a tab in what looks like a block scalar's content (-5.yaml) */
+    parse_bad("? k: >-\n ( fo?:\t:\n", 0, CBK_E_SPEC_PARSE, 2, 8, msg);
     /* the same text inside a block scalar is content */
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_ydoc *doc = NULL;
