@@ -5,7 +5,7 @@
 #include "cbkit/cbkit.h"
 #include "cbk_version.h"
 
-#include <curl/curl.h>
+#include "core/curl.h"
 #include <json-c/json.h>
 #include <libfyaml.h>
 #include <microhttpd.h>
@@ -30,7 +30,10 @@ static void fill(void)
     versions[1] = (struct cbk_libversion){"json-c", json_c_version()};
     versions[2] = (struct cbk_libversion){"PCRE2", pcre2_version};
     versions[3] = (struct cbk_libversion){"libmicrohttpd", MHD_get_version()};
-    versions[4] = (struct cbk_libversion){"libcurl", curl_version_info(CURLVERSION_NOW)->version};
+    /* loads libcurl (core/curl.h): only `cbkit version` asks */
+    const struct cbk_curl *curl = cbk_curl_load(NULL, 0);
+    versions[4] = (struct cbk_libversion){
+        "libcurl", curl ? curl->version_info(CURLVERSION_NOW)->version : "(cannot be loaded)"};
     versions[5] = (struct cbk_libversion){"OpenSSL", OpenSSL_version(OPENSSL_VERSION)};
 }
 
