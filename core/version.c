@@ -5,11 +5,11 @@
 #include "cbkit/cbkit.h"
 #include "cbk_version.h"
 
+#include "core/crypto.h"
 #include "core/curl.h"
 #include <json-c/json.h>
 #include <libfyaml.h>
 #include <microhttpd.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -34,7 +34,9 @@ static void fill(void)
     const struct cbk_curl *curl = cbk_curl_load(NULL, 0);
     versions[4] = (struct cbk_libversion){
         "libcurl", curl ? curl->version_info(CURLVERSION_NOW)->version : "(cannot be loaded)"};
-    versions[5] = (struct cbk_libversion){"OpenSSL", OpenSSL_version(OPENSSL_VERSION)};
+    const struct cbk_crypto *crypto = cbk_crypto_load(NULL, 0); /* loads libcrypto too */
+    versions[5] = (struct cbk_libversion){"OpenSSL", crypto ? crypto->version(OPENSSL_VERSION)
+                                                            : "(cannot be loaded)"};
 }
 
 const struct cbk_libversion *cbk_library_versions(size_t *n)

@@ -43,7 +43,8 @@ foreach(cmd ${cbk_cli_cmds})
                        ENVIRONMENT "${CBK_TEST_ENV}" TIMEOUT 60)
 endforeach()
 
-# cli.no-libcurl-at-start: libcurl is loaded on first use, never linked (tests/cli/needed.cmake).
+# cli.no-libcurl-at-start: libcurl and libcrypto are loaded on first use, never linked
+# (tests/cli/needed.cmake).
 if(CMAKE_OBJDUMP)
   add_test(NAME cli.no-libcurl-at-start
            COMMAND ${CMAKE_COMMAND} -DCBKIT=${PROJECT_BINARY_DIR}/cbkit -DOBJDUMP=${CMAKE_OBJDUMP}
