@@ -194,7 +194,7 @@ static int bench(const struct subject *s, const char *self, const char *file, in
     printf("%s (%zu bytes of YAML", s->name, s->len);
     if (s->img)
         printf(", an image of %zu bytes", s->img_len);
-    printf(")\n  %-28s %18s %26s %12s\n", "", "warm: median (min)", "cold: median (min), CPU",
+    printf(")\n  %-28s %18s %26s %15s\n", "", "warm: median (min)", "cold: median (min), CPU",
            "cold / compile");
     double cold_compile = cold ? median(cwall + WAY_COMPILE * n, cold) : 0;
     for (int w = first_way; w < NWAYS; w++) {
@@ -203,7 +203,7 @@ static int bench(const struct subject *s, const char *self, const char *file, in
         if (cold) {
             double cm = median(cwall + w * n, cold), cmin = cwall[w * n];
             double cc = median(ccpu + w * n, cold);
-            printf("  %8.2f (%5.2f) ms, %5.2f ms  %10.2fx", cm, cmin, cc, cm / cold_compile);
+            printf("  %8.2f (%5.2f) ms, %5.2f ms  %13.2fx", cm, cmin, cc, cm / cold_compile);
         }
         printf("\n");
     }
