@@ -1,9 +1,14 @@
 /*
- * regex.c - PCRE2 behind one interface (see regex.h). A compiled pattern is a pcre2_code with
- * its JIT code; each thread that matches keeps one match data block, one match context and one
- * JIT stack, made on its first match and freed when the thread ends, so a match allocates
- * nothing. The JIT stack starts small and may grow to CBK_REGEX_JIT_STACK_MAX (address space
- * reserved, pages touched only as used): PCRE2's default of 32 KiB gives up on patterns like
+ * regex.c - PCRE2 behind one interface (see regex.h). A compiled pattern is a pcre2_code whose
+ * JIT code is made on its first match, not when it is compiled: JIT-compiling is most of the
+ * cost of a pattern (about 1 ms each for the spec's `{1,149}` repetitions and `\p{L}` classes,
+ * 6.7 ms of the 13.5 ms a cold start spent compiling the bundled spec), and most patterns of an
+ * API are never matched in a run (docs/internals.md, "Start-up").
+ *
+ * Each thread that matches keeps one match data block, one match context and one JIT stack,
+ * made on its first match and freed when the thread ends, so a match allocates nothing. The
+ * JIT stack starts small and may grow to CBK_REGEX_JIT_STACK_MAX (address space reserved,
+ * pages touched only as used): PCRE2's default of 32 KiB gives up on patterns like
  * '^p:(a|b)*$' against a few thousand characters, which request bodies easily hold.
  */
 #include "core/setup.h"
@@ -11,11 +16,21 @@
 #include "core/alloc.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+/*
+ * 'code' is written only by cbk_regex_compile() and, once, by the JIT compile of its first
+ * match, done under 'jit_mu'; 'jit_done' is set (release) after it, so a match that reads it
+ * set (acquire) sees the finished code and takes no lock. Every match, the first included,
+ * runs on the JIT code when the platform has a JIT, so a pattern's limits never depend on
+ * which request came first.
+ */
 struct cbk_regex {
     pcre2_code *code;
+    atomic_bool jit_done;
+    pthread_mutex_t jit_mu;
 };
 
 struct cbk_regex *cbk_regex_compile(const char *pattern, size_t len, unsigned flags, char *err,
@@ -46,9 +61,11 @@ struct cbk_regex *cbk_regex_compile(const char *pattern, size_t len, unsigned fl
             *offset = (size_t)off;
         return NULL;
     }
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* a speed-up only: matching works without */
     struct cbk_regex *r = cbk_xmalloc(sizeof(*r));
     r->code = re;
+    atomic_init(&r->jit_done, false);
+    if (pthread_mutex_init(&r->jit_mu, NULL) != 0)
+        cbk_oom(); /* only when the system is out of resources */
     return r;
 }
 
@@ -56,8 +73,46 @@ void cbk_regex_free(struct cbk_regex *re)
 {
     if (!re)
         return;
+    pthread_mutex_destroy(&re->jit_mu);
     pcre2_code_free(re->code);
     free(re);
+}
+
+/*
+ * The pattern's code, JIT-compiled on the first call (by one thread; threads that match it at
+ * the same moment wait for it, as with pthread_once). A pattern is immutable for its users:
+ * the JIT code is a speed-up only, and when the platform has no JIT or runs out of executable
+ * memory the interpreter matches instead.
+ */
+static const pcre2_code *ready_code(const struct cbk_regex *cre)
+{
+    if (CBK_LIKELY(atomic_load_explicit(&cre->jit_done, memory_order_acquire)))
+        return cre->code;
+    /* the object was allocated mutable by cbk_regex_compile(); only the JIT state changes */
+    struct cbk_regex *re = (struct cbk_regex *)cre;
+    pthread_mutex_lock(&re->jit_mu);
+    if (!atomic_load_explicit(&re->jit_done, memory_order_relaxed)) {
+        (void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+        atomic_store_explicit(&re->jit_done, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&re->jit_mu);
+    return re->code;
+}
+
+size_t cbk_regex_jit_size(const struct cbk_regex *re)
+{
+    if (!atomic_load_explicit(&re->jit_done, memory_order_acquire))
+        return 0;
+    size_t size = 0;
+    if (pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &size) != 0)
+        return 0;
+    return size;
+}
+
+bool cbk_regex_jit_available(void)
+{
+    uint32_t jit = 0;
+    return pcre2_config(PCRE2_CONFIG_JIT, &jit) >= 0 && jit;
 }
 
 /* ---- per-thread match state ------------------------------------------------------------------ */
@@ -119,8 +174,9 @@ void cbk_regex_thread_release(void)
 enum cbk_re_result cbk_regex_match(const struct cbk_regex *re, const char *s, size_t len, char *why,
                                    size_t whylen)
 {
+    const pcre2_code *code = ready_code(re);
     struct thread_state *t = thread_state();
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, len, 0, 0, t->md, t->mc);
+    int rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, t->md, t->mc);
     if (rc >= 0)
         return CBK_RE_MATCH;
     if (rc == PCRE2_ERROR_NOMATCH)

@@ -1,10 +1,10 @@
 /*
- * regex.h - PCRE2 behind one small interface: compile a pattern once (with JIT when the
- * platform has it), match it from any thread, and tell a match, a non-match and an engine
- * error apart. Used by the spec (member patterns), the validator, the generator, the scenario
- * matchers and the redactor. Matching never silently turns an engine error (JIT stack
- * exhausted, match or heap limit) into "no match": callers decide what an error means (the
- * redactor redacts, a scenario rule answers 500, the validator reports).
+ * regex.h - PCRE2 behind one small interface: compile a pattern once (JIT-compiled on its
+ * first match when the platform has a JIT), match it from any thread, and tell a match, a
+ * non-match and an engine error apart. Used by the spec (member patterns), the validator, the
+ * generator, the scenario matchers and the redactor. Matching never silently turns an engine
+ * error (JIT stack exhausted, match or heap limit) into "no match": callers decide what an
+ * error means (the redactor redacts, a scenario rule answers 500, the validator reports).
  */
 #ifndef CBK_REGEX_H
 #define CBK_REGEX_H
@@ -31,8 +31,9 @@ enum cbk_re_result {
 
 /*
  * Compile pattern[0..len) with 'flags'. On success returns the pattern (free with
- * cbk_regex_free()). On failure returns NULL, writes PCRE2's reason into err[errlen] and the
- * byte offset of the problem into *offset.
+ * cbk_regex_free()); its JIT code is made by the first cbk_regex_match(), so a pattern that is
+ * never matched costs only the syntax check and the byte code. On failure returns NULL,
+ * writes PCRE2's reason into err[errlen] and the byte offset of the problem into *offset.
  */
 struct cbk_regex *cbk_regex_compile(const char *pattern, size_t len, unsigned flags, char *err,
                                     size_t errlen, size_t *offset);
@@ -47,6 +48,14 @@ void cbk_regex_free(struct cbk_regex *re);
  */
 enum cbk_re_result cbk_regex_match(const struct cbk_regex *re, const char *s, size_t len, char *why,
                                    size_t whylen);
+
+/*
+ * Bytes of JIT code made for 're' so far: 0 until its first cbk_regex_match() (and always 0
+ * when the platform has no JIT). For tests and diagnostics.
+ */
+size_t cbk_regex_jit_size(const struct cbk_regex *re);
+/* Whether this PCRE2 has a JIT compiler for the platform. */
+bool cbk_regex_jit_available(void);
 
 /* The largest JIT stack a thread may use for one match, in bytes: enough for patterns such as
  * "^p:(a|b)*$" against a body of 1 MiB, the mock's default body limit. */

@@ -5,11 +5,11 @@
 #include "cbkit/cbkit.h"
 #include "cbk_version.h"
 
-#include <curl/curl.h>
+#include "core/crypto.h"
+#include "core/curl.h"
 #include <json-c/json.h>
 #include <libfyaml.h>
 #include <microhttpd.h>
-#include <openssl/crypto.h>
 #include <pthread.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -30,8 +30,13 @@ static void fill(void)
     versions[1] = (struct cbk_libversion){"json-c", json_c_version()};
     versions[2] = (struct cbk_libversion){"PCRE2", pcre2_version};
     versions[3] = (struct cbk_libversion){"libmicrohttpd", MHD_get_version()};
-    versions[4] = (struct cbk_libversion){"libcurl", curl_version_info(CURLVERSION_NOW)->version};
-    versions[5] = (struct cbk_libversion){"OpenSSL", OpenSSL_version(OPENSSL_VERSION)};
+    /* loads libcurl (core/curl.h): only `cbkit version` asks */
+    const struct cbk_curl *curl = cbk_curl_load(NULL, 0);
+    versions[4] = (struct cbk_libversion){
+        "libcurl", curl ? curl->version_info(CURLVERSION_NOW)->version : "(cannot be loaded)"};
+    const struct cbk_crypto *crypto = cbk_crypto_load(NULL, 0); /* loads libcrypto too */
+    versions[5] = (struct cbk_libversion){"OpenSSL", crypto ? crypto->version(OPENSSL_VERSION)
+                                                            : "(cannot be loaded)"};
 }
 
 const struct cbk_libversion *cbk_library_versions(size_t *n)

@@ -17,6 +17,7 @@
 #include "recorder/forward.h"
 #include "recorder/upstream.h"
 #include "wire/sigv4.h"
+#include "core/crypto.h"
 #include "wire/wire.h"
 
 #include <json-c/json.h>
@@ -263,6 +264,14 @@ enum cbk_code cbk_mock_new(const struct cbk_mock_config *cfg, struct cbk_mock **
         /* anyone who can reach the port could reset, read and rewrite the mock */
         cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL,
                        "an admin API open to remote clients needs a token");
+        return CBK_E_USAGE;
+    }
+    char why[600];
+    if ((cfg->sigv4 || cfg->admin_token) && !cbk_crypto_load(why, sizeof why)) {
+        /* signatures and the token are checked with it: refuse to start rather than fail open */
+        cbk_diags_addf(diags, CBK_E_USAGE, CBK_SEV_ERROR, NULL, 0, 0, NULL, "%s%s: %s",
+                       cfg->sigv4 ? "--sigv4" : "the admin token",
+                       cfg->sigv4 && cfg->admin_token ? " and the admin token" : "", why);
         return CBK_E_USAGE;
     }
     struct cbk_mock *m = cbk_xcalloc(1, sizeof(*m));

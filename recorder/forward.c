@@ -11,7 +11,7 @@
 
 static void free_handle(void *p)
 {
-    curl_easy_cleanup(p);
+    cbk__upstream_handle_free(p);
 }
 
 static char *dup0(const char *s)
@@ -48,9 +48,7 @@ void cbk_forwarder_init(struct cbk_forwarder *f, const struct cbk_forwarder_conf
 
 void cbk_forwarder_release(struct cbk_forwarder *f)
 {
-    CURL *h = pthread_getspecific(f->curl_key);
-    if (h)
-        curl_easy_cleanup(h);
+    cbk__upstream_handle_free(pthread_getspecific(f->curl_key));
     pthread_setspecific(f->curl_key, NULL);
     pthread_key_delete(f->curl_key);
     cbk_cassette_writer_close(f->writer);

@@ -7,22 +7,20 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/clock.h"
-
-#include <pthread.h>
+#include "core/curl.h"
 
 #define UPSTREAM_MAX_RESPONSE ((size_t)64 << 20)
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 CURL *cbk__upstream_handle(void)
 {
-    pthread_once(&curl_once, curl_init);
-    return curl_easy_init();
+    const struct cbk_curl *C = cbk_curl_load(NULL, 0);
+    return C ? C->easy_init() : NULL;
+}
+
+void cbk__upstream_handle_free(CURL *h)
+{
+    if (h) /* then libcurl is loaded */
+        cbk_curl_load(NULL, 0)->easy_cleanup(h);
 }
 
 bool cbk__upstream_origin_form(const char *target)
@@ -31,15 +29,15 @@ bool cbk__upstream_origin_form(const char *target)
 }
 
 /* Whether part 'what' of 'u' is set; its text (NULL when absent) goes to 'got' when not NULL
- * (libcurl's copy, freed with curl_free()). */
-static bool url_has(CURLU *u, CURLUPart what, char **got)
+ * (libcurl's copy, freed with C->free()). */
+static bool url_has(const struct cbk_curl *C, CURLU *u, CURLUPart what, char **got)
 {
     char *part = NULL;
-    bool set = curl_url_get(u, what, &part, 0) == CURLUE_OK && part;
+    bool set = C->url_get(u, what, &part, 0) == CURLUE_OK && part;
     if (got && set)
         *got = part;
     else
-        curl_free(part);
+        C->free(part);
     return set;
 }
 
@@ -56,24 +54,33 @@ bool cbk__upstream_base_ok(const char *url, char *why, size_t whylen)
         problem = ": it has no host";
     else if (rest && strpbrk(rest, "?#"))
         problem = ": it has a query or a fragment; write scheme://host[:port]";
-    pthread_once(&curl_once, curl_init);
-    CURLU *u = problem ? NULL : curl_url();
+    char load_why[256] = "";
+    const struct cbk_curl *C = problem ? NULL : cbk_curl_load(load_why, sizeof load_why);
+    if (!problem && !C) { /* a broken installation: cbkit was built against it */
+        if (why && whylen)
+            snprintf(why, whylen, "cannot be used: %s", load_why);
+        return false;
+    }
+    CURLU *u = problem ? NULL : C->url();
     if (!problem && !u)
         cbk_oom();
     char *path = NULL;
-    if (!problem && curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+    if (!problem && C->url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
         problem = ": libcurl cannot parse it";
-    else if (!problem && !url_has(u, CURLUPART_HOST, NULL))
+    else if (!problem && !url_has(C, u, CURLUPART_HOST, NULL))
         problem = ": it has no host";
-    else if (!problem && (url_has(u, CURLUPART_USER, NULL) || url_has(u, CURLUPART_PASSWORD, NULL)))
+    else if (!problem &&
+             (url_has(C, u, CURLUPART_USER, NULL) || url_has(C, u, CURLUPART_PASSWORD, NULL)))
         problem = ": it holds a user name or password; write scheme://host[:port]";
-    else if (!problem && url_has(u, CURLUPART_PATH, &path) && strcmp(path, "/") != 0)
+    else if (!problem && url_has(C, u, CURLUPART_PATH, &path) && strcmp(path, "/") != 0)
         problem = ": it has a path; write scheme://host[:port] (each request brings its own path)";
     else if (!problem &&
-             (url_has(u, CURLUPART_QUERY, NULL) || url_has(u, CURLUPART_FRAGMENT, NULL)))
+             (url_has(C, u, CURLUPART_QUERY, NULL) || url_has(C, u, CURLUPART_FRAGMENT, NULL)))
         problem = ": it has a query or a fragment; write scheme://host[:port]";
-    curl_free(path);
-    curl_url_cleanup(u);
+    if (C) {
+        C->free(path);
+        C->url_cleanup(u);
+    }
     if (problem && why && whylen)
         snprintf(why, whylen, "'%s' is not an http:// or https:// URL%s", url ? url : "", problem);
     return problem == NULL;
@@ -82,29 +89,29 @@ bool cbk__upstream_base_ok(const char *url, char *why, size_t whylen)
 /*
  * The URL of one request, made with libcurl's URL API: scheme, host and port of 'base', then
  * 'path' and the '&'-separated parameters of 'query' (may be NULL), percent-encoded by libcurl.
- * Returns the handle (free with curl_url_cleanup()), or NULL (with the reason in why[whylen])
+ * Returns the handle (free with C->url_cleanup()), or NULL (with the reason in why[whylen])
  * when the path is not origin-form or the base does not parse.
  */
-static CURLU *request_url(const char *base, const char *path, const char *query, char *why,
-                          size_t whylen)
+static CURLU *request_url(const struct cbk_curl *C, const char *base, const char *path,
+                          const char *query, char *why, size_t whylen)
 {
     if (!cbk__upstream_origin_form(path)) {
         if (why && whylen)
             snprintf(why, whylen, "the request-target is not a path starting with '/'");
         return NULL;
     }
-    CURLU *u = curl_url();
+    CURLU *u = C->url();
     if (!u)
         cbk_oom();
-    if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
-        curl_url_set(u, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
-        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
-        curl_url_set(u, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
-        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
-        curl_url_set(u, CURLUPART_PATH, path, CURLU_URLENCODE) != CURLUE_OK) {
+    if (C->url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+        C->url_set(u, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
+        C->url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
+        C->url_set(u, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
+        C->url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+        C->url_set(u, CURLUPART_PATH, path, CURLU_URLENCODE) != CURLUE_OK) {
         if (why && whylen)
             snprintf(why, whylen, "the upstream URL cannot be used");
-        curl_url_cleanup(u);
+        C->url_cleanup(u);
         return NULL;
     }
     for (const char *p = query; p && *p;) {
@@ -112,13 +119,13 @@ static CURLU *request_url(const char *base, const char *path, const char *query,
         size_t n = amp ? (size_t)(amp - p) : strlen(p);
         char *param = n ? cbk_xstrndup(p, n) : NULL;
         CURLUcode rc =
-            param ? curl_url_set(u, CURLUPART_QUERY, param, CURLU_APPENDQUERY | CURLU_URLENCODE)
+            param ? C->url_set(u, CURLUPART_QUERY, param, CURLU_APPENDQUERY | CURLU_URLENCODE)
                   : CURLUE_OK;
         free(param);
         if (rc != CURLUE_OK) {
             if (why && whylen)
                 snprintf(why, whylen, "the query string cannot be used");
-            curl_url_cleanup(u);
+            C->url_cleanup(u);
             return NULL;
         }
         p = amp ? amp + 1 : p + n;
@@ -209,10 +216,11 @@ enum cbk_upstream_status cbk__upstream_send(CURL *h, const struct cbk_upstream *
                                             struct cbk_http_answer *ans, struct cbk_arena *a,
                                             char *why, size_t why_len, int64_t *elapsed_us)
 {
-    curl_easy_reset(h);
+    const struct cbk_curl *C = cbk_curl_load(NULL, 0); /* loaded: 'h' is one of its handles */
+    C->easy_reset(h);
     if (elapsed_us)
         *elapsed_us = 0;
-    CURLU *url = request_url(u->base, req->path, req->query, why, why_len);
+    CURLU *url = request_url(C, u->base, req->path, req->query, why, why_len);
     if (!url)
         return CBK_UPSTREAM_FAILED;
     struct curl_slist *hl = NULL;
@@ -223,63 +231,62 @@ enum cbk_upstream_status cbk__upstream_send(CURL *h, const struct cbk_upstream *
         const char *v = req->headers[i].value ? req->headers[i].value : "";
         char *line = *v ? cbk_arena_printf(a, "%s: %s", req->headers[i].name, v)
                         : cbk_arena_printf(a, "%s;", req->headers[i].name);
-        hl = curl_slist_append(hl, line);
+        hl = C->slist_append(hl, line);
     }
-    hl = curl_slist_append(hl, "Expect:"); /* no 100-continue round trip */
+    hl = C->slist_append(hl, "Expect:"); /* no 100-continue round trip */
     if (u->session_token)
-        hl = curl_slist_append(hl,
-                               cbk_arena_printf(a, "X-Amz-Security-Token: %s", u->session_token));
+        hl = C->slist_append(hl, cbk_arena_printf(a, "X-Amz-Security-Token: %s", u->session_token));
     struct resp r;
     memset(&r, 0, sizeof r);
     r.a = a;
     cbk_buf_init(&r.body, u->max_response ? u->max_response : UPSTREAM_MAX_RESPONSE);
-    curl_easy_setopt(h, CURLOPT_CURLU, url);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    C->easy_setopt(h, CURLOPT_CURLU, url);
+    C->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    C->easy_setopt(h, CURLOPT_HTTPHEADER, hl);
     if (strcmp(req->method, "POST") == 0) {
-        curl_easy_setopt(h, CURLOPT_POST, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body_len ? req->body : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        C->easy_setopt(h, CURLOPT_POST, 1L);
+        C->easy_setopt(h, CURLOPT_POSTFIELDS, req->body_len ? req->body : "");
+        C->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     } else {
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+        C->easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
         if (req->body_len) {
-            curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
-            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+            C->easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+            C->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         }
     }
     if (u->access_key && u->secret_key) {
         char *prov = cbk_arena_printf(a, "aws:amz:%s:%s", u->region ? u->region : "us-east-1",
                                       u->service ? u->service : "codebuild");
-        curl_easy_setopt(h, CURLOPT_AWS_SIGV4, prov);
-        curl_easy_setopt(h, CURLOPT_USERNAME, u->access_key);
-        curl_easy_setopt(h, CURLOPT_PASSWORD, u->secret_key);
+        C->easy_setopt(h, CURLOPT_AWS_SIGV4, prov);
+        C->easy_setopt(h, CURLOPT_USERNAME, u->access_key);
+        C->easy_setopt(h, CURLOPT_PASSWORD, u->secret_key);
     }
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+    C->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    C->easy_setopt(h, CURLOPT_HEADERDATA, &r);
+    C->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    C->easy_setopt(h, CURLOPT_WRITEDATA, &r);
     if (u->connect_timeout_ms)
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)u->connect_timeout_ms);
+        C->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)u->connect_timeout_ms);
     if (u->timeout_ms)
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)u->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL); /* bodies exactly as sent */
+        C->easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)u->timeout_ms);
+    C->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, NULL); /* bodies exactly as sent */
     char errbuf[CURL_ERROR_SIZE] = "";
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    C->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 
     int64_t t0 = cbk_mono_us();
-    CURLcode cc = curl_easy_perform(h);
+    CURLcode cc = C->easy_perform(h);
     if (elapsed_us)
         *elapsed_us = cbk_mono_us() - t0;
-    curl_slist_free_all(hl);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL); /* errbuf goes out of scope */
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(h, CURLOPT_CURLU, NULL);
-    curl_url_cleanup(url);
+    C->slist_free_all(hl);
+    C->easy_setopt(h, CURLOPT_ERRORBUFFER, NULL); /* errbuf goes out of scope */
+    C->easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    C->easy_setopt(h, CURLOPT_CURLU, NULL);
+    C->url_cleanup(url);
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    C->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (cc != CURLE_OK || status == 0) {
         enum cbk_upstream_status st = CBK_UPSTREAM_FAILED;
-        const char *reason = errbuf[0] ? errbuf : curl_easy_strerror(cc);
+        const char *reason = errbuf[0] ? errbuf : C->easy_strerror(cc);
         if (r.too_large) {
             st = CBK_UPSTREAM_TOO_LARGE;
             reason = "the answer is larger than the limit";

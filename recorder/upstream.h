@@ -10,7 +10,7 @@
 #include "core/arena.h"
 #include "cbkit/http.h"
 
-#include <curl/curl.h>
+#include "core/curl.h"
 
 /* Where and how to send. Strings are borrowed for the duration of one call. */
 struct cbk_upstream {
@@ -34,7 +34,10 @@ enum cbk_upstream_status {
  * host, an optional port, and nothing else (no user or password, no path but "/", no query, no
  * fragment, no spaces or control characters), as libcurl's URL API parses it. Requests only
  * ever add their path to it. When it may not, returns false and writes the reason ("... is not
- * an http:// or https:// URL", "... holds a user name or password", ...) to why[whylen].
+ * an http:// or https:// URL", "... holds a user name or password", ...) to why[whylen]. This
+ * is the first use of libcurl by every command that sends requests, and loads it
+ * (core/curl.h); when it cannot be loaded the reason is "cannot be used: cannot load libcurl
+ * ...".
  */
 bool cbk__upstream_base_ok(const char *url, char *why, size_t whylen);
 
@@ -47,11 +50,14 @@ bool cbk__upstream_base_ok(const char *url, char *why, size_t whylen);
 bool cbk__upstream_origin_form(const char *target);
 
 /*
- * A libcurl easy handle (libcurl's global state is initialised once, thread-safely). Returns
- * NULL only if libcurl cannot make one. Free with curl_easy_cleanup(). One handle belongs to
- * one thread at a time; reusing it keeps the connection to the service open.
+ * A libcurl easy handle (libcurl is loaded and initialised once, thread-safely). Returns NULL
+ * only if libcurl cannot be loaded or cannot make one. Free with cbk__upstream_handle_free().
+ * One handle belongs to one thread at a time; reusing it keeps the connection to the service
+ * open.
  */
 CURL *cbk__upstream_handle(void);
+/* Free a handle of cbk__upstream_handle() (closing its connections). Accepts NULL. */
+void cbk__upstream_handle_free(CURL *h);
 
 /*
  * Send 'req' on handle 'h' (reset first) to the URL made with libcurl's URL API from u->base's

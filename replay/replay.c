@@ -307,7 +307,7 @@ enum cbk_code cbk_replay_run(const struct cbk_spec *spec, const struct cbk_casse
     cbk_arena_release(&a);
     cbk_report_free(rep);
     per_call_release(&cache);
-    curl_easy_cleanup(h);
+    cbk__upstream_handle_free(h);
     r->seconds = (double)(cbk_mono_us() - t0) / 1e6;
     *out = r;
     return CBK_OK;

@@ -18,6 +18,7 @@
 #include "core/jsonptr.h"
 #include "core/jsonscan.h"
 #include "core/regex.h"
+#include "spec/spec_internal.h"
 
 #include <json-c/json.h>
 #include <math.h>
@@ -337,11 +338,10 @@ static double num(struct json_object *v)
                                                  : json_object_get_double(v);
 }
 
-#define RE_FLAGS (CBK_RE_UTF | CBK_RE_UCP | CBK_RE_DOLLAR_ENDONLY) /* as spec_load.c */
-
+/* Whether 'p' compiles as spec_load.c compiles patterns. */
 static bool compiles(const char *p, size_t n, char *msg, size_t msgsz, size_t *off)
 {
-    struct cbk_regex *re = cbk_regex_compile(p, n, RE_FLAGS, msg, msgsz, off);
+    struct cbk_regex *re = cbk_regex_compile(p, n, CBK_SPEC_RE_FLAGS, msg, msgsz, off);
     cbk_regex_free(re);
     return re != NULL;
 }

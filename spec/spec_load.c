@@ -11,6 +11,7 @@
 #include "core/setup.h"
 #include "core/regex.h"
 #include "spec/spec_internal.h"
+#include "spec/spec_image.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/file.h"
@@ -24,6 +25,9 @@
 
 extern const unsigned char cbk__bundled_spec[];
 extern const size_t cbk__bundled_spec_len;
+/* the bundled spec compiled at build time (spec/spec_image.h); length 0 when the build has none */
+extern const unsigned char cbk__bundled_image[];
+extern const size_t cbk__bundled_image_len;
 
 static const char *const type_names[] = {"structure", "list",  "map",     "string",
                                          "integer",   "long",  "boolean", "timestamp",
@@ -65,13 +69,35 @@ static const char *P(struct ctx *c)
     return cbk_buf_str(&c->path);
 }
 
-static struct cbk_strtab *new_tab(struct ctx *c)
+struct cbk_strtab *cbk__spec_new_tab(struct cbk_spec *s)
 {
-    struct cbk_spec *s = c->spec;
     struct cbk_strtab *t = cbk_xcalloc(1, sizeof(*t));
     CBK_GROW(s->tabs, s->ntabs + 1, s->tabs_alloc);
     s->tabs[s->ntabs++] = t;
     return t;
+}
+
+void cbk__spec_add_code(struct cbk_spec *s, struct cbk_regex *re)
+{
+    CBK_GROW(s->codes, s->ncodes + 1, s->codes_alloc);
+    s->codes[s->ncodes++] = re;
+}
+
+struct cbk_spec *cbk__spec_new(const char *file)
+{
+    struct cbk_spec *spec = cbk_xcalloc(1, sizeof(*spec));
+    cbk_arena_init(&spec->arena, 65536);
+    spec->file = cbk_xstrdup(file);
+    spec->empty_output.name = "(empty)";
+    spec->empty_output.type = CBK_TYPE_STRUCTURE;
+    static const char *const none[] = {NULL};
+    spec->empty_output.sources = none;
+    return spec;
+}
+
+static struct cbk_strtab *new_tab(struct ctx *c)
+{
+    return cbk__spec_new_tab(c->spec);
 }
 
 static bool valid_name(const char *s)
@@ -386,13 +412,6 @@ static bool type_has_minmax(enum cbk_type t)
            t == CBK_TYPE_FLOAT;
 }
 
-static void register_code(struct ctx *c, struct cbk_regex *re)
-{
-    struct cbk_spec *s = c->spec;
-    CBK_GROW(s->codes, s->ncodes + 1, s->codes_alloc);
-    s->codes[s->ncodes++] = re;
-}
-
 /*
  * Read min/max/enum/pattern from 'map' into 'out' (which starts as the inherited
  * constraints) for a value of type 't'. 'where' names the thing for "does not apply"
@@ -499,15 +518,13 @@ static int load_constraints(struct ctx *c, const struct cbk_ynode *map, enum cbk
             } else {
                 char msg[256];
                 size_t off = 0;
-                /* DOLLAR_ENDONLY: '$' is the end of the value, not also before a final '\n' */
                 struct cbk_regex *re =
-                    cbk_regex_compile(pat, v->len, CBK_RE_UTF | CBK_RE_UCP | CBK_RE_DOLLAR_ENDONLY,
-                                      msg, sizeof msg, &off);
+                    cbk_regex_compile(pat, v->len, CBK_SPEC_RE_FLAGS, msg, sizeof msg, &off);
                 if (!re) {
                     rc = cbk_y_error(&c->ck, v, P(c),
                                      "invalid regular expression at offset %zu: %s", off, msg);
                 } else {
-                    register_code(c, re);
+                    cbk__spec_add_code(c->spec, re);
                     out->pattern = cbk_arena_strndup(A(c), pat, v->len);
                     out->re = re;
                 }
@@ -1162,13 +1179,7 @@ enum cbk_code cbk_spec_load_buffer(const char *buf, size_t len, const char *file
     if (rc != CBK_OK)
         return rc;
 
-    struct cbk_spec *spec = cbk_xcalloc(1, sizeof(*spec));
-    cbk_arena_init(&spec->arena, 65536);
-    spec->file = cbk_xstrdup(file);
-    spec->empty_output.name = "(empty)";
-    spec->empty_output.type = CBK_TYPE_STRUCTURE;
-    static const char *const none[] = {NULL};
-    spec->empty_output.sources = none;
+    struct cbk_spec *spec = cbk__spec_new(file);
 
     struct ctx c = {0};
     c.spec = spec;
@@ -1255,8 +1266,21 @@ const char *cbk_spec_bundled_name(void)
     return "spec/codebuild/2016-10-06.yaml";
 }
 
+bool cbk__spec_bundled_image(const unsigned char **img, size_t *len)
+{
+    *img = cbk__bundled_image;
+    *len = cbk__bundled_image_len;
+    return cbk__bundled_image_len > 0;
+}
+
 enum cbk_code cbk_spec_load_bundled(struct cbk_spec **out, struct cbk_diags *diags)
 {
+    /* the image the build made from the same YAML, which compiled without a diagnostic
+     * (spec/tools/spec_image_gen.c refuses otherwise); the YAML when there is none */
+    if (cbk__bundled_image_len > 0 &&
+        cbk__spec_image_load(cbk__bundled_image, cbk__bundled_image_len, cbk_spec_bundled_name(),
+                             out) == CBK_OK)
+        return CBK_OK;
     return cbk_spec_load_buffer((const char *)cbk__bundled_spec, cbk__bundled_spec_len,
                                 cbk_spec_bundled_name(), out, diags);
 }

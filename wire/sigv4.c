@@ -4,12 +4,8 @@
 #include "core/setup.h"
 #include "wire/sigv4.h"
 #include "core/alloc.h"
+#include "core/crypto.h"
 #include "core/timefmt.h"
-
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #define SKEW_MS (15 * 60 * 1000)
 
@@ -26,14 +22,15 @@ static void hex(const unsigned char *d, size_t n, char *out)
 void cbk_sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256(data, len, md);
+    cbk_crypto()->sha256(data, len, md);
     hex(md, sizeof md, out);
 }
 
 static void hmac(const void *key, size_t klen, const void *msg, size_t mlen, unsigned char out[32])
 {
     unsigned int n = 32;
-    HMAC(EVP_sha256(), key, (int)klen, msg, mlen, out, &n);
+    const struct cbk_crypto *C = cbk_crypto();
+    C->hmac(C->evp_sha256(), key, (int)klen, msg, mlen, out, &n);
 }
 
 void cbk_amz_date(int64_t ms, char out[17])
@@ -184,7 +181,7 @@ void cbk_sigv4_signature(const struct cbk_http_req *req, const char *signed_head
     hmac(kr, 32, service, strlen(service), ks);
     hmac(ks, 32, "aws4_request", 12, kk);
     hmac(kk, 32, sts.ptr, sts.len, out);
-    OPENSSL_cleanse(k.ptr, k.len);
+    cbk_crypto()->cleanse(k.ptr, k.len);
     cbk_buf_release(&k);
     cbk_buf_release(&sts);
     hex(out, 32, sig);
@@ -378,7 +375,7 @@ void cbk_sigv4_verify(const struct cbk_http_req *req, const struct cbk_sigv4_key
     }
     char want[65];
     cbk_sigv4_signature(req, signed_h, amz_date, region, service, key->secret_key, want, NULL);
-    if (strlen(sig) != 64 || CRYPTO_memcmp(want, sig, 64) != 0) {
+    if (strlen(sig) != 64 || cbk_crypto()->memcmp(want, sig, 64) != 0) {
         fail(v, 400, "InvalidSignatureException",
              "The request signature we calculated does not match the signature you provided. "
              "Check your AWS Secret Access Key and signing method. Consult the service "

@@ -2,7 +2,9 @@
  * sigv4.h - AWS Signature Version 4 for AWS JSON requests: computing a signature (the
  * canonical request, the string to sign, the signing key) and checking an incoming request
  * the way AWS does, with AWS's error codes and messages. HMAC-SHA256 and SHA-256 come from
- * OpenSSL's libcrypto. Reference: ../shared/reference/aws-json-protocol.md §1.3.
+ * OpenSSL's libcrypto, loaded on first use (core/crypto.h): these functions abort when it
+ * cannot be loaded, so a caller that can report that calls cbk_crypto_load() first.
+ * Reference: ../shared/reference/aws-json-protocol.md §1.3.
  */
 #ifndef CBK_SIGV4_H
 #define CBK_SIGV4_H

@@ -157,7 +157,11 @@ enum cbk_code cbk_spec_load_buffer(const char *buf, size_t len, const char *file
                                    struct cbk_spec **out, struct cbk_diags *diags);
 /* As cbk_spec_load_buffer() for a file; an unreadable file is CBK_E_IO with the reason. */
 enum cbk_code cbk_spec_load_file(const char *path, struct cbk_spec **out, struct cbk_diags *diags);
-/* Compile the spec bundled into the library (the CodeBuild 2016-10-06 spec). */
+/*
+ * The spec bundled into the library (the CodeBuild 2016-10-06 spec), loaded from the image the
+ * build compiled from its YAML (spec/spec_image.h; the same spec, reported without
+ * diagnostics), or compiled from the YAML when the build has no image (CBK_SPEC_IMAGE=OFF).
+ */
 enum cbk_code cbk_spec_load_bundled(struct cbk_spec **out, struct cbk_diags *diags);
 /* The text of the bundled spec and its name ("spec/codebuild/2016-10-06.yaml"). Static. */
 const char *cbk_spec_bundled_text(size_t *len);

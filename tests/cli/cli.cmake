@@ -42,3 +42,12 @@ foreach(cmd ${cbk_cli_cmds})
   set_tests_properties(cli.h.${cmd} cli.help.${cmd} PROPERTIES LABELS cli
                        ENVIRONMENT "${CBK_TEST_ENV}" TIMEOUT 60)
 endforeach()
+
+# cli.no-libcurl-at-start: libcurl and libcrypto are loaded on first use, never linked
+# (tests/cli/needed.cmake).
+if(CMAKE_OBJDUMP)
+  add_test(NAME cli.no-libcurl-at-start
+           COMMAND ${CMAKE_COMMAND} -DCBKIT=${PROJECT_BINARY_DIR}/cbkit -DOBJDUMP=${CMAKE_OBJDUMP}
+                   -P ${CBK_CLI_DIR}/needed.cmake)
+  set_tests_properties(cli.no-libcurl-at-start PROPERTIES LABELS cli TIMEOUT 60)
+endif()

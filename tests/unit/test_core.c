@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <json-c/json.h>
+#include <pthread.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -867,6 +868,55 @@ static void regex_engine_error_is_reported(void **state)
     cbk_regex_thread_release(); /* twice is harmless */
 }
 
+/* Threads that match a pattern for the first time at once: one JIT-compiles it, the others
+ * wait for it, and every one of them gets the right answer (the ASan build checks memory) */
+struct first_match {
+    const struct cbk_regex *re;
+    pthread_barrier_t *go;
+    int matched, unmatched;
+};
+
+static void *first_match_thread(void *p)
+{
+    struct first_match *fm = p;
+    pthread_barrier_wait(fm->go);
+    for (int i = 0; i < 200; i++) {
+        fm->matched += cbk_regex_match(fm->re, "codebuild-demo_1", 16, NULL, 0) == CBK_RE_MATCH;
+        fm->unmatched += cbk_regex_match(fm->re, "-codebuild", 10, NULL, 0) == CBK_RE_NOMATCH;
+    }
+    cbk_regex_thread_release();
+    return NULL;
+}
+
+static void regex_jit_on_first_match(void **state)
+{
+    (void)state;
+    struct cbk_regex *re = re_compile("^[A-Za-z0-9][A-Za-z0-9\\-_]{1,254}$",
+                                      CBK_RE_UTF | CBK_RE_UCP | CBK_RE_DOLLAR_ENDONLY);
+    /* compiling does not JIT-compile: a pattern never matched costs no JIT code */
+    assert_int_equal(cbk_regex_jit_size(re), 0);
+    enum { N = 6 };
+    pthread_barrier_t go;
+    assert_int_equal(pthread_barrier_init(&go, NULL, N), 0);
+    pthread_t t[N];
+    struct first_match fm[N];
+    for (int i = 0; i < N; i++) {
+        fm[i] = (struct first_match){re, &go, 0, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, first_match_thread, &fm[i]), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(fm[i].matched, 200);
+        assert_int_equal(fm[i].unmatched, 200);
+    }
+    pthread_barrier_destroy(&go);
+    if (cbk_regex_jit_available())
+        assert_true(cbk_regex_jit_size(re) > 0);
+    else
+        assert_int_equal(cbk_regex_jit_size(re), 0);
+    cbk_regex_free(re);
+}
+
 /* ---- core/file ------------------------------------------------------------------------------ */
 
 static void write_bytes(const char *path, size_t n)
@@ -948,6 +998,7 @@ int main(void)
         cmocka_unit_test(regex_match_and_nomatch),
         cmocka_unit_test(regex_long_subject_matches),
         cmocka_unit_test(regex_engine_error_is_reported),
+        cmocka_unit_test(regex_jit_on_first_match),
         cmocka_unit_test(buf_add_and_limit),
         cmocka_unit_test(buf_partial_limit_leaves_unchanged),
         cmocka_unit_test(buf_addf_long),

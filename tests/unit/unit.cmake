@@ -4,6 +4,8 @@ cbk_unit_test(core)
 cbk_unit_test(jsonscan)
 cbk_unit_test(yaml)
 cbk_unit_test(spec)
+# The bundled spec's build-time image (spec/spec_image.c) against its YAML, field by field
+cbk_unit_test(spec_image)
 # `cbkit spec import` and `cbkit spec diff` (spec/spec_import.c, spec_diff.c)
 cbk_unit_test(spec_tools)
 cbk_unit_test(validate)
