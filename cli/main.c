@@ -27,7 +27,7 @@ const struct cli_cmd *cli_commands(size_t *n)
     return commands;
 }
 
-static const char usage[] = "usage: cbkit [-q] <command> [<args>]\n"
+static const char usage[] = "usage: cbkit [-q | --quiet] <command> [<args>]\n"
                             "       cbkit -h | --help | --version\n";
 
 static void print_commands(FILE *out)
