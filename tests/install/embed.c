@@ -25,8 +25,8 @@ int main(int argc, char **argv)
     }
     struct cbk_validate_opts opts = CBK_VALIDATE_OPTS_INIT;
     struct cbk_report *report = cbk_report_new();
-    enum cbk_code rc = cbk_validate_op_buffer(spec, "StartBuildBatch", argv[1], strlen(argv[1]),
-                                              &opts, report);
+    enum cbk_code rc =
+        cbk_validate_op_buffer(spec, "StartBuildBatch", argv[1], strlen(argv[1]), &opts, report);
     if (rc != CBK_OK && rc != CBK_E_INVALID) {
         fprintf(stderr, "embed: %s (%s)\n", cbk_strerror(rc), cbk_code_name(rc));
         cbk_report_free(report);
