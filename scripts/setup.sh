@@ -15,7 +15,7 @@ packages=(
     # tests: CMocka, clang (sanitizers, libFuzzer), clang-format, the real AWS clients, pytest
     # (the pytest plugin's tests), groff (man page checks), dpkg-dev (the .deb's dependencies)
     libcmocka-dev clang libclang-rt-14-dev clang-format python3 python3-yaml python3-boto3
-    awscli python3-pytest groff-base dpkg-dev
+    awscli python3-pytest python3-pip groff-base dpkg-dev
     # benchmarks: load generator and the nginx baseline
     wrk nginx-light
 )
