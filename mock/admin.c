@@ -22,6 +22,27 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
+/* The page of GET /__cbkit/ui (mock/ui.html, embedded by CMake: generated/ui_page.c). */
+extern const unsigned char cbk__ui_page[];
+extern const size_t cbk__ui_page_len;
+
+/* Serve the page: static, self-contained, allowed to talk to this origin only. */
+static void ui(struct cbk_http_answer *ans)
+{
+    ans->status = 200;
+    ans->body = (const char *)cbk__ui_page;
+    ans->body_len = cbk__ui_page_len;
+    cbk__answer_header(ans, "Content-Type", "text/html; charset=utf-8");
+    cbk__answer_header(ans, "Content-Security-Policy",
+                       "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                       "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; "
+                       "frame-ancestors 'none'");
+    cbk__answer_header(ans, "X-Frame-Options", "DENY");
+    cbk__answer_header(ans, "X-Content-Type-Options", "nosniff");
+    cbk__answer_header(ans, "Referrer-Policy", "no-referrer");
+    cbk__answer_header(ans, "Cache-Control", "no-store");
+}
+
 static void json_error(struct cbk_http_answer *ans, struct cbk_arena *a, int status,
                        const char *message)
 {
@@ -493,6 +514,11 @@ void cbk__mock_admin(struct cbk_mock *m, const struct cbk_http_req *req,
     int status;
     bool open;
     const char *why = refusal(m, req, a, &status, &open);
+    if (get && strcmp(route, "ui") == 0 && (!why || (open && status == 401))) {
+        /* the page holds no data: it asks for the token it needs to read the rest */
+        ui(ans);
+        return;
+    }
     if (why && open && get && strcmp(route, "health") == 0) {
         /* health checks (a container's, a load balancer's) stay open: status only */
         static const char ok[] = "{\"status\":\"ok\"}";
@@ -537,7 +563,7 @@ void cbk__mock_admin(struct cbk_mock *m, const struct cbk_http_req *req,
         struct cbk_buf b = CBK_BUF_INIT(1 << 12);
         cbk_buf_addf(&b,
                      "no admin route '%.16s /__cbkit/%.100s' (see docs/admin-api.md: health, "
-                     "requests, violations, reset, clock, state, scenarios)",
+                     "requests, violations, reset, clock, state, scenarios, ui)",
                      req->method, route);
         json_error(ans, a, 404, cbk_buf_str(&b));
         cbk_buf_release(&b);
