@@ -17,12 +17,14 @@ enum cli_exit {
     CLI_SPEC = 3,       /* a spec, scenario or cassette could not be loaded */
     CLI_IO = 4,         /* i/o or network error, including a failed write to stdout */
     CLI_INTERNAL = 5,   /* a bug */
+    CLI_UNHEALTHY = 6,  /* `health`: an answer, but not a healthy cbkit mock's */
 };
 
 /* Global flags set by main.c. */
 extern int cli_quiet; /* -q: no warnings */
 
 /* Subcommands; each gets argv[0] = its own name. */
+int cmd_health(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_mock(int argc, char **argv);
 int cmd_record(int argc, char **argv);

@@ -15,8 +15,6 @@
 #include <signal.h>
 #include <sys/resource.h>
 
-#define DEFAULT_PORT 7766
-
 static const char usage[] =
     "usage: cbkit mock [options]\n"
     "\n"
@@ -26,11 +24,18 @@ static const char usage[] =
     "SIGINT or SIGTERM, then writes the reports. The first line on stdout is\n"
     "'listening on http://HOST:PORT'.\n"
     "\n"
+    "Every option --NAME also comes from the environment variable CBKIT_NAME (upper case,\n"
+    "'_' for '-': CBKIT_PORT, CBKIT_ADMIN_TOKEN, ...); a flag overrides its variable. Switches\n"
+    "take 1/true/yes/on or 0/false/no/off; repeatable options take several values separated by\n"
+    "',' (CBKIT_SCENARIO=a.yaml,b.yaml). An empty variable counts as unset.\n"
+    "CBKIT_ADMIN_REMOTE=auto (the container image's setting) means --admin-remote when a\n"
+    "token is set.\n"
+    "\n"
     "options:\n"
     "      --spec FILE          serve this spec instead of the bundled one; repeat it to serve\n"
     "                           several services on one endpoint, routed by X-Amz-Target\n"
     "                           prefix ('bundled' names the bundled CodeBuild spec)\n"
-    "      --host ADDR          address to bind (default 127.0.0.1)\n"
+    "      --host ADDR          address to bind (default 127.0.0.1; 0.0.0.0 in a container)\n"
     "  -p, --port N             port (default 7766; 0 picks a free port)\n"
     "      --seed N             deterministic ids and numbers; also freezes the clock at\n"
     "                           2025-01-01T00:00:00Z unless --clock says otherwise\n"
@@ -65,12 +70,15 @@ static const char usage[] =
     "      --sigv4              check SigV4 signatures, as AWS does (keys from --sigv4-key or\n"
     "                           the AWS_* environment variables)\n"
     "      --sigv4-key ID:SECRET[:TOKEN]  a key the signature check accepts; repeatable\n"
+    "      --print-config       print every option's effective value and where it came from\n"
+    "                           (flag, env or default; secrets hidden), then exit\n"
     "  -h, --help               show this help\n"
     "\n"
     "admin API: GET /__cbkit/health, /__cbkit/requests, /__cbkit/violations, /__cbkit/state,\n"
-    "/__cbkit/clock; POST /__cbkit/reset, /__cbkit/clock (see docs/admin-api.md). It refuses\n"
-    "web pages of other origins, and Host names other than loopback or --host unless\n"
-    "--admin-remote. CBKIT_ADMIN_TOKEN in the environment sets the token.\n"
+    "/__cbkit/clock; POST /__cbkit/reset, /__cbkit/clock; a live page at /__cbkit/ui (see\n"
+    "docs/admin-api.md). It refuses web pages of other origins, and Host names other than\n"
+    "loopback or --host unless --admin-remote. GET /__cbkit/health answers\n"
+    "{\"status\":\"ok\"} to anyone else (health checks); its details need the admin API's rules.\n"
     "\n"
     "exit status: 0 stopped cleanly, 1 --fail-on-violation and violations were seen,\n"
     "             2 usage error, 3 spec error, 4 cannot listen or write a report\n";
@@ -123,304 +131,26 @@ static enum cbk_code write_junit(void *m, FILE *f)
 
 int cmd_mock(int argc, char **argv)
 {
-    enum {
-        OPT_SPEC = 256,
-        OPT_HOST,
-        OPT_SEED,
-        OPT_CLOCK,
-        OPT_REGION,
-        OPT_ACCOUNT,
-        OPT_WORLD,
-        OPT_MAX_BODY,
-        OPT_TIMEOUT,
-        OPT_THREADS,
-        OPT_CONNS,
-        OPT_JCAP,
-        OPT_JBODY,
-        OPT_STATE_CAP,
-        OPT_ADMIN_TOKEN,
-        OPT_ADMIN_REMOTE,
-        OPT_REPORT,
-        OPT_JUNIT,
-        OPT_FAIL,
-        OPT_SCENARIO,
-        OPT_CASSETTE,
-        OPT_REPLAY_LATENCY,
-        OPT_REPLAY_ONCE,
-        OPT_IGNORE,
-        OPT_RECORD_MISSING,
-        OPT_UPSTREAM,
-        OPT_SIGV4,
-        OPT_SIGV4_KEY,
-    };
-    static const struct option longopts[] = {
-        {"spec", required_argument, NULL, OPT_SPEC},
-        {"host", required_argument, NULL, OPT_HOST},
-        {"port", required_argument, NULL, 'p'},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"clock", required_argument, NULL, OPT_CLOCK},
-        {"region", required_argument, NULL, OPT_REGION},
-        {"account", required_argument, NULL, OPT_ACCOUNT},
-        {"world", required_argument, NULL, OPT_WORLD},
-        {"max-body", required_argument, NULL, OPT_MAX_BODY},
-        {"client-timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"connections", required_argument, NULL, OPT_CONNS},
-        {"journal-cap", required_argument, NULL, OPT_JCAP},
-        {"journal-body", required_argument, NULL, OPT_JBODY},
-        {"state-cap", required_argument, NULL, OPT_STATE_CAP},
-        {"admin-token", required_argument, NULL, OPT_ADMIN_TOKEN},
-        {"admin-remote", no_argument, NULL, OPT_ADMIN_REMOTE},
-        {"report", required_argument, NULL, OPT_REPORT},
-        {"junit", required_argument, NULL, OPT_JUNIT},
-        {"fail-on-violation", no_argument, NULL, OPT_FAIL},
-        {"scenario", required_argument, NULL, OPT_SCENARIO},
-        {"cassette", required_argument, NULL, OPT_CASSETTE},
-        {"replay-latency", no_argument, NULL, OPT_REPLAY_LATENCY},
-        {"replay-once", no_argument, NULL, OPT_REPLAY_ONCE},
-        {"ignore", required_argument, NULL, OPT_IGNORE},
-        {"record-missing", no_argument, NULL, OPT_RECORD_MISSING},
-        {"upstream", required_argument, NULL, OPT_UPSTREAM},
-        {"sigv4", no_argument, NULL, OPT_SIGV4},
-        {"sigv4-key", required_argument, NULL, OPT_SIGV4_KEY},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct cbk_mock_config cfg = CBK_MOCK_CONFIG_INIT;
-    cfg.port = DEFAULT_PORT;
-    struct cli_strlist spec_paths = {0};
-    const char *report = NULL, *junit = NULL, *clock = NULL;
-    bool fail_on_violation = false;
-    const char *keys[16];
-    size_t nkeys = 0;
-    char env_key[1024];
-    struct cli_mock_extra extra;
-    cli_mock_extra_init(&extra);
-    long lv;
-    size_t sz;
-    int c;
-    int rc = CLI_OK;
-    while ((c = getopt_long(argc, argv, "hp:", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            fputs(usage, stdout);
-            cli_mock_extra_release(&extra);
-            return CLI_OK;
-        case OPT_SPEC:
-            cli_strlist_push(&spec_paths, optarg);
-            break;
-        case OPT_HOST:
-            cfg.host = optarg;
-            break;
-        case 'p':
-            if (cli_parse_long(optarg, 0, 65535, &lv) != 0) {
-                rc = cli_usage_error("mock", "--port wants 0..65535, not '%s'", optarg);
-                goto out;
-            }
-            cfg.port = (unsigned)lv;
-            break;
-        case OPT_SEED: {
-            char *end = NULL;
-            errno = 0;
-            unsigned long long s = strtoull(optarg, &end, 10);
-            if (errno || !*optarg || *end || *optarg == '-') {
-                rc = cli_usage_error("mock", "--seed wants a non-negative integer, not '%s'",
-                                     optarg);
-                goto out;
-            }
-            cfg.has_seed = true;
-            cfg.seed = s;
-            break;
-        }
-        case OPT_CLOCK:
-            clock = optarg;
-            break;
-        case OPT_REGION:
-            cfg.region = optarg;
-            break;
-        case OPT_ACCOUNT:
-            if (strlen(optarg) != 12 || strspn(optarg, "0123456789") != 12) {
-                rc = cli_usage_error("mock", "--account wants 12 digits, not '%s'", optarg);
-                goto out;
-            }
-            cfg.account = optarg;
-            break;
-        case OPT_WORLD:
-            if (strcmp(optarg, "open") == 0)
-                cfg.world = CBK_WORLD_OPEN;
-            else if (strcmp(optarg, "strict") == 0)
-                cfg.world = CBK_WORLD_STRICT;
-            else {
-                rc = cli_usage_error("mock", "--world wants open or strict, not '%s'", optarg);
-                goto out;
-            }
-            break;
-        case OPT_MAX_BODY:
-            if (cli_parse_size(optarg, &sz) != 0 || sz == 0 || sz > ((size_t)1 << 30)) {
-                rc = cli_usage_error("mock", "--max-body wants 1 byte to 1G, not '%s'", optarg);
-                goto out;
-            }
-            cfg.max_body = sz;
-            break;
-        case OPT_TIMEOUT:
-            if (cli_parse_long(optarg, 1, 86400, &lv) != 0) {
-                rc = cli_usage_error("mock", "--client-timeout wants 1..86400 seconds, not '%s'",
-                                     optarg);
-                goto out;
-            }
-            cfg.client_timeout = (unsigned)lv;
-            break;
-        case OPT_THREADS:
-            if (cli_parse_long(optarg, 1, 64, &lv) != 0) {
-                rc = cli_usage_error("mock", "--threads wants 1..64, not '%s'", optarg);
-                goto out;
-            }
-            cfg.threads = (unsigned)lv;
-            break;
-        case OPT_CONNS:
-            if (cli_parse_long(optarg, 1, 1000000, &lv) != 0) {
-                rc = cli_usage_error("mock", "--connections wants 1..1000000, not '%s'", optarg);
-                goto out;
-            }
-            cfg.connection_limit = (unsigned)lv;
-            break;
-        case OPT_JCAP:
-            if (cli_parse_long(optarg, 1, 100000000, &lv) != 0) {
-                rc = cli_usage_error("mock", "--journal-cap wants 1..100000000, not '%s'", optarg);
-                goto out;
-            }
-            cfg.journal_cap = (size_t)lv;
-            break;
-        case OPT_JBODY:
-            if (cli_parse_size(optarg, &sz) != 0 || sz > ((size_t)1 << 30)) {
-                rc =
-                    cli_usage_error("mock", "--journal-body wants 0 to 1G bytes, not '%s'", optarg);
-                goto out;
-            }
-            cfg.journal_body_max = sz ? sz : 1;
-            break;
-        case OPT_STATE_CAP:
-            if (cli_parse_long(optarg, 1, 100000000, &lv) != 0) {
-                rc = cli_usage_error("mock", "--state-cap wants 1..100000000, not '%s'", optarg);
-                goto out;
-            }
-            cfg.state_cap = (size_t)lv;
-            break;
-        case OPT_ADMIN_TOKEN:
-            if (!*optarg) {
-                rc = cli_usage_error("mock", "--admin-token must not be empty");
-                goto out;
-            }
-            cfg.admin_token = optarg;
-            break;
-        case OPT_ADMIN_REMOTE:
-            cfg.admin_remote = true;
-            break;
-        case OPT_REPORT:
-            report = optarg;
-            break;
-        case OPT_JUNIT:
-            junit = optarg;
-            break;
-        case OPT_FAIL:
-            fail_on_violation = true;
-            break;
-        case OPT_SCENARIO:
-            cli_mock_extra_add_scenario(&extra, optarg);
-            break;
-        case OPT_CASSETTE:
-            extra.cassette = optarg;
-            break;
-        case OPT_REPLAY_LATENCY:
-            extra.replay_latency = true;
-            break;
-        case OPT_REPLAY_ONCE:
-            extra.replay_once = true;
-            break;
-        case OPT_IGNORE:
-            if (optarg[0] != '/') {
-                rc = cli_usage_error("mock",
-                                     "--ignore wants a JSON pointer like /idempotencyToken, "
-                                     "not '%s'",
-                                     optarg);
-                goto out;
-            }
-            cli_mock_extra_add_ignore(&extra, optarg);
-            break;
-        case OPT_RECORD_MISSING:
-            extra.record_missing = true;
-            break;
-        case OPT_UPSTREAM:
-            extra.upstream = optarg;
-            break;
-        case OPT_SIGV4:
-            cfg.sigv4 = true;
-            break;
-        case OPT_SIGV4_KEY:
-            cfg.sigv4 = true;
-            if (nkeys < CBK_ARRAY_SIZE(keys))
-                keys[nkeys++] = optarg;
-            break;
-        default:
-            rc = cli_usage_error("mock", "unknown or incomplete option '%s'", argv[optind - 1]);
-            goto out;
-        }
-    }
-    if (optind < argc) {
-        rc = cli_usage_error("mock", "unexpected argument '%s'", argv[optind]);
+    struct cli_mock_settings set;
+    cli_mock_settings_init(&set);
+    struct cbk_mock_config cfg;
+    int rc = cli_mock_settings_parse(&set, argc, argv);
+    if (rc == CLI_MOCK_HELP) {
+        fputs(usage, stdout);
+        rc = CLI_OK;
         goto out;
     }
-    if (!cfg.admin_token) {
-        /* from the environment: not visible to other users in ps, as an argument is */
-        const char *env_token = getenv("CBKIT_ADMIN_TOKEN");
-        if (env_token && *env_token)
-            cfg.admin_token = env_token;
-    }
-    if (cfg.admin_remote && !cfg.admin_token) {
-        rc = cli_usage_error("mock", "--admin-remote needs a token: set CBKIT_ADMIN_TOKEN in the "
-                                     "environment (or give --admin-token)");
+    if (rc != CLI_OK)
+        goto out;
+    if (set.print_config) {
+        cli_mock_settings_print(&set, stdout);
         goto out;
     }
-    if (extra.record_missing && (!extra.cassette || !extra.upstream)) {
-        rc = cli_usage_error("mock", "--record-missing needs --cassette FILE and --upstream URL");
-        goto out;
-    }
-    if ((extra.replay_latency || extra.replay_once || extra.nignore) && !extra.cassette) {
-        rc = cli_usage_error("mock", "--replay-latency, --replay-once and --ignore go with "
-                                     "--cassette");
-        goto out;
-    }
-    if (cfg.sigv4 && !nkeys) {
-        struct cli_aws_env env;
-        if (!cli_aws_env(NULL, &env)) {
-            rc = cli_usage_error("mock",
-                                 "--sigv4 needs --sigv4-key ACCESS_KEY:SECRET or "
-                                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
-            goto out;
-        }
-        snprintf(env_key, sizeof env_key, "%s:%s%s%s", env.access_key, env.secret_key,
-                 env.session_token ? ":" : "", env.session_token ? env.session_token : "");
-        keys[nkeys++] = env_key;
-    }
-    cfg.sigv4_keys = keys;
-    cfg.nsigv4_keys = nkeys;
-    if (clock && strcmp(clock, "now") != 0) {
-        if (cli_parse_time(clock, &cfg.clock_start_ms) != 0) {
-            rc = cli_usage_error("mock",
-                                 "--clock wants 'now' or a UTC time like 2026-01-01T00:00:00Z, "
-                                 "not '%s'",
-                                 clock);
-            goto out;
-        }
-        cfg.virtual_clock = true;
-    } else if (!clock && cfg.has_seed) {
-        cfg.virtual_clock = true;
-        cfg.clock_start_ms = 1735689600000LL; /* 2025-01-01T00:00:00Z */
-    }
+    cfg = set.cfg;
 
     struct cbk_spec **specs = NULL;
     size_t nspecs = 0;
-    rc = cli_load_specs(&spec_paths, &specs, &nspecs);
+    rc = cli_load_specs(&set.spec_paths, &specs, &nspecs);
     if (rc != CLI_OK)
         goto out;
     struct cbk_spec *spec = specs[0];
@@ -438,7 +168,7 @@ int cmd_mock(int argc, char **argv)
         rc = CLI_USAGE;
         goto out;
     }
-    rc = cli_mock_extra_apply(&extra, m, spec);
+    rc = cli_mock_extra_apply(&set.extra, m, spec);
     if (rc != CLI_OK) {
         cbk_mock_free(m);
         cli_free_specs(specs, nspecs);
@@ -461,9 +191,9 @@ int cmd_mock(int argc, char **argv)
 
     struct cbk_mock_stats st;
     cbk_mock_stats(m, &st);
-    if (report && cli_write_file(report, write_report, m) != CLI_OK)
+    if (set.report && cli_write_file(set.report, write_report, m) != CLI_OK)
         rc = CLI_IO;
-    if (junit && cli_write_file(junit, write_junit, m) != CLI_OK)
+    if (set.junit && cli_write_file(set.junit, write_junit, m) != CLI_OK)
         rc = CLI_IO;
     if (!cli_quiet)
         fprintf(stderr,
@@ -471,7 +201,7 @@ int cmd_mock(int argc, char **argv)
                 " invalid (%" PRIu64 " violations), %" PRIu64 " rejected, %" PRIu64 " faults\n",
                 sig == SIGINT ? "SIGINT" : "SIGTERM", st.requests, st.valid, st.invalid,
                 st.violations, st.rejected, st.faults);
-    if (rc == CLI_OK && fail_on_violation && (st.invalid || st.rejected)) {
+    if (rc == CLI_OK && set.fail_on_violation && (st.invalid || st.rejected)) {
         cli_error("%" PRIu64 " request%s violated the contract (--fail-on-violation)",
                   st.invalid + st.rejected, st.invalid + st.rejected == 1 ? "" : "s");
         rc = CLI_VIOLATIONS;
@@ -479,7 +209,6 @@ int cmd_mock(int argc, char **argv)
     cbk_mock_free(m);
     cli_free_specs(specs, nspecs);
 out:
-    free(spec_paths.v);
-    cli_mock_extra_release(&extra);
+    cli_mock_settings_release(&set);
     return rc;
 }

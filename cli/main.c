@@ -10,6 +10,7 @@
 
 /* Keep sorted by name: `cbkit help` prints it in this order. */
 static const struct cli_cmd commands[] = {
+    {"health", cmd_health, "ask a running mock whether it is healthy (container health checks)"},
     {"help", cmd_help, "show help for cbkit or one of its commands"},
     {"mock", cmd_mock, "serve the spec as a validating AWS endpoint with faults and a journal"},
     {"record", cmd_record, "record real traffic into a cassette through a reverse proxy"},
@@ -26,7 +27,7 @@ const struct cli_cmd *cli_commands(size_t *n)
     return commands;
 }
 
-static const char usage[] = "usage: cbkit [-q] <command> [<args>]\n"
+static const char usage[] = "usage: cbkit [-q | --quiet] <command> [<args>]\n"
                             "       cbkit -h | --help | --version\n";
 
 static void print_commands(FILE *out)

@@ -51,6 +51,7 @@ static void load(void)
               sym(lib, "curl_easy_strerror", &t.easy_strerror) && sym(lib, "curl_free", &t.free) &&
               sym(lib, "curl_url", &t.url) && sym(lib, "curl_url_cleanup", &t.url_cleanup) &&
               sym(lib, "curl_url_get", &t.url_get) && sym(lib, "curl_url_set", &t.url_set) &&
+              sym(lib, "curl_url_strerror", &t.url_strerror) &&
               sym(lib, "curl_slist_append", &t.slist_append) &&
               sym(lib, "curl_slist_free_all", &t.slist_free_all) &&
               sym(lib, "curl_version_info", &t.version_info);

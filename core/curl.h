@@ -31,6 +31,7 @@ struct cbk_curl {
     __typeof__(curl_url_cleanup) *url_cleanup;
     __typeof__(curl_url_get) *url_get;
     __typeof__(curl_url_set) *url_set;
+    __typeof__(curl_url_strerror) *url_strerror;
     __typeof__(curl_slist_append) *slist_append;
     __typeof__(curl_slist_free_all) *slist_free_all;
     __typeof__(curl_version_info) *version_info;

@@ -6,7 +6,8 @@
  * refuses requests a browser sends for another site: an Origin that is not the mock's own
  * (cross-site requests), and, unless --admin-remote, a Host that is not a loopback name or the
  * bound address (DNS rebinding). The AWS API is never restricted by Host: SDKs send whatever
- * endpoint name they were given.
+ * endpoint name they were given. GET /__cbkit/health stays open to health checks that are
+ * refused only for where they come from or for a missing token: they get {"status":"ok"}.
  */
 #include "core/setup.h"
 #include "mock/mock_internal.h"
@@ -20,6 +21,27 @@
 #include "wire/sigv4.h"
 
 #include <json-c/json.h>
+
+/* The page of GET /__cbkit/ui (mock/ui.html, embedded by CMake: generated/ui_page.c). */
+extern const unsigned char cbk__ui_page[];
+extern const size_t cbk__ui_page_len;
+
+/* Serve the page: static, self-contained, allowed to talk to this origin only. */
+static void ui(struct cbk_http_answer *ans)
+{
+    ans->status = 200;
+    ans->body = (const char *)cbk__ui_page;
+    ans->body_len = cbk__ui_page_len;
+    cbk__answer_header(ans, "Content-Type", "text/html; charset=utf-8");
+    cbk__answer_header(ans, "Content-Security-Policy",
+                       "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                       "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; "
+                       "frame-ancestors 'none'");
+    cbk__answer_header(ans, "X-Frame-Options", "DENY");
+    cbk__answer_header(ans, "X-Content-Type-Options", "nosniff");
+    cbk__answer_header(ans, "Referrer-Policy", "no-referrer");
+    cbk__answer_header(ans, "Cache-Control", "no-store");
+}
 
 static void json_error(struct cbk_http_answer *ans, struct cbk_arena *a, int status,
                        const char *message)
@@ -420,47 +442,51 @@ static bool refuse(struct cbk_mock *m, struct cbk_http_answer *ans, struct cbk_a
     return false;
 }
 
-static bool authorized(struct cbk_mock *m, const struct cbk_http_req *req,
-                       struct cbk_http_answer *ans, struct cbk_arena *a)
+/*
+ * Why the admin API refuses 'req', or NULL when it may use it: *status gets 401 or 403 and
+ * *open (may the open health answer be given instead?) whether the refusal is about where the
+ * request comes from or a missing token — not a web page of another origin, not a wrong
+ * token. The message is in arena 'a' or static.
+ */
+static const char *refusal(const struct cbk_mock *m, const struct cbk_http_req *req,
+                           struct cbk_arena *a, int *status, bool *open)
 {
-    if (!req->peer_is_loopback && !m->cfg.admin_remote)
-        return refuse(m, ans, a, 403,
-                      "the admin API answers loopback clients only (start the mock with "
-                      "--admin-remote and a token to allow others)");
-    const char *host = cbk__http_header(req, "Host");
-    if (host && !m->cfg.admin_remote && !host_allowed(m, host)) {
-        char *msg = cbk_arena_printf(a,
-                                     "the admin API answers requests for a loopback name "
-                                     "(localhost, 127.0.0.1, [::1]) or the address it is bound "
-                                     "to only, not for Host '%.100s' (a web page on another "
-                                     "site may be reaching the mock through DNS rebinding)",
-                                     host);
-        return refuse(m, ans, a, 403, msg);
-    }
+    *status = 403;
+    *open = false;
     const char *origin = cbk__http_header(req, "Origin");
-    if (origin && !origin_allowed(m, req, origin)) {
-        char *msg = cbk_arena_printf(a,
-                                     "the admin API refuses requests from web pages of other "
-                                     "origins (Origin '%.100s' is not the mock's own)",
-                                     origin);
-        return refuse(m, ans, a, 403, msg);
-    }
+    if (origin && !origin_allowed(m, req, origin))
+        return cbk_arena_printf(a,
+                                "the admin API refuses requests from web pages of other "
+                                "origins (Origin '%.100s' is not the mock's own)",
+                                origin);
     /* without Origin (a GET from another page: <img>, <script>, a no-cors fetch), the
      * browser still says where it comes from */
     const char *site = cbk__http_header(req, "Sec-Fetch-Site");
-    if (!origin && site && strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0) {
-        char *msg = cbk_arena_printf(a,
-                                     "the admin API refuses requests from web pages of other "
-                                     "origins (Sec-Fetch-Site '%.32s')",
-                                     site);
-        return refuse(m, ans, a, 403, msg);
-    }
+    if (!origin && site && strcasecmp(site, "same-origin") != 0 && strcasecmp(site, "none") != 0)
+        return cbk_arena_printf(a,
+                                "the admin API refuses requests from web pages of other "
+                                "origins (Sec-Fetch-Site '%.32s')",
+                                site);
+    *open = true;
+    if (!req->peer_is_loopback && !m->cfg.admin_remote)
+        return "the admin API answers loopback clients only (start the mock with "
+               "--admin-remote and a token to allow others)";
+    const char *host = cbk__http_header(req, "Host");
+    if (host && !m->cfg.admin_remote && !host_allowed(m, host))
+        return cbk_arena_printf(a,
+                                "the admin API answers requests for a loopback name "
+                                "(localhost, 127.0.0.1, [::1]) or the address it is bound "
+                                "to only, not for Host '%.100s' (a web page on another "
+                                "site may be reaching the mock through DNS rebinding)",
+                                host);
     if (m->admin_token) {
         const char *t = cbk__http_header(req, "X-Cbkit-Admin-Token");
+        *status = 401;
+        *open = !t;
         if (!t || !token_matches(t, m->admin_token))
-            return refuse(m, ans, a, 401, "missing or wrong X-Cbkit-Admin-Token");
+            return "missing or wrong X-Cbkit-Admin-Token";
     }
-    return true;
+    return NULL;
 }
 
 /* Routes of the behaviours (CodeBuild: builds/ID/outcome, ...): false when none has it. */
@@ -494,8 +520,28 @@ static bool behaviour_admin(struct cbk_mock *m, const char *route, const struct 
 void cbk__mock_admin(struct cbk_mock *m, const struct cbk_http_req *req,
                      struct cbk_http_answer *ans, struct cbk_arena *a)
 {
-    if (!authorized(m, req, ans, a))
+    const char *route = req->path + strlen("/__cbkit");
+    if (*route == '/')
+        route++;
+    bool get = strcmp(req->method, "GET") == 0;
+    int status;
+    bool open;
+    const char *why = refusal(m, req, a, &status, &open);
+    if (get && strcmp(route, "ui") == 0 && (!why || (open && status == 401))) {
+        /* the page holds no data: it asks for the token it needs to read the rest */
+        ui(ans);
         return;
+    }
+    if (why && open && get && strcmp(route, "health") == 0) {
+        /* health checks (a container's, a load balancer's) stay open: status only */
+        static const char ok[] = "{\"status\":\"ok\"}";
+        cbk__answer_json(ans, a, 200, ok, sizeof(ok) - 1);
+        return;
+    }
+    if (why) {
+        refuse(m, ans, a, status, why);
+        return;
+    }
     if (req->body_too_large) {
         /* the server kept none of it: a route must never read it as an empty body (a scenario
          * POST over the limit was "the scenario is empty") */
@@ -506,10 +552,6 @@ void cbk__mock_admin(struct cbk_mock *m, const struct cbk_http_req *req,
         json_error(ans, a, 413, msg);
         return;
     }
-    const char *route = req->path + strlen("/__cbkit");
-    if (*route == '/')
-        route++;
-    bool get = strcmp(req->method, "GET") == 0;
     bool post = strcmp(req->method, "POST") == 0;
     bool del = strcmp(req->method, "DELETE") == 0;
     if (strcmp(route, "health") == 0 && get)
@@ -534,7 +576,7 @@ void cbk__mock_admin(struct cbk_mock *m, const struct cbk_http_req *req,
         struct cbk_buf b = CBK_BUF_INIT(1 << 12);
         cbk_buf_addf(&b,
                      "no admin route '%.16s /__cbkit/%.100s' (see docs/admin-api.md: health, "
-                     "requests, violations, reset, clock, state, scenarios)",
+                     "requests, violations, reset, clock, state, scenarios, ui)",
                      req->method, route);
         json_error(ans, a, 404, cbk_buf_str(&b));
         cbk_buf_release(&b);

@@ -81,7 +81,8 @@ uint64_t cbk_journal_add(struct cbk_journal *j, const struct cbk_jentry *e)
             slen(e->answered_by) + slen(e->fault) + slen(e->request_id) + slen(e->invocation_id) +
             slen(e->attempt) + slen(e->user_agent) + slen(e->note) + body_len + 1;
     for (size_t i = 0; i < nviol; i++)
-        size += slen(e->viol[i].path) + slen(e->viol[i].rule) + slen(e->viol[i].message);
+        size += slen(e->viol[i].path) + slen(e->viol[i].rule) + slen(e->viol[i].message) +
+                slen(e->viol[i].aws);
     char *block = cbk_xmalloc(size);
     struct cbk_jentry n = *e;
     n.viol = (struct cbk_jviol *)(void *)block;
@@ -109,6 +110,7 @@ uint64_t cbk_journal_add(struct cbk_journal *j, const struct cbk_jentry *e)
         n.viol[i].path = scopy(&p, e->viol[i].path);
         n.viol[i].rule = scopy(&p, e->viol[i].rule);
         n.viol[i].message = scopy(&p, e->viol[i].message);
+        n.viol[i].aws = scopy(&p, e->viol[i].aws);
     }
     n.nviol = nviol;
     n.viol_total = e->viol_total ? e->viol_total : e->nviol;
@@ -238,6 +240,7 @@ void cbk_journal_entry_json(const struct cbk_journal *j, const struct cbk_jentry
         cbk_jsonw_kstr(&w, "path", e->viol[i].path);
         cbk_jsonw_kstr(&w, "rule", e->viol[i].rule);
         cbk_jsonw_kstr(&w, "message", e->viol[i].message);
+        cbk_jsonw_kstr(&w, "awsMessage", e->viol[i].aws);
         cbk_jsonw_end_obj(&w);
     }
     cbk_jsonw_end_arr(&w);
@@ -340,6 +343,7 @@ static void viol_cb(const struct cbk_jentry *e, void *arg)
         cbk_jsonw_kstr(&w, "path", e->viol[i].path);
         cbk_jsonw_kstr(&w, "rule", e->viol[i].rule);
         cbk_jsonw_kstr(&w, "message", e->viol[i].message);
+        cbk_jsonw_kstr(&w, "awsMessage", e->viol[i].aws);
         cbk_jsonw_end_obj(&w);
     }
 }

@@ -16,6 +16,7 @@
 
 struct cbk_jviol {
     const char *path, *rule, *message;
+    const char *aws; /* AWS's wording of this finding (wire/wire.h), redacted like 'message' */
 };
 
 enum cbk_verdict { CBK_VERDICT_VALID, CBK_VERDICT_INVALID, CBK_VERDICT_REJECTED };

@@ -504,12 +504,23 @@ static void keep_violations(struct pipeline *p, const struct cbk_operation *op,
         if (x->severity != CBK_SEV_ERROR)
             continue;
         const char *path = x->pointer, *message = x->message;
-        if (sensitive)
+        /* AWS's wording, as the client read it (not for malformed JSON) */
+        struct cbk_buf aws = CBK_BUF_INIT(1 << 16);
+        if (x->aws_constraint && x->aws_path)
+            cbk_wire_violation_phrase(&aws, x, NULL, NULL);
+        const char *aws_message = cbk_buf_str(&aws);
+        if (sensitive) {
+            const char *ignored;
             cbk_redact_finding(red, op, false, NULL, x->pointer, x->actual, x->message, p->a, &path,
                                &message);
+            cbk_redact_finding(red, op, false, NULL, x->pointer, x->aws_value, aws_message, p->a,
+                               &ignored, &aws_message);
+        }
         v[k].path = cbk_arena_strdup(p->a, path);
         v[k].rule = cbk_rule_name(x->rule);
         v[k].message = cbk_arena_strdup(p->a, message);
+        v[k].aws = cbk_arena_strdup(p->a, aws_message);
+        cbk_buf_release(&aws);
         k++;
     }
     p->e.viol = v;

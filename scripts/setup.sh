@@ -12,9 +12,11 @@ packages=(
     build-essential cmake pkg-config git
     # the libraries cbkit links (see README "Dependencies")
     libfyaml-dev libjson-c-dev libpcre2-dev libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
-    # tests: CMocka, clang (sanitizers, libFuzzer), clang-format, the real AWS clients
+    # tests: CMocka, clang (sanitizers, libFuzzer), clang-format, the real AWS clients, pytest
+    # (the pytest plugin's tests), groff (man page checks), dpkg-dev (the .deb's dependencies),
+    # headless Chromium (the mock's page, /__cbkit/ui)
     libcmocka-dev clang libclang-rt-14-dev clang-format python3 python3-yaml python3-boto3
-    awscli
+    awscli python3-pytest python3-pip groff-base dpkg-dev chromium
     # benchmarks: load generator and the nginx baseline
     wrk nginx-light
 )

@@ -102,6 +102,18 @@ void cbk_wire_request_id(char out[37])
     cbk_uuid_format(out, cbk_rng_next(&rng), cbk_rng_next(&rng));
 }
 
+void cbk_wire_violation_phrase(struct cbk_buf *b, const struct cbk_violation *v, const char *value,
+                               const char *path)
+{
+    value = value ? value : v->aws_value;
+    if (value)
+        cbk_buf_addf(b, "Value '%s'", value);
+    else
+        cbk_buf_adds(b, "Value null");
+    cbk_buf_addf(b, " at '%s' failed to satisfy constraint: %s", path ? path : v->aws_path,
+                 v->aws_constraint);
+}
+
 void cbk_wire_validation_message(struct cbk_buf *b, const struct cbk_report *r)
 {
     size_t n = cbk_report_error_count(r);
@@ -114,12 +126,7 @@ void cbk_wire_validation_message(struct cbk_buf *b, const struct cbk_report *r)
         if (!first)
             cbk_buf_adds(b, "; ");
         first = false;
-        if (v->aws_value)
-            cbk_buf_addf(b, "Value '%s'", v->aws_value);
-        else
-            cbk_buf_adds(b, "Value null");
-        cbk_buf_addf(b, " at '%s' failed to satisfy constraint: %s", v->aws_path,
-                     v->aws_constraint);
+        cbk_wire_violation_phrase(b, v, NULL, NULL);
     }
     if (cbk_report_truncated(r))
         cbk_buf_adds(b, "; (more errors not listed)");

@@ -63,6 +63,13 @@ void cbk_wire_request_id(char out[37]);
  * failed to satisfy constraint: Member must not be null".
  */
 void cbk_wire_validation_message(struct cbk_buf *b, const struct cbk_report *r);
+/*
+ * Append AWS's wording of one finding 'v': "Value '2161' at 'buildTimeoutInMinutesOverride'
+ * failed to satisfy constraint: Member must have value less than or equal to 2160". 'value'
+ * and 'path' (when not NULL) replace the quoted value and the AWS path (redaction).
+ */
+void cbk_wire_violation_phrase(struct cbk_buf *b, const struct cbk_violation *v, const char *value,
+                               const char *path);
 
 /* A well-known AWS error: its code on the wire and HTTP status. */
 struct cbk_wire_common_error {

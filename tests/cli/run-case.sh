@@ -11,6 +11,8 @@
 #            work); $DATA names tests/cli/data (as a path relative to the case directory, so
 #            that output does not depend on where the checkout lives)
 #   stdin    optional: standard input (default: /dev/null)
+#   env      optional: environment variables of cbkit, one NAME=VALUE a line (taken as they
+#            are: no quotes, no expansion)
 #   filter   optional: a sed script applied to the actual stdout before comparing (for
 #            output that legitimately varies, such as library versions)
 #   stdout, stderr, exit   the expected output and exit code
@@ -37,25 +39,37 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cbk-cli.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
 
-# run_cbkit DIR STDIN ARG...: cbkit's output in $tmp/stdout, $tmp/stderr, $tmp/exit
+# run_cbkit DIR STDIN ENVFILE ARG...: cbkit's output in $tmp/stdout, $tmp/stderr, $tmp/exit;
+# ENVFILE (may not exist) holds NAME=VALUE lines added to the clean environment
 run_cbkit() {
     dir=$1
     input=$2
-    shift 2
+    envfile=$3
+    shift 3
     (
         cd "$dir" || exit 2
+        # "$@" becomes NAME=VALUE... cbkit ARG... for env (the lines prepended last first)
+        set -- "$cbkit" "$@"
+        if [ -f "$envfile" ]; then
+            lines=$(grep -c '' "$envfile")
+            i=$lines
+            while [ "$i" -gt 0 ]; do
+                set -- "$(sed -n "${i}p" "$envfile")" "$@"
+                i=$((i - 1))
+            done
+        fi
         exec env -i PATH=/usr/bin:/bin LC_ALL=C TZ=UTC \
             ${ASAN_OPTIONS:+"ASAN_OPTIONS=$ASAN_OPTIONS"} \
             ${LSAN_OPTIONS:+"LSAN_OPTIONS=$LSAN_OPTIONS"} \
             ${UBSAN_OPTIONS:+"UBSAN_OPTIONS=$UBSAN_OPTIONS"} \
-            "$cbkit" "$@" <"$input" >"$tmp/stdout" 2>"$tmp/stderr"
+            "$@" <"$input" >"$tmp/stdout" 2>"$tmp/stderr"
     )
     echo $? >"$tmp/exit"
 }
 
 if [ "${1:-}" = --help-check ]; then
     shift
-    run_cbkit "$tmp" /dev/null "$@"
+    run_cbkit "$tmp" /dev/null /nonexistent "$@"
     ok=1
     if [ "$(cat "$tmp/exit")" != 0 ]; then
         echo "cbkit $*: exit $(cat "$tmp/exit"), expected 0" >&2
@@ -96,7 +110,7 @@ set +f
 
 input=/dev/null
 [ -f "$dir/stdin" ] && input=$dir/stdin
-run_cbkit "$dir" "$input" "$@"
+run_cbkit "$dir" "$input" "$dir/env" "$@"
 if [ -f "$dir/filter" ]; then
     sed -f "$dir/filter" "$tmp/stdout" >"$tmp/stdout.filtered" || exit 2
     mv "$tmp/stdout.filtered" "$tmp/stdout"

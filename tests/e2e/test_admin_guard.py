@@ -6,7 +6,8 @@ Over real sockets, as a browser would send them:
     request a page can send without asking) does not load its scenario: 403, nothing loaded;
   - a request through DNS rebinding (Host: attacker.example) cannot read the journal: 403;
   - `curl` and SDKs (no Origin; Host 127.0.0.1 or localhost) and the mock's own pages
-    (same-origin fetch) are served; the health check answers a plain local request;
+    (same-origin fetch) are served; the health check answers a plain local request, and
+    {"status": "ok"} alone to a request for another Host or without the token (issue 12);
   - the AWS API answers whatever Host an SDK sends;
   - --admin-remote without a token is a usage error; the token may come from
     CBKIT_ADMIN_TOKEN, and then it is not on the command line (ps).
@@ -79,6 +80,13 @@ class OtherSitesTest(MockTestCase):
                 self.assertEqual(st, 403, doc)
                 self.assertIn("DNS rebinding", doc["error"])
                 self.assertNotIn("secret:1", json.dumps(doc))
+        # the health path stays open (health checks through another name): status only
+        st, doc = request(self.p, "GET", "/__cbkit/health", None, {"Host": "mock.internal"})
+        self.assertEqual((st, doc), (200, {"status": "ok"}))
+        # but not for another site's web page
+        st, doc = request(self.p, "GET", "/__cbkit/health", None,
+                          {"Host": "attacker.example", "Origin": "https://evil.example"})
+        self.assertEqual(st, 403, doc)
 
     def test_own_pages_and_plain_clients_are_served(self):
         # curl-like: Host 127.0.0.1:PORT or localhost:PORT, no Origin (health checks too)
@@ -139,15 +147,20 @@ class RemoteTokenTest(MockTestCase):
         m = self.start_mock("--admin-remote", env=env)
         with open("/proc/%d/cmdline" % m.pid, "rb") as f:
             self.assertNotIn(token.encode(), f.read())
-        st, doc = request(m.port, "GET", "/__cbkit/health", None, {"Host": "mock.internal"})
+        st, doc = request(m.port, "GET", "/__cbkit/requests", None, {"Host": "mock.internal"})
         self.assertEqual(st, 401, doc)
+        # the health path stays open without the token, with the status only
+        st, doc = request(m.port, "GET", "/__cbkit/health", None, {"Host": "mock.internal"})
+        self.assertEqual((st, doc), (200, {"status": "ok"}))
+        # a wrong token is refused, even there
         st, doc = request(m.port, "GET", "/__cbkit/health", None,
                           {"Host": "mock.internal", "X-Cbkit-Admin-Token": token + "x"})
         self.assertEqual(st, 401, doc)
-        # remote: any Host, with the token
+        # remote: any Host, with the token: the details
         st, doc = request(m.port, "GET", "/__cbkit/health", None,
                           {"Host": "mock.internal", "X-Cbkit-Admin-Token": token})
         self.assertEqual(st, 200, doc)
+        self.assertIn("requests", doc)
         # still not for another site's page, token or not
         st, doc = request(m.port, "POST", "/__cbkit/reset", b"",
                           {"Origin": "https://evil.example", "X-Cbkit-Admin-Token": token})
@@ -158,11 +171,12 @@ class RemoteTokenTest(MockTestCase):
         env = dict(os.environ)
         env["CBKIT_ADMIN_TOKEN"] = "local-token"
         m = self.start_mock(env=env)
-        st, _ = m.admin("GET", "health")
+        st, _ = m.admin("GET", "requests")
         self.assertEqual(st, 401)
-        self.assertEqual(m.get("health", token="local-token")["status"], "ok")
+        self.assertEqual(m.get("health"), {"status": "ok"})  # open, status only
+        self.assertIn("requests", m.get("health", token="local-token"))
         # --admin-token on the command line wins over the environment
         m2 = self.start_mock("--admin-token", "argv-token", env=env)
-        st, _ = m2.admin("GET", "health", token="local-token")
+        st, _ = m2.admin("GET", "requests", token="local-token")
         self.assertEqual(st, 401)
         self.assertEqual(m2.get("health", token="argv-token")["status"], "ok")

@@ -979,7 +979,12 @@ class AdminToken(MockTestCase):
 
     def test_token_required(self):
         with self.start_mock("--admin-token", "s3cret") as m:
-            for path in ("health", "requests", "violations", "state", "clock"):
+            # the health path stays open for health checks: status only, no details
+            st, doc = m.admin("GET", "health")
+            self.assertEqual((st, doc), (200, {"status": "ok"}))
+            st, _ = m.admin("GET", "health", token="wrong")
+            self.assertEqual(st, 401)
+            for path in ("requests", "violations", "state", "clock"):
                 with self.subTest(path=path):
                     st, doc = m.admin("GET", path)
                     self.assertEqual(st, 401)

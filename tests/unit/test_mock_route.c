@@ -374,9 +374,16 @@ static void route_method_and_path(void **state)
     assert_non_null(jstr(c.doc, "error"));
     call_done(&c);
     /* loopback only */
-    struct rq remote = {.method = "GET", .path = "/__cbkit/health", .remote = true};
+    struct rq remote = {.method = "GET", .path = "/__cbkit/requests", .remote = true};
     do_call(m, &remote, &c);
     assert_int_equal(c.ans.status, 403);
+    call_done(&c);
+    /* the health path stays open to them, with the status alone */
+    remote.path = "/__cbkit/health";
+    do_call(m, &remote, &c);
+    assert_int_equal(c.ans.status, 200);
+    assert_int_equal(c.ans.body_len, strlen("{\"status\":\"ok\"}"));
+    assert_memory_equal(c.ans.body, "{\"status\":\"ok\"}", c.ans.body_len);
     call_done(&c);
 
     struct cbk_mock_stats st;
@@ -1564,6 +1571,20 @@ static void journal_entries(void **state)
     struct json_object *v = json_object_array_get_idx(jget(e, "violations"), 0);
     assert_string_equal(jstr(v, "path"), "/projectName");
     assert_string_equal(jstr(v, "rule"), "length");
+    /* what the client read from AWS's message, for this finding */
+    assert_string_equal(jstr(v, "awsMessage"), "Value '' at 'projectName' failed to satisfy "
+                                               "constraint: Member must have length greater "
+                                               "than or equal to 1");
+    call_done(&c);
+    /* a sensitive member's value never shows, in AWS's words either */
+    api(m, &c, "StartBuild",
+        "{\"projectName\":\"p\",\"environmentVariablesOverride\":[{\"name\":\"K\","
+        "\"value\":987654321}]}");
+    call_done(&c);
+    assert_int_equal(admin(m, &c, "GET", "/__cbkit/violations", NULL), 200);
+    assert_null(strstr(c.ans.body, "987654321"));
+    assert_non_null(strstr(c.ans.body, "Value '[REDACTED]' at 'environmentVariablesOverride.1."
+                                       "member.value'"));
     call_done(&c);
     cbk_mock_free(m);
 }
@@ -1604,8 +1625,10 @@ struct guard_case {
     const char *method, *path;
     const char *host, *origin, *site, *token; /* NULL: header absent */
     bool remote;
-    int want; /* status */
+    int want; /* status, or OPEN */
 };
+/* want: a health check the admin API's rules refuse: 200 with {"status":"ok"} alone */
+#define OPEN 1200
 
 static int guard_call(struct cbk_mock *m, const struct guard_case *g, struct call *c)
 {
@@ -1643,13 +1666,19 @@ static void check_guard(struct cbk_mock *m, const struct guard_case *cases, size
         const struct guard_case *g = &cases[i];
         struct call c;
         int st = guard_call(m, g, &c);
-        if (st != g->want)
+        int want = g->want == OPEN ? 200 : g->want;
+        if (st != want)
             print_error("case %zu: %s %s Host=%s Origin=%s Sec-Fetch-Site=%s remote=%d: %d %.*s\n",
                         i, g->method, g->path, g->host ? g->host : "-", g->origin ? g->origin : "-",
                         g->site ? g->site : "-", g->remote, st, (int)c.ans.body_len, c.ans.body);
-        assert_int_equal(st, g->want);
+        assert_int_equal(st, want);
         assert_int_equal(c.ans.journal_id, 0); /* admin requests, refused or not: no journal */
         assert_non_null(c.doc);
+        if (st == 200 && strcmp(g->path, "/__cbkit/health") == 0) {
+            /* the details need the admin API's rules; the open answer is the status alone */
+            assert_string_equal(jstr(c.doc, "status"), "ok");
+            assert_int_equal(json_object_object_length(c.doc) == 1, g->want == OPEN);
+        }
         if (st == 403) {
             const char *e = jstr(c.doc, "error");
             assert_non_null(e);
@@ -1680,12 +1709,12 @@ static void admin_refuses_other_sites(void **state)
         {"GET", "/__cbkit/requests", "localhost:9000", NULL, NULL, NULL, false, 200},
         /* DNS rebinding: a name that is not loopback's */
         {"GET", "/__cbkit/requests", "attacker.example", NULL, NULL, NULL, false, 403},
-        {"GET", "/__cbkit/health", "attacker.example:7766", NULL, NULL, NULL, false, 403},
-        {"GET", "/__cbkit/health", "localhost.attacker.example", NULL, NULL, NULL, false, 403},
-        {"GET", "/__cbkit/health", "127.0.0.1.nip.io:7766", NULL, NULL, NULL, false, 403},
-        {"GET", "/__cbkit/health", "", NULL, NULL, NULL, false, 403},
-        {"GET", "/__cbkit/health", "[::1", NULL, NULL, NULL, false, 403},
-        {"GET", "/__cbkit/health", "::1", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/requests", "attacker.example:7766", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/requests", "localhost.attacker.example", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/requests", "127.0.0.1.nip.io:7766", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/requests", "", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/requests", "[::1", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/requests", "::1", NULL, NULL, NULL, false, 403},
         /* cross-site requests */
         {"POST", "/__cbkit/scenarios", "127.0.0.1:7766", "https://evil.example", NULL, NULL, false,
          403},
@@ -1716,7 +1745,12 @@ static void admin_refuses_other_sites(void **state)
         {"GET", "/__cbkit/requests", "127.0.0.1:7766", NULL, "same-origin", NULL, false, 200},
         {"GET", "/__cbkit/requests", "127.0.0.1:7766", NULL, "none", NULL, false, 200},
         /* a remote peer, whatever it says */
-        {"GET", "/__cbkit/health", "127.0.0.1:7766", NULL, NULL, NULL, true, 403},
+        {"GET", "/__cbkit/requests", "127.0.0.1:7766", NULL, NULL, NULL, true, 403},
+        /* health checks from anywhere but a web page of another site: the open answer */
+        {"GET", "/__cbkit/health", "attacker.example:7766", NULL, NULL, NULL, false, OPEN},
+        {"GET", "/__cbkit/health", "127.0.0.1:7766", NULL, NULL, NULL, true, OPEN},
+        {"GET", "/__cbkit/health", "mock:7766", "https://evil.example", NULL, NULL, true, 403},
+        {"GET", "/__cbkit/health", "mock:7766", NULL, "cross-site", NULL, true, 403},
     };
     check_guard(m, cases, CBK_ARRAY_SIZE(cases));
     /* the AWS API is never restricted by Host or Origin: SDKs name the endpoint as told */
@@ -1758,7 +1792,7 @@ static void admin_refuses_other_sites(void **state)
         {"POST", "/__cbkit/reset", "[::1]:8000", "http://[::1]:8000", NULL, NULL, false, 200},
         {"POST", "/__cbkit/reset", "127.0.0.1:8000", "http://[::1]:8000", NULL, NULL, false, 200},
         {"POST", "/__cbkit/reset", "[::1]:8000", "http://[::1]:8001", NULL, NULL, false, 403},
-        {"GET", "/__cbkit/health", "[::2]:8000", NULL, NULL, NULL, false, 403},
+        {"GET", "/__cbkit/requests", "[::2]:8000", NULL, NULL, NULL, false, 403},
     };
     check_guard(m, v6, CBK_ARRAY_SIZE(v6));
     cbk_mock_free(m);
@@ -1793,11 +1827,13 @@ static void admin_remote_needs_a_token(void **state)
     static const struct guard_case cases[] = {
         {"GET", "/__cbkit/health", "mock.internal:7766", NULL, NULL, "s3cret-token", true, 200},
         {"GET", "/__cbkit/health", "10.0.0.5:7766", NULL, NULL, "s3cret-token", true, 200},
-        {"GET", "/__cbkit/health", "mock.internal:7766", NULL, NULL, NULL, true, 401},
+        {"GET", "/__cbkit/requests", "mock.internal:7766", NULL, NULL, NULL, true, 401},
+        {"GET", "/__cbkit/health", "mock.internal:7766", NULL, NULL, NULL, true, OPEN},
         {"GET", "/__cbkit/health", "mock.internal:7766", NULL, NULL, "s3cret-toke", true, 401},
         {"GET", "/__cbkit/health", "mock.internal:7766", NULL, NULL, "s3cret-token!", true, 401},
         {"GET", "/__cbkit/health", "mock.internal:7766", NULL, NULL, "", true, 401},
-        {"GET", "/__cbkit/health", "localhost", NULL, NULL, NULL, false, 401},
+        {"GET", "/__cbkit/requests", "localhost", NULL, NULL, NULL, false, 401},
+        {"GET", "/__cbkit/health", "localhost", NULL, NULL, NULL, false, OPEN},
         /* a page served by the mock itself, at its remote name */
         {"POST", "/__cbkit/reset", "mock.internal:7766", "http://mock.internal:7766", "same-origin",
          "s3cret-token", true, 200},

@@ -1,0 +1,2 @@
+"""tests/pytest: the pytest plugin's own tests use pytest's pytester."""
+pytest_plugins = ["pytester"]
