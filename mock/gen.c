@@ -731,6 +731,24 @@ static void gen_item_struct(struct cbk_gen *g, const struct cbk_shape *sh, struc
     gen_struct(g, sh, w, depth, k, hint, up, NULL);
 }
 
+/* Does the name say what a string is (an ARN, an id, a name, a URL)? */
+static bool telling_name(const char *name)
+{
+    size_t pl;
+    return arn_name(name, &pl) || id_name(name) || name_name(name, &pl) || contains(name, "url");
+}
+
+/*
+ * The name that says what the items of a list are: the list member's ("reportArns"), else the
+ * list shape's when it says more (ListReportsOutput.reports of shape ReportArns: ARNs).
+ */
+static const char *item_name(const char *member_name, const struct cbk_shape *list)
+{
+    if (telling_name(member_name) || !telling_name(list->name))
+        return member_name;
+    return list->name;
+}
+
 /* One page of the listing the result key 'rk' holds: items pg->offset.. of a sequence that
  * is the same in every answer of the run (each item from its own generator). */
 static void gen_page_items(struct cbk_gen *g, const struct cbk_member *rk, size_t rk_index,
@@ -748,7 +766,7 @@ static void gen_page_items(struct cbk_gen *g, const struct cbk_member *rk, size_
         if (item->shape->type == CBK_TYPE_STRUCTURE)
             gen_item_struct(g, item->shape, w, depth + 1, NULL, sc);
         else
-            gen_member(g, item, rk->name, w, depth + 1, sc);
+            gen_member(g, item, item_name(rk->name, rk->shape), w, depth + 1, sc);
     }
     cbk_jsonw_end_arr(w);
     g->rng = saved;
@@ -972,8 +990,9 @@ static void gen_member(struct cbk_gen *g, const struct cbk_member *m, const char
         cbk_jsonw_arr(w);
         /* a structure item is as deep as a structure member would be */
         int item_depth = sh->member->shape->type == CBK_TYPE_STRUCTURE ? depth : depth + 1;
+        const char *iname = item_name(name, sh);
         for (int64_t i = 0; i < n; i++)
-            gen_member(g, sh->member, name, w, item_depth, sc);
+            gen_member(g, sh->member, iname, w, item_depth, sc);
         cbk_jsonw_end_arr(w);
         return;
     }

@@ -6,7 +6,8 @@ spec: tests/e2e/allops.py) to a mock, through tests/js/all_operations.mjs. Each 
 SDK parses it, and what it parsed is what the mock sent: a second mock with the same seed,
 asked the same requests raw, gives the bytes to compare with. The journal shows every SDK
 request valid. Also: an invalid request (the SDK does not validate) gets 400
-InvalidInputException, which the SDK reports by name.
+InvalidInputException, which the SDK reports by name; and @aws-sdk/client-cloudwatch-logs
+talks to CloudWatch Logs served beside CodeBuild on the same endpoint.
 
 Node.js is found on PATH; the test is skipped, saying why, only when node or the SDK's
 node_modules are absent.
@@ -110,6 +111,29 @@ class JsAllOperations(e2e.MockTestCase):
                       results[0]["message"])
         self.assertEqual(results[1]["name"], "InvalidInputException")
         self.assertIn("at 'names'", results[1]["message"])
+
+    def test_logs_beside_codebuild(self):
+        """@aws-sdk/client-cloudwatch-logs and client-codebuild against one endpoint serving
+        both specs (docs/mock.md, "Several services on one endpoint")."""
+        node()
+        if not os.path.isdir(os.path.join(JS_DIR, "node_modules", "@aws-sdk",
+                                          "client-cloudwatch-logs")):
+            raise unittest.SkipTest("tests/js/node_modules lacks @aws-sdk/client-cloudwatch-logs")
+        from test_all_operations import import_logs
+        logs_spec = import_logs(self)
+        m = self.start_mock("--spec", "bundled", "--spec", logs_spec)
+        out = run_js(m.url, "logs", [("DescribeLogGroups", {"logGroupNamePrefix": "app"})])
+        self.assertTrue(out[0]["ok"], out[0])
+        groups = out[0]["output"]["logGroups"]
+        self.assertTrue(groups)
+        self.assertTrue(all(g["logGroupName"].startswith("app-") for g in groups), groups)
+        self.assertTrue(all(g["arn"].startswith("arn:aws:logs:us-east-1:") for g in groups))
+        out = run_js(m.url, "codebuild", [("ListReportGroups", {})])
+        self.assertTrue(out[0]["ok"], out[0])
+        journal = m.settled_requests()["requests"]
+        self.assertEqual([(e["service"], e["operation"]) for e in journal],
+                         [("CloudWatch Logs", "DescribeLogGroups"),
+                          ("CodeBuild", "ListReportGroups")])
 
 
 if __name__ == "__main__":

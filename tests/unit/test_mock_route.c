@@ -1292,7 +1292,8 @@ static void valid_answer(const struct cbk_spec *sp, const char *op, struct call 
  * Generated answers of a service that is not CodeBuild (the engine knows no service): ARNs
  * name the spec's signing name, the region and the account; names and nested values the
  * request carries are echoed; a BatchGet-like request's names give one item each, and its
- * list of failures is empty; ids of a structure naming its owner are owner:uuid; a listing
+ * list of failures is empty (left out when its shape needs an item); a BatchDelete-like answer
+ * lists the request's names; ids of a structure naming its owner are owner:uuid; a listing
  * pages by the paginator (page size, the request's limit, tokens, refused tokens); an answer
  * without a paginator has no next token. Every answer validates strictly.
  */
@@ -1310,6 +1311,7 @@ static void generated_answers_of_any_service(void **state)
         "  ListWidgets: {input: ListIn, output: ListOut}\n"
         "  ListParts: {input: PartsIn, output: PartsOut}\n"
         "  DescribeThing: {input: ListIn, output: ThingOut}\n"
+        "  BatchDeleteWidgets: {input: BatchIn, output: DeleteOut}\n"
         "paginators:\n"
         "  ListWidgets: {inputToken: nextToken, outputToken: nextToken, limitKey: maxResults,\n"
         "                resultKeys: [widgets], pageSize: 10}\n"
@@ -1360,6 +1362,10 @@ static void generated_answers_of_any_service(void **state)
         "    type: structure\n"
         "    members: {parts: {shape: Parts}, nextToken: {shape: Str}}\n"
         "  Parts: {type: list, member: {shape: Part}}\n"
+        "  DeleteOut:\n"
+        "    type: structure\n"
+        "    members: {widgetsDeleted: {shape: Names}, widgetsNotDeleted: {shape: Failures}}\n"
+        "  Failures: {type: list, member: {shape: Name}}\n"
         "  ThingOut:\n"
         "    type: structure\n"
         "    members: {thing: {shape: Str}, nextToken: {shape: Str}}\n";
@@ -1395,6 +1401,15 @@ static void generated_answers_of_any_service(void **state)
     assert_string_equal(jstr(json_object_array_get_idx(items, 1), "arn"),
                         "arn:aws:widgets:us-east-1:123456789012:widget/b2");
     assert_null(jget(c.doc, "widgetsNotFound")); /* min 1: left out rather than invented */
+    call_done(&c);
+
+    /* a list of the same strings as the request's is the request's; failures are empty */
+    widgets(m, &c, "BatchDeleteWidgets", "{\"names\":[\"a1\",\"b2\"]}");
+    valid_answer(own, "BatchDeleteWidgets", &c);
+    assert_string_equal(
+        json_object_to_json_string_ext(jget(c.doc, "widgetsDeleted"), JSON_C_TO_STRING_PLAIN),
+        "[\"a1\",\"b2\"]");
+    assert_int_equal(json_object_array_length(jget(c.doc, "widgetsNotDeleted")), 0);
     call_done(&c);
 
     /* pages of pageSize (10), or of the request's limit; tokens until the last page */
