@@ -135,8 +135,9 @@ static bool parse_u64(const char *s, uint64_t *out)
 static void requests(struct cbk_mock *m, const struct cbk_http_req *req,
                      struct cbk_http_answer *ans, struct cbk_arena *a)
 {
-    struct cbk_jfilter f = {NULL, -1, 0, 0};
+    struct cbk_jfilter f = {.verdict = -1};
     f.op = cbk__http_query(req, "operation", a);
+    f.service = cbk__http_query(req, "service", a);
     const char *v = cbk__http_query(req, "verdict", a);
     f.verdict = parse_verdict(v);
     if (f.verdict == -2) {

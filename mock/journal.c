@@ -280,6 +280,8 @@ static bool matches(const struct cbk_jfilter *f, const struct cbk_jentry *e)
 {
     if (f->op && strcmp(f->op, e->op) != 0)
         return false;
+    if (f->service && strcmp(f->service, e->service ? e->service : "") != 0)
+        return false;
     if (f->verdict >= 0 && (int)e->verdict != f->verdict)
         return false;
     return e->id > f->since_id;

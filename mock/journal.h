@@ -87,7 +87,8 @@ void cbk_journal_count_fault(struct cbk_journal *j);
 /* Filter for listings: NULL fields match everything. */
 struct cbk_jfilter {
     const char *op;
-    int verdict; /* -1 = any */
+    const char *service; /* the served spec's name (struct cbk_served), or NULL for any */
+    int verdict;         /* -1 = any */
     uint64_t since_id;
     size_t limit; /* 0 = no limit */
 };

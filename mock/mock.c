@@ -626,11 +626,25 @@ static void answer_valid(struct pipeline *p, const struct cbk_operation *op,
     if (!answered) {
         if (!*doc)
             *doc = parse_valid(m, p->body, p->body_len);
-        struct cbk_gen g = {&p->rng, now, m->region, p->e.account};
+        struct cbk_gen g = {
+            .rng = &p->rng,
+            .now_ms = now,
+            .region = m->region,
+            .account = p->e.account,
+            .service = cbk_gen_arn_service(cbk_spec_metadata(sv->spec)),
+            .seed = m->seed,
+            .req = *doc,
+        };
         struct cbk_jsonw w;
         cbk_jsonw_init(&w, outp);
-        cbk_gen_shape(&g, op->output, &w);
+        struct cbk_gen_error err;
         p->e.answered_by = "generated";
+        if (!cbk_gen_answer(&g, op, &w, &err)) {
+            p->e.error_type = err.type;
+            cbk__answer_aws_error(sv->spec, p->ans, p->a, 400, err.type, err.message);
+            release_out(outp);
+            return;
+        }
     }
     p->ans->status = 200;
     p->ans->body = cbk_arena_strndup(p->a, cbk_buf_str(outp), outp->len);

@@ -29,3 +29,10 @@ foreach(file ${cbk_e2e_tests})
   set_tests_properties(e2e.${name} PROPERTIES LABELS e2e TIMEOUT 300
                        ENVIRONMENT "${CBK_TEST_ENV};PYTHONDONTWRITEBYTECODE=1")
 endforeach()
+# The tests that go through every operation start the CLI hundreds of times (slow under
+# ASan+UBSan, on a loaded machine): they get longer.
+foreach(name all_operations cli_all_operations js_all_operations)
+  if(TEST e2e.${name})
+    set_tests_properties(e2e.${name} PROPERTIES TIMEOUT 900)
+  endif()
+endforeach()

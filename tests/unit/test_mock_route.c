@@ -1269,6 +1269,229 @@ static void generated_fits_patterns_and_kinds(void **state)
     cbk_spec_free(own);
 }
 
+/* A call of operation 'op' of the Widgets spec below. */
+static int widgets(struct cbk_mock *m, struct call *c, const char *op, const char *body)
+{
+    char target[128];
+    snprintf(target, sizeof target, "Widgets_20200101.%s", op);
+    struct rq q = {.target = target, .body = body};
+    do_call(m, &q, c);
+    return c->ans.status;
+}
+
+/* The answer in c is 200 and valid, strictly, for the output of 'op' of 'sp'. */
+static void valid_answer(const struct cbk_spec *sp, const char *op, struct call *c)
+{
+    struct cbk_report *r = cbk_report_new();
+    struct cbk_validate_opts vo = CBK_VALIDATE_OPTS_INIT;
+    vo.direction = CBK_RESPONSE;
+    vo.strict = true;
+    enum cbk_code rc =
+        cbk_validate_buffer(sp, cbk_spec_op(sp, op)->output, c->ans.body, c->ans.body_len, &vo, r);
+    if (c->ans.status != 200 || rc != CBK_OK)
+        print_error("%s: %d %.*s\n", op, c->ans.status, (int)c->ans.body_len, c->ans.body);
+    assert_int_equal(c->ans.status, 200);
+    assert_int_equal(rc, CBK_OK);
+    cbk_report_free(r);
+}
+
+/*
+ * Generated answers of a service that is not CodeBuild (the engine knows no service): ARNs
+ * name the spec's signing name, the region and the account; names and nested values the
+ * request carries are echoed; a BatchGet-like request's names give one item each, and its
+ * list of failures is empty (left out when its shape needs an item); a BatchDelete-like answer
+ * lists the request's names; ids of a structure naming its owner are owner:uuid; a listing
+ * pages by the paginator (page size, the request's limit, tokens, refused tokens); an answer
+ * without a paginator has no next token. Every answer validates strictly.
+ */
+static void generated_answers_of_any_service(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "cbkit-spec: 1\n"
+        "metadata: {apiVersion: \"2020-01-01\", protocol: json, jsonVersion: \"1.1\", "
+        "targetPrefix: Widgets_20200101, serviceId: Widgets, endpointPrefix: widgets-api, "
+        "signingName: widgets}\n"
+        "operations:\n"
+        "  CreateWidget: {input: CreateIn, output: CreateOut}\n"
+        "  BatchGetWidgets: {input: BatchIn, output: BatchOut}\n"
+        "  ListWidgets: {input: ListIn, output: ListOut}\n"
+        "  ListParts: {input: PartsIn, output: PartsOut}\n"
+        "  DescribeThing: {input: ListIn, output: ThingOut}\n"
+        "  BatchDeleteWidgets: {input: BatchIn, output: DeleteOut}\n"
+        "paginators:\n"
+        "  ListWidgets: {inputToken: nextToken, outputToken: nextToken, limitKey: maxResults,\n"
+        "                resultKeys: [widgets], pageSize: 10}\n"
+        "  ListParts: {inputToken: nextToken, outputToken: nextToken, resultKeys: [parts]}\n"
+        "shapes:\n"
+        "  Name: {type: string, min: 2, max: 40, pattern: \"^[a-z][a-z0-9-]*$\"}\n"
+        "  Names: {type: list, member: {shape: Name}, min: 1, max: 10}\n"
+        "  Color: {type: string, enum: [red, green]}\n"
+        "  Config: {type: structure, members: {size: {shape: Int}, color: {shape: Color}}}\n"
+        "  Int: {type: integer, min: 1, max: 9}\n"
+        "  Time: {type: timestamp}\n"
+        "  Str: {type: string}\n"
+        "  Widget:\n"
+        "    type: structure\n"
+        "    members:\n"
+        "      name: {shape: Name}\n"
+        "      arn: {shape: Str}\n"
+        "      config: {shape: Config}\n"
+        "      created: {shape: Time}\n"
+        "      color: {shape: Color}\n"
+        "      roleArn: {shape: Str}\n"
+        "  Part:\n"
+        "    type: structure\n"
+        "    members: {id: {shape: Str}, widgetName: {shape: Name}, arn: {shape: Str}}\n"
+        "  Widgets: {type: list, member: {shape: Widget}}\n"
+        "  CreateIn:\n"
+        "    type: structure\n"
+        "    required: [name]\n"
+        "    members: {name: {shape: Name}, config: {shape: Config}, color: {shape: Color}}\n"
+        "  CreateOut: {type: structure, members: {widget: {shape: Widget}}}\n"
+        "  BatchIn: {type: structure, required: [names], members: {names: {shape: Names}}}\n"
+        "  BatchOut:\n"
+        "    type: structure\n"
+        "    members: {widgets: {shape: Widgets}, widgetsNotFound: {shape: Names}}\n"
+        "  ListIn:\n"
+        "    type: structure\n"
+        "    members: {nextToken: {shape: Str}, maxResults: {shape: Max}}\n"
+        "  Max: {type: integer, min: 1, max: 25}\n"
+        "  ListOut:\n"
+        "    type: structure\n"
+        "    members: {widgets: {shape: Names25}, nextToken: {shape: Str}}\n"
+        "  Names25: {type: list, member: {shape: Name}, max: 25}\n"
+        "  PartsIn:\n"
+        "    type: structure\n"
+        "    required: [widgetName]\n"
+        "    members: {widgetName: {shape: Name}, nextToken: {shape: Str}}\n"
+        "  PartsOut:\n"
+        "    type: structure\n"
+        "    members: {parts: {shape: Parts}, nextToken: {shape: Str}}\n"
+        "  Parts: {type: list, member: {shape: Part}}\n"
+        "  DeleteOut:\n"
+        "    type: structure\n"
+        "    members: {widgetsDeleted: {shape: Names}, widgetsNotDeleted: {shape: Failures}}\n"
+        "  Failures: {type: list, member: {shape: Name}}\n"
+        "  ThingOut:\n"
+        "    type: structure\n"
+        "    members: {thing: {shape: Str}, nextToken: {shape: Str}}\n";
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_spec *own = NULL;
+    assert_int_equal(cbk_spec_load_buffer(text, strlen(text), "widgets.yaml", &own, &d), CBK_OK);
+    cbk_diags_release(&d);
+    struct cbk_spec *bundled = spec;
+    spec = own; /* new_mock() serves 'spec' */
+    struct cbk_mock *m = new_mock(21, CBK_WORLD_OPEN);
+    struct call c;
+
+    /* echo, ARNs of the spec's signing name in the mock's region and account, the clock */
+    widgets(m, &c, "CreateWidget",
+            "{\"name\":\"w-1\",\"config\":{\"size\":3,\"color\":\"green\"},\"color\":\"red\"}");
+    valid_answer(own, "CreateWidget", &c);
+    struct json_object *w = jget(c.doc, "widget");
+    assert_string_equal(jstr(w, "name"), "w-1");
+    assert_string_equal(jstr(w, "arn"), "arn:aws:widgets:us-east-1:123456789012:widget/w-1");
+    assert_string_equal(jstr(w, "color"), "red");
+    assert_string_equal(json_object_to_json_string_ext(jget(w, "config"), JSON_C_TO_STRING_PLAIN),
+                        "{\"size\":3,\"color\":\"green\"}");
+    assert_int_equal(json_object_get_int64(jget(w, "created")), 1735689600);
+    assert_true(strncmp(jstr(w, "roleArn"), "arn:aws:iam::123456789012:role/", 31) == 0);
+    call_done(&c);
+
+    /* one item per name asked for, in order; nothing not found */
+    widgets(m, &c, "BatchGetWidgets", "{\"names\":[\"a1\",\"b2\",\"c3\"]}");
+    valid_answer(own, "BatchGetWidgets", &c);
+    struct json_object *items = jget(c.doc, "widgets");
+    assert_int_equal(json_object_array_length(items), 3);
+    assert_string_equal(jstr(json_object_array_get_idx(items, 2), "name"), "c3");
+    assert_string_equal(jstr(json_object_array_get_idx(items, 1), "arn"),
+                        "arn:aws:widgets:us-east-1:123456789012:widget/b2");
+    assert_null(jget(c.doc, "widgetsNotFound")); /* min 1: left out rather than invented */
+    call_done(&c);
+
+    /* a list of the same strings as the request's is the request's; failures are empty */
+    widgets(m, &c, "BatchDeleteWidgets", "{\"names\":[\"a1\",\"b2\"]}");
+    valid_answer(own, "BatchDeleteWidgets", &c);
+    assert_string_equal(
+        json_object_to_json_string_ext(jget(c.doc, "widgetsDeleted"), JSON_C_TO_STRING_PLAIN),
+        "[\"a1\",\"b2\"]");
+    assert_int_equal(json_object_array_length(jget(c.doc, "widgetsNotDeleted")), 0);
+    call_done(&c);
+
+    /* pages of pageSize (10), or of the request's limit; tokens until the last page */
+    char *token = NULL;
+    size_t total = 0, pages = 0;
+    for (;;) {
+        char body[256];
+        if (token)
+            snprintf(body, sizeof body, "{\"nextToken\":\"%s\"}", token);
+        else
+            snprintf(body, sizeof body, "{}");
+        widgets(m, &c, "ListWidgets", body);
+        valid_answer(own, "ListWidgets", &c);
+        size_t n = json_object_array_length(jget(c.doc, "widgets"));
+        assert_true(n >= 1 && n <= 10);
+        total += n;
+        pages++;
+        free(token);
+        token = jstr(c.doc, "nextToken") ? cbk_xstrdup(jstr(c.doc, "nextToken")) : NULL;
+        if (token)
+            assert_int_equal(n, 10);
+        call_done(&c);
+        if (!token)
+            break;
+        assert_true(pages < 10);
+    }
+    assert_true(total > 10 && total <= 30 && pages >= 2);
+    size_t total2 = 0;
+    for (;;) {
+        char body[256];
+        snprintf(body, sizeof body, "{\"maxResults\":3%s%s%s}", token ? ",\"nextToken\":\"" : "",
+                 token ? token : "", token ? "\"" : "");
+        widgets(m, &c, "ListWidgets", body);
+        valid_answer(own, "ListWidgets", &c);
+        size_t n = json_object_array_length(jget(c.doc, "widgets"));
+        assert_true(n >= 1 && n <= 3);
+        total2 += n;
+        free(token);
+        token = jstr(c.doc, "nextToken") ? cbk_xstrdup(jstr(c.doc, "nextToken")) : NULL;
+        call_done(&c);
+        if (!token)
+            break;
+    }
+    assert_int_equal(total2, total); /* the same listing, whatever the page size */
+    widgets(m, &c, "ListWidgets", "{\"nextToken\":\"cbk00000001deadbeefdeadbeef\"}");
+    expect_error(&c, 400, "InvalidInputException", "Invalid nextToken provided");
+    call_done(&c);
+
+    /* the items of a listing of one owner are that owner's: ids owner:uuid */
+    widgets(m, &c, "ListParts", "{\"widgetName\":\"w-9\"}");
+    valid_answer(own, "ListParts", &c);
+    struct json_object *part = json_object_array_get_idx(jget(c.doc, "parts"), 0);
+    assert_string_equal(jstr(part, "widgetName"), "w-9");
+    const char *pid = jstr(part, "id");
+    assert_non_null(pid);
+    assert_true(strncmp(pid, "w-9:", 4) == 0);
+    assert_true(is_uuid(pid + 4));
+    static const char arn_head[] = "arn:aws:widgets:us-east-1:123456789012:part/";
+    const char *parn = jstr(part, "arn");
+    assert_non_null(parn);
+    assert_memory_equal(parn, arn_head, strlen(arn_head));
+    assert_string_equal(parn + strlen(arn_head), pid);
+    call_done(&c);
+
+    /* no paginator: no next page */
+    widgets(m, &c, "DescribeThing", "{}");
+    valid_answer(own, "DescribeThing", &c);
+    assert_null(jget(c.doc, "nextToken"));
+    call_done(&c);
+
+    cbk_mock_free(m);
+    spec = bundled;
+    cbk_spec_free(own);
+}
+
 static void model_refuses_nul(void **state)
 {
     (void)state;
@@ -1859,6 +2082,7 @@ int main(void)
         cmocka_unit_test(clock_moves_are_atomic),
         cmocka_unit_test(generated_answers_are_valid),
         cmocka_unit_test(generated_fits_patterns_and_kinds),
+        cmocka_unit_test(generated_answers_of_any_service),
         cmocka_unit_test(model_echo_and_lifecycle),
         cmocka_unit_test(model_refuses_nul),
         cmocka_unit_test(idempotency_tokens),

@@ -5,9 +5,10 @@
  *  - import: every shape kind (structure, list, map, string, integer, long, boolean, timestamp,
  *    double, float, blob, document) and every trait (required, min/max on each kind, enum,
  *    pattern and the Java fix-up, sensitive, deprecated, errors with their HTTP status, fault,
- *    code, timestampFormat, union, idempotencyToken -> volatile, locationName, an operation
- *    without input), documentation as plain text (none, summary, full), paginators and their
- *    default page size; the result always compiles and says what the model says;
+ *    code, timestampFormat (each format; an unknown one is a located error), union,
+ *    idempotencyToken -> volatile, locationName, an operation without input), documentation
+ *    as plain text (none, summary, full), paginators and their default page size; the
+ *    result always compiles and says what the model says;
  *  - YAML quoting: strings that YAML would read as something else (booleans, numbers, dates,
  *    indicators, line separators...) come back as the same strings, as enum values, member
  *    names and documentation;
@@ -258,6 +259,38 @@ static void import_traits(void **state)
     assert_string_equal(shape(spec, "S")->sources[0], "model-9");
     cbk_spec_free(spec);
     cbk_diags_release(&d);
+}
+
+/* Each timestampFormat of the models: unixTimestamp (also the default), iso8601, rfc822; an
+ * unknown one is a located error. */
+static void import_timestamp_formats(void **state)
+{
+    (void)state;
+    static const char model[] = MODEL_HEAD
+        "\"operations\": {\"Op\": {\"input\": {\"shape\": \"In\"}}},\n"
+        "\"shapes\": {\n"
+        "  \"In\": {\"type\": \"structure\", \"members\": {\"a\": {\"shape\": \"TU\"}, "
+        "\"b\": {\"shape\": \"TI\"}, \"c\": {\"shape\": \"TR\"}, \"d\": {\"shape\": \"TD\"}}},\n"
+        "  \"TU\": {\"type\": \"timestamp\", \"timestampFormat\": \"unixTimestamp\"},\n"
+        "  \"TI\": {\"type\": \"timestamp\", \"timestampFormat\": \"iso8601\"},\n"
+        "  \"TR\": {\"type\": \"timestamp\", \"timestampFormat\": \"rfc822\"},\n"
+        "  \"TD\": {\"type\": \"timestamp\"}\n"
+        "}}\n";
+    struct cbk_diags d = CBK_DIAGS_INIT;
+    struct cbk_import_opts o = CBK_IMPORT_OPTS_INIT;
+    o.docs = CBK_DOCS_NONE;
+    struct cbk_spec *spec = import_ok(model, &o, NULL, &d);
+    assert_int_equal(d.nr, 0);
+    assert_int_equal(shape(spec, "TU")->ts_format, CBK_TS_EPOCH_SECONDS);
+    assert_int_equal(shape(spec, "TI")->ts_format, CBK_TS_ISO8601);
+    assert_int_equal(shape(spec, "TR")->ts_format, CBK_TS_RFC822);
+    assert_int_equal(shape(spec, "TD")->ts_format, CBK_TS_EPOCH_SECONDS);
+    cbk_spec_free(spec);
+    cbk_diags_release(&d);
+    import_fails(MODEL_HEAD "\"operations\": {},\n\"shapes\": {\"T\": {\"type\": \"timestamp\", "
+                            "\"timestampFormat\": \"epoch\"}}}",
+                 NULL, CBK_E_SPEC, "model.json", 3, 58, "/shapes/T/timestampFormat",
+                 "unknown timestampFormat 'epoch' (expected unixTimestamp, iso8601 or rfc822)");
 }
 
 /* ---- documentation ------------------------------------------------------------------------- */
@@ -984,6 +1017,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(import_kinds),
         cmocka_unit_test(import_traits),
+        cmocka_unit_test(import_timestamp_formats),
         cmocka_unit_test(import_docs),
         cmocka_unit_test(yaml_scalars_read_back),
         cmocka_unit_test(import_tricky_strings),
