@@ -47,6 +47,9 @@ static const char usage[] =
     "      --journal-cap N      journal entries kept (default 10000; counts are never lost)\n"
     "      --journal-body BYTES request body bytes kept per journal entry (default 4096)\n"
     "      --state-cap N        builds and batches remembered (default 10000)\n"
+    "      --build-duration D   how long a CodeBuild build lasts: 500ms, 90s, 3m, 2h or\n"
+    "                           'realistic' (default: 3s under the real clock, realistic -\n"
+    "                           a few minutes - under a virtual clock)\n"
     "      --admin-token T      require header X-Cbkit-Admin-Token: T on /__cbkit/ (visible\n"
     "                           in ps: prefer the environment variable CBKIT_ADMIN_TOKEN)\n"
     "      --admin-remote       let non-loopback clients use the admin API (needs a token)\n"
@@ -138,6 +141,7 @@ int cmd_mock(int argc, char **argv)
         OPT_JCAP,
         OPT_JBODY,
         OPT_STATE_CAP,
+        OPT_BUILD_DURATION,
         OPT_ADMIN_TOKEN,
         OPT_ADMIN_REMOTE,
         OPT_REPORT,
@@ -169,6 +173,7 @@ int cmd_mock(int argc, char **argv)
         {"journal-cap", required_argument, NULL, OPT_JCAP},
         {"journal-body", required_argument, NULL, OPT_JBODY},
         {"state-cap", required_argument, NULL, OPT_STATE_CAP},
+        {"build-duration", required_argument, NULL, OPT_BUILD_DURATION},
         {"admin-token", required_argument, NULL, OPT_ADMIN_TOKEN},
         {"admin-remote", no_argument, NULL, OPT_ADMIN_REMOTE},
         {"report", required_argument, NULL, OPT_REPORT},
@@ -305,6 +310,18 @@ int cmd_mock(int argc, char **argv)
                 goto out;
             }
             cfg.state_cap = (size_t)lv;
+            break;
+        case OPT_BUILD_DURATION:
+            if (strcmp(optarg, "realistic") == 0) {
+                cfg.build_duration_ms = -1;
+            } else if (cli_parse_duration_ms(optarg, 7LL * 24 * 3600 * 1000,
+                                             &cfg.build_duration_ms) != 0) {
+                rc = cli_usage_error("mock",
+                                     "--build-duration wants 1ms to 168h (500ms, 90s, 3m, 2h) "
+                                     "or 'realistic', not '%s'",
+                                     optarg);
+                goto out;
+            }
             break;
         case OPT_ADMIN_TOKEN:
             if (!*optarg) {

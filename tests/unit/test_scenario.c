@@ -941,7 +941,7 @@ static void bad_unknown_keys(void **state)
         "    latency: {lognormal: {median: 1, sigma: 1, colour: 5}}\n",
         {2, 1, "",
          "unknown key 'colour' (expected one of: scenario, description, seed, state, world, "
-         "rules, projects, builds)"},
+         "rules, projects, builds, outcomes)"},
         {4, 22, "builds[0]",
          "unknown key 'colour' (expected one of: id, project, status, phase, startTime, "
          "buildNumber, sourceVersion, initiator)"},
