@@ -65,8 +65,7 @@ void cb_render_batch(struct cbk_cb *cb, const struct item *it, int64_t now, stru
         write_phase(w, batch_phase_names[it->bphase], NULL, it->end_ms, 0, false);
     }
     cbk_jsonw_end_arr(w);
-    if (it->config && it->config->len)
-        cbk_jsonw_raw(w, it->config->s, it->config->len);
+    cb_write_config(w, it);
     cbk_jsonw_kbool(w, "complete", complete);
     cbk_jsonw_kstr(w, "initiator", it->initiator ? it->initiator : "cbkit-mock");
     cbk_jsonw_kint(w, "buildBatchNumber", it->number);
@@ -110,13 +109,11 @@ void cb_start_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_c
     if (!p)
         goto out;
     int64_t timeout, queued;
-    char *config = cb_run_config(cb, name, p, rq, true, &timeout, &queued);
     struct item *it = cb_item_new(cb, true, name, c->rng, c->now_ms);
+    cb_run_config(cb, name, p, rq, true, it, &timeout, &queued);
     it->number = ++p->batches;
     it->bstatus = CB_ST_IN_PROGRESS;
     it->bphase = BP_DOWNLOAD_BATCHSPEC;
-    it->config = cb_config_intern(cb, config, strlen(config));
-    free(config);
     const char *sv = cb_get_str(rq, "sourceVersion");
     if (sv && *sv)
         it->source_version = cbk_xstrdup(sv);

@@ -125,8 +125,15 @@ static const struct override top_overrides[] = {
     {"encryptionKeyOverride", "encryptionKey"},
 };
 
-char *cb_run_config(struct cbk_cb *cb, const char *name, const struct project *p,
-                    struct json_object *rq, bool batch, int64_t *timeout, int64_t *queued)
+/* The members written between the braces of 'b', as one interned part. */
+static struct config *intern_members(struct cbk_cb *cb, struct cbk_buf *b)
+{
+    return cb_config_intern(cb, b->ptr + 1, b->len >= 2 ? b->len - 2 : 0);
+}
+
+void cb_run_config(struct cbk_cb *cb, const char *name, const struct project *p,
+                   struct json_object *rq, bool batch, struct item *it, int64_t *timeout,
+                   int64_t *queued)
 {
     struct json_object *o = cb_project_doc(cb, name, p);
     struct json_object *src = cb_get(o, "source");
@@ -183,7 +190,6 @@ char *cb_run_config(struct cbk_cb *cb, const char *name, const struct project *p
         artifacts_from(&w, json_object_array_get_idx(sa, i));
     cbk_jsonw_end_arr(&w);
     cb_copy_member(&w, "cache", cb_get(o, "cache"));
-    cb_copy_member(&w, "environment", env);
     cb_copy_member(&w, "serviceRole", cb_get(o, "serviceRole"));
     if (batch) {
         cb_copy_member(&w, "logConfig", cb_get(o, "logsConfig"));
@@ -233,21 +239,38 @@ char *cb_run_config(struct cbk_cb *cb, const char *name, const struct project *p
         cbk_jsonw_end_obj(&w);
     }
     cbk_jsonw_end_obj(&w);
+    it->config = intern_members(cb, &b);
+    cbk_buf_reset(&b);
+    cbk_jsonw_init(&w, &b);
+    cbk_jsonw_obj(&w);
+    cb_copy_member(&w, "environment", env);
+    cbk_jsonw_end_obj(&w);
+    it->env = intern_members(cb, &b);
     json_object_put(o);
-    char *s = cbk_xstrndup(b.ptr + 1, b.len - 2);
     cbk_buf_release(&b);
-    return s;
 }
 
-struct config *cb_project_build_config(struct cbk_cb *cb, const char *name, struct project *p)
+void cb_project_build_config(struct cbk_cb *cb, const char *name, struct project *p,
+                             struct item *it)
 {
     if (!p->build_config) {
         int64_t t, q;
-        char *s = cb_run_config(cb, name, p, NULL, false, &t, &q);
-        p->build_config = cb_config_intern(cb, s, strlen(s));
-        free(s);
+        struct item tmp;
+        memset(&tmp, 0, sizeof tmp);
+        cb_run_config(cb, name, p, NULL, false, &tmp, &t, &q);
+        p->build_config = tmp.config;
+        p->build_env = tmp.env;
     }
-    return cb_config_ref(p->build_config);
+    it->config = cb_config_ref(p->build_config);
+    it->env = cb_config_ref(p->build_env);
+}
+
+void cb_write_config(struct cbk_jsonw *w, const struct item *it)
+{
+    if (it->config && it->config->len)
+        cbk_jsonw_raw(w, it->config->s, it->config->len); /* members, comma-separated */
+    if (it->env && it->env->len)
+        cbk_jsonw_raw(w, it->env->s, it->env->len);
 }
 
 /* The timeouts of a configuration made without overrides (the project's). */
@@ -271,11 +294,11 @@ void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *
     const struct cb_outcome_rule *r = NULL;
     if (c->outcomes && c->outcomes->n) {
         struct json_object *parsed = NULL;
-        if (!env_vars && c->outcomes->uses_env && it->config) {
+        if (!env_vars && c->outcomes->uses_env && it->env) {
             /* the build's variables are in its configuration */
             struct cbk_buf b = CBK_BUF_INIT((size_t)16 << 20);
             cbk_buf_addc(&b, '{');
-            cbk_buf_add(&b, it->config->s, it->config->len);
+            cbk_buf_add(&b, it->env->s, it->env->len);
             cbk_buf_addc(&b, '}');
             parsed = cbk_jsonq_parse(b.ptr, b.len);
             cbk_buf_release(&b);
@@ -358,8 +381,7 @@ void cb_render_build(struct cbk_cb *cb, const struct item *it, int64_t now, stru
     }
     cbk_jsonw_kstr(w, "projectName", project);
     cb_view_write_phases(&v, w);
-    if (it->config && it->config->len)
-        cbk_jsonw_raw(w, it->config->s, it->config->len); /* members, comma-separated */
+    cb_write_config(w, it);
     /* logs: per build */
     const char *stream = it->id + (it->plen < strlen(it->id) ? it->plen + 1 : 0);
     cbk_jsonw_key(w, "logs");
@@ -393,11 +415,12 @@ void cb_render_build(struct cbk_cb *cb, const struct item *it, int64_t now, stru
 
 /*
  * The fast path for the most common answer, a build just queued: its JSON is the same for
- * every build of one configuration except for the uuid, the build number and the start time.
+ * every build of one configuration except for the project's name, the uuid, the build number
+ * and the start time (projects with the same members share a configuration).
  * The first such build is rendered with sentinel values, the text is cut at the sentinels,
  * and later builds are the pieces with their own values in between.
  */
-enum hole { HOLE_UUID, HOLE_NUMBER, HOLE_TIME, HOLE_END };
+enum hole { HOLE_PROJECT, HOLE_UUID, HOLE_NUMBER, HOLE_TIME, HOLE_END };
 
 struct tmpl {
     size_t n;
@@ -407,8 +430,10 @@ struct tmpl {
         enum hole hole; /* what follows the text */
     } * p;
     char *buf;
+    uint64_t rest; /* the serial of the other part of the configuration it was cut with */
 };
 
+#define SENTINEL_PROJECT     "cbkSentinelProject0f0f0f0f"
 #define SENTINEL_UUID        "f0f0f0f0-f0f0-4f0f-bf0f-f0f0f0f0f0f0"
 #define SENTINEL_NUMBER      9007199254740993LL
 #define SENTINEL_NUMBER_TEXT "9007199254740993"
@@ -424,13 +449,25 @@ void cb_tmpl_free(struct tmpl *t)
     free(t);
 }
 
+/* A project name the template may insert as it is: JSON needs no escape for it, in a string or
+ * in the deep link's URL fragment (AWS's names: letters, digits, '-', '_'). */
+static bool plain_name(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+            return false;
+    return n > 0;
+}
+
 /* Is 'it' at 'now' a build just queued (SUBMITTED over at once, QUEUED running), with nothing
- * of its own but its id, number and start? */
+ * of its own but its project, id, number and start? */
 static bool fresh_build(const struct item *it, int64_t now)
 {
-    return !it->batch && it->stop_ms < 0 && !it->source_version && !it->initiator &&
-           !it->batch_arn && it->config && it->plan.dur_ms[CB_PH_SUBMITTED] == 0 &&
-           now >= it->start_ms && now - it->start_ms < it->plan.dur_ms[CB_PH_QUEUED];
+    return !it->batch && plain_name(it->id, it->plen) && it->stop_ms < 0 && !it->source_version &&
+           !it->initiator && !it->batch_arn && it->config && it->env &&
+           it->plan.dur_ms[CB_PH_SUBMITTED] == 0 && now >= it->start_ms &&
+           now - it->start_ms < it->plan.dur_ms[CB_PH_QUEUED];
 }
 
 static void render_output_slow(struct cbk_cb *cb, const struct item *it, int64_t now,
@@ -447,11 +484,12 @@ static void render_output_slow(struct cbk_cb *cb, const struct item *it, int64_t
 static struct tmpl *tmpl_make(struct cbk_cb *cb, const struct item *it)
 {
     struct item s = *it;
-    size_t pl = it->plen;
+    size_t pl = sizeof SENTINEL_PROJECT - 1;
     s.id = cbk_xmalloc(pl + 1 + sizeof SENTINEL_UUID);
-    memcpy(s.id, it->id, pl);
+    memcpy(s.id, SENTINEL_PROJECT, pl);
     s.id[pl] = ':';
     memcpy(s.id + pl + 1, SENTINEL_UUID, sizeof SENTINEL_UUID);
+    s.plen = (uint16_t)pl;
     s.number = SENTINEL_NUMBER;
     s.start_ms = SENTINEL_MS;
     struct cbk_buf b = CBK_BUF_INIT((size_t)16 << 20);
@@ -459,14 +497,20 @@ static struct tmpl *tmpl_make(struct cbk_cb *cb, const struct item *it)
     free(s.id);
     struct tmpl *t = cbk_xcalloc(1, sizeof(*t));
     t->buf = cbk_buf_detach(&b, NULL);
+    t->rest = it->config->serial;
     size_t alloc = 0;
     const char *p = t->buf;
     for (;;) {
         const char *u = strstr(p, SENTINEL_UUID), *nu = strstr(p, SENTINEL_NUMBER_TEXT),
-                   *ti = strstr(p, SENTINEL_TIME_TEXT);
+                   *ti = strstr(p, SENTINEL_TIME_TEXT), *pr = strstr(p, SENTINEL_PROJECT);
         const char *next = NULL;
         enum hole h = HOLE_END;
         size_t skip = 0;
+        if (pr) {
+            next = pr;
+            h = HOLE_PROJECT;
+            skip = sizeof SENTINEL_PROJECT - 1;
+        }
         if (u && (!next || u < next)) {
             next = u;
             h = HOLE_UUID;
@@ -501,6 +545,9 @@ static void tmpl_render(const struct tmpl *t, const struct item *it, struct cbk_
         cbk_buf_add(out, t->p[i].text, t->p[i].len);
         char tmp[32];
         switch (t->p[i].hole) {
+        case HOLE_PROJECT:
+            cbk_buf_add(out, it->id, it->plen);
+            break;
         case HOLE_UUID:
             cbk_buf_adds(out, uuid);
             break;
@@ -539,14 +586,18 @@ void cb_render_build_output(struct cbk_cb *cb, const struct item *it, int64_t no
                             struct cbk_buf *out)
 {
     /* a uuid-shaped id, a positive number and time: what the template was cut for */
-    if (fresh_build(it, now) && strlen(it->id) == (size_t)it->plen + 37 && it->number > 0 &&
-        it->start_ms >= 0) {
-        if (!it->config->fresh)
-            it->config->fresh = tmpl_make(cb, it); /* under cb->mu, like every render */
+    /* a configuration of one build gets no template: it would double its memory for nothing
+     * (a template pays off from the second build of a configuration: retries, builds without
+     * overrides) */
+    struct config *e = it->env;
+    if (fresh_build(it, now) && (e->fresh ? e->fresh->rest == it->config->serial : e->refs >= 2) &&
+        strlen(it->id) == (size_t)it->plen + 37 && it->number > 0 && it->start_ms >= 0) {
+        if (!e->fresh)
+            e->fresh = tmpl_make(cb, it); /* under cb->mu, like every render */
 #ifndef NDEBUG
         size_t start = out->len;
 #endif
-        tmpl_render(it->config->fresh, it, out);
+        tmpl_render(e->fresh, it, out);
 #ifndef NDEBUG
         /* debug builds (the sanitizer test run) check the fast path against the slow one */
         struct cbk_buf check = CBK_BUF_INIT((size_t)16 << 20);
@@ -585,8 +636,8 @@ void cb_start_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resu
     if (!p)
         goto out;
     int64_t timeout, queued;
-    char *config = cb_run_config(cb, name, p, rq, false, &timeout, &queued);
     struct item *it = cb_item_new(cb, false, name, c->rng, c->now_ms);
+    cb_run_config(cb, name, p, rq, false, it, &timeout, &queued);
     it->number = ++p->builds;
     const char *sv = cb_get_str(rq, "sourceVersion");
     struct json_object *pdoc = NULL;
@@ -598,8 +649,6 @@ void cb_start_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resu
         it->source_version = cbk_xstrdup(sv);
     if (pdoc)
         json_object_put(pdoc);
-    it->config = cb_config_intern(cb, config, strlen(config));
-    free(config);
     cb_build_plan(cb, c, it, NULL, timeout, queued);
     cb_item_store(cb, it);
     if (token)
@@ -658,12 +707,13 @@ void cb_retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resu
         if (orig->number >= it->number)
             it->number = p->builds = orig->number + 1;
         it->config = cb_config_ref(orig->config);
+        it->env = cb_config_ref(orig->env);
         it->source_version = orig->source_version ? cbk_xstrdup(orig->source_version) : NULL;
         timeout = orig->timeout_min;
         queued = orig->queued_min;
         res->answered_by = "state";
     } else {
-        it->config = cb_project_build_config(cb, project, p);
+        cb_project_build_config(cb, project, p, it);
         project_timeouts(cb, project, p, &timeout, &queued);
         res->answered_by = "generated";
     }
@@ -694,7 +744,7 @@ static struct item *made_up_build(struct cbk_cb *cb, struct cbk_cb_call *c, cons
     for (int i = 0; i < CB_PH_BUILD; i++)
         before += it->plan.dur_ms[i];
     it->start_ms = c->now_ms - before - 1000 - (int64_t)cbk_rng_below(c->rng, 5000);
-    it->config = cb_project_build_config(cb, project, p);
+    cb_project_build_config(cb, project, p, it);
     cb_item_store(cb, it);
     return it;
 }

@@ -110,8 +110,9 @@ static int seconds(struct pctx *c, const struct cbk_ynode *n, bool zero_ok, int6
     if (cbk_y_double(c->ck, n, P(c), &d) != 0)
         return -1;
     if (!(d > 0 || (zero_ok && d == 0)) || d > MAX_SECONDS)
-        return cbk_y_error(c->ck, n, P(c), "a duration is seconds, %s0 to %.0f, not %s",
-                           zero_ok ? "" : "more than ", MAX_SECONDS, n->str);
+        return cbk_y_error(c->ck, n, P(c),
+                           "a duration is a number of seconds %s 0 and at most %.0f, not %s",
+                           zero_ok ? "from" : "above", MAX_SECONDS, n->str);
     *ms = (int64_t)(d * 1000.0 + 0.5);
     return 0;
 }

@@ -13,6 +13,8 @@
 #include "core/alloc.h"
 #include "core/jsonq.h"
 
+#include <ctype.h>
+
 /* The members of a Project the text holds, in the model's order (name, arn, created,
  * lastModified and webhook are the project's own fields, rendered around the text). */
 static const char *const member_order[] = {
@@ -262,7 +264,8 @@ static void set_members(struct cbk_cb *cb, const char *name, struct project *p,
     p->json = members_text(o);
     p->modified_ms = now;
     cb_config_unref(cb, p->build_config);
-    p->build_config = NULL;
+    cb_config_unref(cb, p->build_env);
+    p->build_config = p->build_env = NULL;
 }
 
 /* The request's members over 'o' (CreateProject, UpdateProject): name stays, badgeEnabled
@@ -352,12 +355,33 @@ static void answer_empty(struct cbk_cb_call *c, struct cbk_cb_result *res)
 
 /* ---- operations ------------------------------------------------------------------------------ */
 
+/* AWS's name rule, on the whole name: a letter or digit, then 1 to 149 letters, digits, '-'
+ * or '_' (the model's pattern is not anchored, so the validator finds it in longer names). */
+static bool valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 150 || !isalnum((unsigned char)s[0]))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+            return false;
+    return true;
+}
+
 void cb_create_project(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
     struct json_object *rq = cb_doc(c);
     const char *name = cb_get_str(rq, "name");
     if (!name || !*name) {
         cb_error(res, "InvalidInputException", "Project name is required");
+        return;
+    }
+    if (!valid_name(name)) {
+        cb_error(res, "InvalidInputException",
+                 "1 validation error detected: Value '%.200s' at 'name' failed to satisfy "
+                 "constraint: Member must satisfy regular expression pattern: "
+                 "[A-Za-z0-9][A-Za-z0-9\\-_]{1,149}",
+                 name);
         return;
     }
     if (cb_project_find(cb, name)) {
@@ -471,6 +495,7 @@ static void drop_project(struct cbk_cb *cb, const char *name)
     if (!p)
         return;
     cb_config_unref(cb, p->build_config);
+    cb_config_unref(cb, p->build_env);
     cb_project_free(p);
 }
 

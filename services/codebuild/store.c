@@ -181,6 +181,7 @@ struct config *cb_config_intern(struct cbk_cb *cb, const char *s, size_t len)
         cbk_hmap_put(&cb->configs, s, len, c);
         c->s = cbk_hmap_key(&cb->configs, s, len);
         c->len = len;
+        c->serial = ++cb->seq;
     }
     c->refs++;
     return c;
@@ -429,6 +430,7 @@ void cb_item_remove(struct cbk_cb *cb, struct item *it)
 {
     unlink_item(cb, it);
     cb_config_unref(cb, it->config);
+    cb_config_unref(cb, it->env);
     cb_item_free(it);
 }
 
@@ -915,7 +917,7 @@ int cbk_cb_seed_build(struct cbk_cb *cb, const struct cbk_cb_seed_build *sb, str
     } else {
         it->number = ++p->builds;
     }
-    it->config = cb_project_build_config(cb, project, p);
+    cb_project_build_config(cb, project, p, it);
     cb_item_store(cb, it);
     pthread_mutex_unlock(&cb->mu);
     return 0;

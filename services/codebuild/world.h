@@ -40,12 +40,18 @@
 
 struct tmpl;
 
-/* A build's or batch's configuration (JSON members without braces), shared by every item
- * with the same text: the world's intern map owns the text, items hold references. */
+/*
+ * A part of a build's or batch's configuration (JSON members without braces), shared by every
+ * item with the same text: the world's intern map owns the text, items hold references. An
+ * item has two parts: its environment (environment variables differ from build to build) and
+ * the rest (usually the same for every build of a project), so that builds that differ only
+ * in their variables share the larger part.
+ */
 struct config {
     size_t refs, len;
     const char *s;      /* the intern map's key */
-    struct tmpl *fresh; /* how a just-queued build with this configuration renders (lazy) */
+    uint64_t serial;    /* unique in the world, for life */
+    struct tmpl *fresh; /* environment parts: how a just-queued build renders (lazy) */
 };
 
 /* A build or a batch. */
@@ -63,7 +69,8 @@ struct item {
     int32_t timeout_min, queued_min; /* the timeouts it runs with (in its configuration too) */
     char *source_version, *initiator;
     char *batch_arn;       /* a build of a batch: the batch's ARN */
-    struct config *config; /* shared */
+    struct config *config; /* shared: the configuration but the environment */
+    struct config *env;    /* shared: "environment":{...} */
     /* batches (their own simple phases until batches run builds) */
     int bstatus, bphase;
     int64_t end_ms;
@@ -80,6 +87,7 @@ struct project {
     uint64_t seq;                /* creation order */
     int64_t builds, batches;     /* numbers handed out so far */
     struct config *build_config; /* builds without overrides (lazy; dropped on update) */
+    struct config *build_env;
 };
 
 struct credential {
@@ -216,14 +224,18 @@ void cb_delete_webhook(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_r
  * --------------------------------------------------------------------------- */
 
 /*
- * The configuration of a build (batch false) or batch (true) of project 'name' with the
- * overrides of request 'rq' (NULL: none): the project's members, each override applied.
- * '*timeout' and '*queued' get the timeouts in minutes it runs with. Caller frees.
+ * Give 'it' the configuration of a build (batch false) or batch (true) of project 'name' with
+ * the overrides of request 'rq' (NULL: none): the project's members, each override applied.
+ * '*timeout' and '*queued' get the timeouts in minutes it runs with.
  */
-char *cb_run_config(struct cbk_cb *cb, const char *name, const struct project *p,
-                    struct json_object *rq, bool batch, int64_t *timeout, int64_t *queued);
-/* The configuration of builds of 'p' without overrides (shared; a new reference). */
-struct config *cb_project_build_config(struct cbk_cb *cb, const char *name, struct project *p);
+void cb_run_config(struct cbk_cb *cb, const char *name, const struct project *p,
+                   struct json_object *rq, bool batch, struct item *it, int64_t *timeout,
+                   int64_t *queued);
+/* Give 'it' the configuration of builds of 'p' without overrides (shared with them). */
+void cb_project_build_config(struct cbk_cb *cb, const char *name, struct project *p,
+                             struct item *it);
+/* Write an item's configuration members (both parts) into an object being written. */
+void cb_write_config(struct cbk_jsonw *w, const struct item *it);
 /* Plan a new build: durations from its seed, the outcome a scenario chooses, the timeouts. */
 void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *it,
                    struct json_object *env_vars, int64_t timeout, int64_t queued);
