@@ -260,6 +260,8 @@ void cb_project_build_config(struct cbk_cb *cb, const char *name, struct project
         cb_run_config(cb, name, p, NULL, false, &tmp, &t, &q);
         p->build_config = tmp.config;
         p->build_env = tmp.env;
+        p->build_timeout = (int32_t)CBK_MIN(t, INT32_MAX);
+        p->build_queued = (int32_t)CBK_MIN(q, INT32_MAX);
     }
     it->config = cb_config_ref(p->build_config);
     it->env = cb_config_ref(p->build_env);
@@ -273,16 +275,6 @@ void cb_write_config(struct cbk_jsonw *w, const struct item *it)
         cbk_jsonw_raw(w, it->env->s, it->env->len);
 }
 
-/* The timeouts of a configuration made without overrides (the project's). */
-static void project_timeouts(struct cbk_cb *cb, const char *name, const struct project *p,
-                             int64_t *timeout, int64_t *queued)
-{
-    struct json_object *o = cb_project_doc(cb, name, p);
-    *timeout = cb_get_int(o, "timeoutInMinutes", 60);
-    *queued = cb_get_int(o, "queuedTimeoutInMinutes", 480);
-    json_object_put(o);
-}
-
 /* ---- plans ---------------------------------------------------------------------------------- */
 
 void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *it,
@@ -290,7 +282,8 @@ void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *
 {
     it->timeout_min = (int32_t)CBK_MIN(timeout, INT32_MAX);
     it->queued_min = (int32_t)CBK_MIN(queued, INT32_MAX);
-    cb_plan_init(&it->plan, it->seed, cb->build_ms);
+    free(it->plan);
+    it->plan = NULL; /* the default: from the seed, the world's build length, the timeouts */
     const struct cb_outcome_rule *r = NULL;
     if (c->outcomes && c->outcomes->n) {
         struct json_object *parsed = NULL;
@@ -309,17 +302,17 @@ void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *
         if (parsed)
             json_object_put(parsed);
     }
-    if (r) {
-        if (r->total_ms > 0)
-            cb_plan_init(&it->plan, it->seed, r->total_ms);
-        for (int i = 0; i < CB_PH_COUNT; i++)
-            if (r->dur_ms[i] >= 0)
-                it->plan.dur_ms[i] = r->dur_ms[i];
-        if (r->status != CB_ST_SUCCEEDED)
-            cb_plan_set_outcome(&it->plan, r->status, r->phase, cb_intern(cb, r->ctx_code),
-                                cb_intern(cb, r->ctx_message));
-    }
-    cb_plan_apply_timeouts(&it->plan, timeout, queued);
+    if (!r)
+        return;
+    struct cb_plan *p = it->plan = cbk_xmalloc(sizeof(*it->plan));
+    cb_plan_init(p, it->seed, r->total_ms > 0 ? r->total_ms : cb->build_ms);
+    for (int i = 0; i < CB_PH_COUNT; i++)
+        if (r->dur_ms[i] >= 0)
+            p->dur_ms[i] = r->dur_ms[i];
+    if (r->status != CB_ST_SUCCEEDED)
+        cb_plan_set_outcome(p, r->status, r->phase, cb_intern(cb, r->ctx_code),
+                            cb_intern(cb, r->ctx_message));
+    cb_plan_apply_timeouts(p, timeout, queued);
 }
 
 /* ---- rendering ------------------------------------------------------------------------------ */
@@ -356,7 +349,8 @@ void cb_render_build(struct cbk_cb *cb, const struct item *it, int64_t now, stru
 {
     char buf[1024], project[512];
     struct cb_view v;
-    cb_view_at(&it->plan, it->start_ms, it->stop_ms, now, &v);
+    struct cb_plan tmp;
+    cb_view_at(cb_item_plan(cb, it, &tmp), it->start_ms, it->stop_ms, now, &v);
     size_t pl = CBK_MIN((size_t)it->plen, sizeof project - 1);
     memcpy(project, it->id, pl);
     project[pl] = '\0';
@@ -462,12 +456,14 @@ static bool plain_name(const char *s, size_t n)
 
 /* Is 'it' at 'now' a build just queued (SUBMITTED over at once, QUEUED running), with nothing
  * of its own but its project, id, number and start? */
-static bool fresh_build(const struct item *it, int64_t now)
+static bool fresh_build(const struct cbk_cb *cb, const struct item *it, int64_t now)
 {
+    struct cb_plan tmp;
+    const struct cb_plan *p = cb_item_plan(cb, it, &tmp);
     return !it->batch && plain_name(it->id, it->plen) && it->stop_ms < 0 && !it->source_version &&
            !it->initiator && !it->batch_arn && it->config && it->env &&
-           it->plan.dur_ms[CB_PH_SUBMITTED] == 0 && now >= it->start_ms &&
-           now - it->start_ms < it->plan.dur_ms[CB_PH_QUEUED];
+           p->dur_ms[CB_PH_SUBMITTED] == 0 && now >= it->start_ms &&
+           now - it->start_ms < p->dur_ms[CB_PH_QUEUED];
 }
 
 static void render_output_slow(struct cbk_cb *cb, const struct item *it, int64_t now,
@@ -590,7 +586,8 @@ void cb_render_build_output(struct cbk_cb *cb, const struct item *it, int64_t no
      * (a template pays off from the second build of a configuration: retries, builds without
      * overrides) */
     struct config *e = it->env;
-    if (fresh_build(it, now) && (e->fresh ? e->fresh->rest == it->config->serial : e->refs >= 2) &&
+    if (fresh_build(cb, it, now) &&
+        (e->fresh ? e->fresh->rest == it->config->serial : e->refs >= 2) &&
         strlen(it->id) == (size_t)it->plen + 37 && it->number > 0 && it->start_ms >= 0) {
         if (!e->fresh)
             e->fresh = tmpl_make(cb, it); /* under cb->mu, like every render */
@@ -714,7 +711,8 @@ void cb_retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resu
         res->answered_by = "state";
     } else {
         cb_project_build_config(cb, project, p, it);
-        project_timeouts(cb, project, p, &timeout, &queued);
+        timeout = p->build_timeout;
+        queued = p->build_queued;
         res->answered_by = "generated";
     }
     cb_build_plan(cb, c, it, NULL, timeout, queued);
@@ -737,12 +735,13 @@ static struct item *made_up_build(struct cbk_cb *cb, struct cbk_cb_call *c, cons
     struct item *it = cb_item_alloc(bare, strlen(bare));
     it->number = ++p->builds;
     it->seed = cbk_rng_next(c->rng);
-    cb_plan_init(&it->plan, it->seed, 0); /* realistic: it has been building for a while */
+    it->plan = cbk_xmalloc(sizeof(*it->plan));
+    cb_plan_init(it->plan, it->seed, 0); /* realistic: it has been building for a while */
     it->timeout_min = 60;
     it->queued_min = 480;
     int64_t before = 0;
     for (int i = 0; i < CB_PH_BUILD; i++)
-        before += it->plan.dur_ms[i];
+        before += it->plan->dur_ms[i];
     it->start_ms = c->now_ms - before - 1000 - (int64_t)cbk_rng_below(c->rng, 5000);
     cb_project_build_config(cb, project, p, it);
     cb_item_store(cb, it);
@@ -774,12 +773,13 @@ void cb_stop_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resul
         res->answered_by = "generated";
     }
     struct cb_view v;
-    cb_view_at(&it->plan, it->start_ms, it->stop_ms, c->now_ms, &v);
+    struct cb_plan tmp;
+    cb_view_at(cb_item_plan(cb, it, &tmp), it->start_ms, it->stop_ms, c->now_ms, &v);
     if (!v.complete && it->stop_ms < 0 && v.current < CB_PH_FINALIZING) {
         /* the phase it is in is STOPPED now; FINALIZING takes no time after a stop, so the
          * answer shows the build complete, as CodeBuild's does */
         it->stop_ms = c->now_ms > it->start_ms ? c->now_ms : it->start_ms;
-        it->plan.dur_ms[CB_PH_FINALIZING] = 0;
+        cb_item_own_plan(cb, it)->dur_ms[CB_PH_FINALIZING] = 0;
     }
     cb_render_build_output(cb, it, c->now_ms, c->out);
     res->status = 200;
@@ -856,7 +856,8 @@ void cb_batch_delete_builds(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk
         const char *code = NULL;
         if (it) {
             struct cb_view v;
-            cb_view_at(&it->plan, it->start_ms, it->stop_ms, c->now_ms, &v);
+            struct cb_plan tmp;
+            cb_view_at(cb_item_plan(cb, it, &tmp), it->start_ms, it->stop_ms, c->now_ms, &v);
             if (!v.complete)
                 code = "BUILD_IN_PROGRESS";
         } else if (c->world == CBK_WORLD_STRICT || !parsed) {

@@ -226,6 +226,7 @@ void cb_item_free(struct item *it)
     free(it->source_version);
     free(it->initiator);
     free(it->batch_arn);
+    free(it->plan);
     free(it);
 }
 
@@ -380,6 +381,27 @@ static void index_del(struct cbk_cb *cb, struct item *it)
         }
     }
     cb->nitems--;
+}
+
+const struct cb_plan *cb_item_plan(const struct cbk_cb *cb, const struct item *it,
+                                   struct cb_plan *tmp)
+{
+    if (it->plan)
+        return it->plan;
+    cb_plan_init(tmp, it->seed, cb->build_ms);
+    cb_plan_apply_timeouts(tmp, it->timeout_min, it->queued_min);
+    return tmp;
+}
+
+struct cb_plan *cb_item_own_plan(struct cbk_cb *cb, struct item *it)
+{
+    if (!it->plan) {
+        struct cb_plan tmp;
+        const struct cb_plan *p = cb_item_plan(cb, it, &tmp);
+        it->plan = cbk_xmalloc(sizeof(*it->plan));
+        *it->plan = *p;
+    }
+    return it->plan;
 }
 
 struct item *cb_item_alloc(const char *id, size_t len)
@@ -807,7 +829,8 @@ void cbk_cb_seed_project(struct cbk_cb *cb, const char *project, int64_t now_ms)
 static void seed_plan(struct cbk_cb *cb, struct item *it, int status, int phase, int64_t start_ms,
                       int64_t now_ms)
 {
-    cb_plan_init(&it->plan, it->seed, 0);
+    struct cb_plan *plan = it->plan = cbk_xmalloc(sizeof(*it->plan));
+    cb_plan_init(plan, it->seed, 0);
     it->timeout_min = 60;
     it->queued_min = 480;
     if (status == CB_ST_IN_PROGRESS) {
@@ -815,22 +838,22 @@ static void seed_plan(struct cbk_cb *cb, struct item *it, int status, int phase,
             phase = phase == CB_PH_FINALIZING ? CB_PH_FINALIZING : CB_PH_BUILD;
         int64_t before = 0;
         for (int i = 0; i < phase; i++)
-            before += it->plan.dur_ms[i];
-        int64_t start = start_ms ? start_ms : now_ms - before - it->plan.dur_ms[phase] / 2;
+            before += plan->dur_ms[i];
+        int64_t start = start_ms ? start_ms : now_ms - before - plan->dur_ms[phase] / 2;
         if (start_ms && now_ms - start < before && before > 0) {
             /* started recently: the phases before 'phase' shrink to fit */
             int64_t room = now_ms > start ? now_ms - start : 0, used = 0;
             for (int i = 0; i < phase; i++) {
-                it->plan.dur_ms[i] = it->plan.dur_ms[i] * room / before;
-                used += it->plan.dur_ms[i];
+                plan->dur_ms[i] = plan->dur_ms[i] * room / before;
+                used += plan->dur_ms[i];
             }
             before = used;
         }
         /* 'phase' lasts until the build times out */
         int64_t limit = phase == CB_PH_QUEUED ? it->queued_min : it->timeout_min;
-        it->plan.dur_ms[phase] = limit * 60000 * 4;
+        plan->dur_ms[phase] = limit * 60000 * 4;
         it->start_ms = start;
-        cb_plan_apply_timeouts(&it->plan, it->timeout_min, it->queued_min);
+        cb_plan_apply_timeouts(plan, it->timeout_min, it->queued_min);
         return;
     }
     if (status == CB_ST_STOPPED) {
@@ -838,17 +861,17 @@ static void seed_plan(struct cbk_cb *cb, struct item *it, int status, int phase,
             phase = CB_PH_BUILD;
         int64_t t = 0;
         for (int i = 0; i < phase; i++)
-            t += it->plan.dur_ms[i];
-        t += it->plan.dur_ms[phase] / 2;
-        it->plan.dur_ms[CB_PH_FINALIZING] = 0;
+            t += plan->dur_ms[i];
+        t += plan->dur_ms[phase] / 2;
+        plan->dur_ms[CB_PH_FINALIZING] = 0;
         it->start_ms = start_ms ? start_ms : now_ms - t;
         it->stop_ms = it->start_ms + t;
         return;
     }
     if (status != CB_ST_SUCCEEDED)
-        cb_plan_set_outcome(&it->plan, status, phase < 0 || phase >= CB_PH_FINALIZING ? -1 : phase,
-                            NULL, NULL);
-    int64_t total = cb_plan_end_ms(&it->plan, 0);
+        cb_plan_set_outcome(plan, status, phase < 0 || phase >= CB_PH_FINALIZING ? -1 : phase, NULL,
+                            NULL);
+    int64_t total = cb_plan_end_ms(plan, 0);
     it->start_ms = start_ms ? start_ms : now_ms - total;
     (void)cb;
 }
@@ -953,14 +976,15 @@ int cbk_cb_set_outcome(struct cbk_cb *cb, const char *id, int status, int phase,
         admin_error(out, "no build '%.300s' in account %s", id, cb->account);
         goto out;
     }
-    cb_view_at(&it->plan, it->start_ms, it->stop_ms, now_ms, &v);
+    struct cb_plan tmp;
+    cb_view_at(cb_item_plan(cb, it, &tmp), it->start_ms, it->stop_ms, now_ms, &v);
     if (v.complete || v.status == CB_ST_STOPPED || v.current >= CB_PH_FINALIZING) {
         rc = 409;
         admin_error(out, "build '%.300s' is %s in phase %s: its outcome is decided", id,
                     cb_status_names[v.status], cb_phase_names[v.current]);
         goto out;
     }
-    struct cb_plan np = it->plan;
+    struct cb_plan np = *cb_item_plan(cb, it, &tmp);
     if (!cb_plan_change_outcome(&np, it->start_ms, it->stop_ms, now_ms, status, phase,
                                 cb_intern(cb, code), cb_intern(cb, message))) {
         rc = 409;
@@ -972,7 +996,7 @@ int cbk_cb_set_outcome(struct cbk_cb *cb, const char *id, int status, int phase,
     const struct cb_phase_view *cur = &v.ph[v.n - 1];
     if (cur->type < CB_PH_FINALIZING)
         np.dur_ms[cur->type] = now_ms - cur->start_ms;
-    it->plan = np;
+    *cb_item_own_plan(cb, it) = np;
     cb_render_build_output(cb, it, now_ms, out);
 out:
     pthread_mutex_unlock(&cb->mu);

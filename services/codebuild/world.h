@@ -65,7 +65,8 @@ struct item {
     int64_t start_ms;
     int64_t stop_ms; /* -1: never stopped */
     uint64_t seed;
-    struct cb_plan plan;             /* builds: how it goes (lifecycle.h) */
+    struct cb_plan *plan; /* builds: how it goes (lifecycle.h); NULL: the default plan of its
+                             seed and timeouts (cb_item_plan()), which most builds have */
     int32_t timeout_min, queued_min; /* the timeouts it runs with (in its configuration too) */
     char *source_version, *initiator;
     char *batch_arn;       /* a build of a batch: the batch's ARN */
@@ -88,6 +89,7 @@ struct project {
     int64_t builds, batches;     /* numbers handed out so far */
     struct config *build_config; /* builds without overrides (lazy; dropped on update) */
     struct config *build_env;
+    int32_t build_timeout, build_queued; /* their timeouts in minutes (with build_config) */
 };
 
 struct credential {
@@ -156,6 +158,11 @@ struct item *cb_item_new(struct cbk_cb *cb, bool batch, const char *project, str
 struct item *cb_item_alloc(const char *id, size_t len);
 /* Store 'it' as the newest (replacing an item with its id; the oldest go past the cap). */
 void cb_item_store(struct cbk_cb *cb, struct item *it);
+/* The plan of build 'it': its own, or the default one computed into 'tmp'. */
+const struct cb_plan *cb_item_plan(const struct cbk_cb *cb, const struct item *it,
+                                   struct cb_plan *tmp);
+/* The plan of 'it' as its own, to change (the default one copied first). */
+struct cb_plan *cb_item_own_plan(struct cbk_cb *cb, struct item *it);
 /* Forget 'it' (BatchDeleteBuilds). */
 void cb_item_remove(struct cbk_cb *cb, struct item *it);
 void cb_item_free(struct item *it);
