@@ -24,3 +24,6 @@ cbk_unit_test(redact)
 cbk_unit_test(replay)
 # The CodeBuild service: a build's lifecycle as a function of its plan and the clock
 cbk_unit_test(cb_lifecycle)
+# One account's CodeBuild world without sockets: builds that move with the clock, outcome rules,
+# the admin outcome route, stops, the state cap and paging
+cbk_unit_test(cb_store)
