@@ -107,14 +107,14 @@ static void builds_move_with_the_clock(void **state)
     snprintf(id, sizeof id, "%s", str_at(b, "/build/id"));
     assert_string_equal(str_at(b, "/build/currentPhase"), "QUEUED");
     json_object_put(b);
-    const char *prev = "QUEUED";
+    char prev[32] = "QUEUED";
     int changes = 0;
     for (int s = 0; s <= 12; s++) {
         w.now = T0 + s * 1000;
         struct json_object *g = get_build(&w, id);
         const char *phase = str_at(g, "/builds/0/currentPhase");
         changes += strcmp(phase, prev) != 0;
-        prev = phase;
+        snprintf(prev, sizeof prev, "%s", phase);
         if (s == 12) {
             assert_string_equal(phase, "COMPLETED");
             assert_string_equal(str_at(g, "/builds/0/buildStatus"), "SUCCEEDED");
