@@ -278,7 +278,7 @@ void cb_write_config(struct cbk_jsonw *w, const struct item *it)
 /* ---- plans ---------------------------------------------------------------------------------- */
 
 void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *it,
-                   struct json_object *env_vars, int64_t timeout, int64_t queued)
+                   const char *identifier, int64_t timeout, int64_t queued)
 {
     it->timeout_min = (int32_t)CBK_MIN(timeout, INT32_MAX);
     it->queued_min = (int32_t)CBK_MIN(queued, INT32_MAX);
@@ -286,8 +286,8 @@ void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *
     it->plan = NULL; /* the default: from the seed, the world's build length, the timeouts */
     const struct cb_outcome_rule *r = NULL;
     if (c->outcomes && c->outcomes->n) {
-        struct json_object *parsed = NULL;
-        if (!env_vars && c->outcomes->uses_env && it->env) {
+        struct json_object *parsed = NULL, *env_vars = NULL;
+        if (c->outcomes->uses_env && it->env) {
             /* the build's variables are in its configuration */
             struct cbk_buf b = CBK_BUF_INIT((size_t)16 << 20);
             cbk_buf_addc(&b, '{');
@@ -297,7 +297,8 @@ void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *
             cbk_buf_release(&b);
             env_vars = cb_get(cb_get(parsed, "environment"), "environmentVariables");
         }
-        struct cb_build_facts f = {it->id, it->plen, it->source_version, it->number, env_vars};
+        struct cb_build_facts f = {it->id,     it->plen, it->source_version,
+                                   it->number, env_vars, identifier};
         r = cb_outcome_set_match(c->outcomes, &f);
         if (parsed)
             json_object_put(parsed);
@@ -688,7 +689,7 @@ void cb_retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resu
             goto out;
     }
     struct item *orig = cb_item_find(cb, bare, strlen(bare));
-    if (orig && orig->batch)
+    if (orig && (orig->batch || !cb_visible(orig, c->now_ms)))
         orig = NULL;
     if (!orig && c->world == CBK_WORLD_STRICT) {
         cb_error(res, "ResourceNotFoundException", "Build %.300s does not exist", id);
@@ -759,7 +760,7 @@ void cb_stop_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resul
         goto out;
     }
     struct item *it = cb_item_find(cb, bare, strlen(bare));
-    if (it && it->batch)
+    if (it && (it->batch || !cb_visible(it, c->now_ms)))
         it = NULL;
     if (!it) {
         if (c->world == CBK_WORLD_STRICT) {
@@ -780,6 +781,7 @@ void cb_stop_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resul
          * answer shows the build complete, as CodeBuild's does */
         it->stop_ms = c->now_ms > it->start_ms ? c->now_ms : it->start_ms;
         cb_item_own_plan(cb, it)->dur_ms[CB_PH_FINALIZING] = 0;
+        cb_batch_member_changed(cb, it, c->now_ms);
     }
     cb_render_build_output(cb, it, c->now_ms, c->out);
     res->status = 200;
@@ -816,7 +818,7 @@ void cb_batch_get_builds(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb
     size_t missing = 0;
     for (size_t i = 0; i < n; i++) {
         const struct item *it = cb_build_find(cb, list_str(ids, i));
-        if (it)
+        if (it && cb_visible(it, c->now_ms))
             cb_render_build(cb, it, c->now_ms, &w);
         else
             missing++;
@@ -825,9 +827,11 @@ void cb_batch_get_builds(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb
     if (missing) {
         cbk_jsonw_key(&w, "buildsNotFound");
         cbk_jsonw_arr(&w);
-        for (size_t i = 0; i < n; i++)
-            if (!cb_build_find(cb, list_str(ids, i)))
+        for (size_t i = 0; i < n; i++) {
+            const struct item *it = cb_build_find(cb, list_str(ids, i));
+            if (!it || !cb_visible(it, c->now_ms))
                 cbk_jsonw_str(&w, list_str(ids, i));
+        }
         cbk_jsonw_end_arr(&w);
     }
     cbk_jsonw_end_obj(&w);
@@ -848,6 +852,8 @@ void cb_batch_delete_builds(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk
     for (size_t i = 0; i < n; i++) {
         const char *id = list_str(ids, i);
         struct item *it = cb_build_find(cb, id);
+        if (it && !cb_visible(it, c->now_ms))
+            it = NULL;
         char arn[1024], project[256];
         const char *bare = NULL;
         bool parsed = cb_parse_build_id(id, project, sizeof project, &bare);
@@ -960,7 +966,7 @@ void cb_list_builds(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resu
     struct brow *rows = cbk_xcalloc(cb->nitems + 1, sizeof(*rows));
     size_t n = 0;
     for (const struct item *it = cb->oldest; it; it = it->newer)
-        if (!it->batch)
+        if (!it->batch && cb_visible(it, c->now_ms))
             rows[n++] = (struct brow){it, 0, (int64_t)it->seq};
     /* no sortOrder: the newest first */
     list_page(c, rows, n, !order || strcmp(order, "DESCENDING") == 0, res);
@@ -977,7 +983,8 @@ void cb_list_builds_for_project(struct cbk_cb *cb, struct cbk_cb_call *c, struct
     struct brow *rows = cbk_xcalloc(cb->nitems + 1, sizeof(*rows));
     size_t n = 0;
     for (const struct item *it = cb->oldest; it; it = it->newer)
-        if (!it->batch && it->plen == nl && memcmp(it->id, name, nl) == 0)
+        if (!it->batch && it->plen == nl && memcmp(it->id, name, nl) == 0 &&
+            cb_visible(it, c->now_ms))
             rows[n++] = (struct brow){it, it->number, (int64_t)it->seq};
     if (!n && c->world == CBK_WORLD_STRICT && !cb_project_find(cb, name)) {
         free(rows);

@@ -16,8 +16,8 @@
 
 static const char *const rule_keys[] = {"name",    "match",    "status",         "phase",
                                         "context", "duration", "phaseDurations", NULL};
-static const char *const match_keys[] = {"project", "sourceVersion", "environment", "buildNumber",
-                                         NULL};
+static const char *const match_keys[] = {"project",     "sourceVersion", "environment",
+                                         "buildNumber", "identifier",    NULL};
 
 struct pctx {
     const struct cbk_ycheck *ck;
@@ -42,6 +42,7 @@ static void rule_free(struct cb_outcome_rule *r)
         strmatch_free(&r->projects[i]);
     free(r->projects);
     strmatch_free(&r->source_version);
+    strmatch_free(&r->identifier);
     for (size_t i = 0; i < r->nenv; i++) {
         free(r->env[i].name);
         strmatch_free(&r->env[i].value);
@@ -143,6 +144,12 @@ static int parse_match(struct pctx *c, const struct cbk_ynode *m, struct cb_outc
     if (v) {
         size_t mk = cbk_ypath_push(c->path, "sourceVersion");
         rc |= parse_strmatch(c, v, &r->source_version);
+        cbk_ypath_pop(c->path, mk);
+    }
+    v = cbk_y_get(m, "identifier");
+    if (v) {
+        size_t mk = cbk_ypath_push(c->path, "identifier");
+        rc |= parse_strmatch(c, v, &r->identifier);
         cbk_ypath_pop(c->path, mk);
     }
     v = cbk_y_get(m, "environment");
@@ -367,6 +374,10 @@ static bool rule_matches(const struct cb_outcome_rule *r, const struct cb_build_
     if (r->source_version.exact || r->source_version.re) {
         if (!f->source_version ||
             !strmatch(&r->source_version, f->source_version, strlen(f->source_version)))
+            return false;
+    }
+    if (r->identifier.exact || r->identifier.re) {
+        if (!f->identifier || !strmatch(&r->identifier, f->identifier, strlen(f->identifier)))
             return false;
     }
     for (size_t i = 0; i < r->nenv; i++) {

@@ -39,6 +39,7 @@ struct cb_outcome_rule {
     size_t nenv;
     int64_t *numbers;
     size_t nnumbers;
+    struct cb_strmatch identifier; /* a batch's build by its identifier (both NULL: any) */
     /* how the build goes */
     int status;     /* CB_ST_SUCCEEDED (default), _FAILED, _FAULT or _TIMED_OUT */
     int phase;      /* where it ends (-1: the outcome's usual phase) */
@@ -62,6 +63,7 @@ struct cb_build_facts {
     const char *source_version;   /* NULL: none */
     int64_t number;               /* buildNumber */
     struct json_object *env_vars; /* the build's environmentVariables (an array) or NULL */
+    const char *identifier;       /* a build of a batch: its identifier there; else NULL */
 };
 
 /*

@@ -227,6 +227,7 @@ void cb_item_free(struct item *it)
     free(it->initiator);
     free(it->batch_arn);
     free(it->plan);
+    cb_batch_free(it->binfo);
     free(it);
 }
 
@@ -448,6 +449,21 @@ static void unlink_item(struct cbk_cb *cb, struct item *it)
         cb->newest = it->older;
 }
 
+void cb_item_touch(struct cbk_cb *cb, struct item *it)
+{
+    if (cb->newest == it)
+        return;
+    if (it->older)
+        it->older->newer = it->newer;
+    else
+        cb->oldest = it->newer;
+    it->newer->older = it->older; /* not the newest: it has a newer one */
+    it->older = cb->newest;
+    it->newer = NULL;
+    cb->newest->newer = it;
+    cb->newest = it;
+}
+
 void cb_item_remove(struct cbk_cb *cb, struct item *it)
 {
     unlink_item(cb, it);
@@ -643,23 +659,29 @@ struct op {
 
 static const struct op ops[] = {
     {"BatchDeleteBuilds", cb_batch_delete_builds, false},
+    {"BatchGetBuildBatches", cb_batch_get_build_batches, false},
     {"BatchGetBuilds", cb_batch_get_builds, false},
     {"BatchGetProjects", cb_batch_get_projects, false},
     {"CreateProject", cb_create_project, false},
     {"CreateWebhook", cb_create_webhook, false},
+    {"DeleteBuildBatch", cb_delete_build_batch, false},
     {"DeleteProject", cb_delete_project, false},
     {"DeleteSourceCredentials", cb_delete_source_credentials, false},
     {"DeleteWebhook", cb_delete_webhook, false},
     {"ImportSourceCredentials", cb_import_source_credentials, false},
     {"InvalidateProjectCache", cb_invalidate_project_cache, false},
+    {"ListBuildBatches", cb_list_build_batches, false},
+    {"ListBuildBatchesForProject", cb_list_build_batches_for_project, false},
     {"ListBuilds", cb_list_builds, false},
     {"ListBuildsForProject", cb_list_builds_for_project, false},
     {"ListProjects", cb_list_projects, false},
     {"ListSourceCredentials", cb_list_source_credentials, false},
     {"RetryBuild", cb_retry_build, true},
+    {"RetryBuildBatch", cb_retry_build_batch, true},
     {"StartBuild", cb_start_build, true},
-    {"StartBuildBatch", cb_start_build_batch, false},
+    {"StartBuildBatch", cb_start_build_batch, true},
     {"StopBuild", cb_stop_build, false},
+    {"StopBuildBatch", cb_stop_build_batch, false},
     {"UpdateProject", cb_update_project, false},
     {"UpdateProjectVisibility", cb_update_project_visibility, false},
     {"UpdateWebhook", cb_update_webhook, false},
@@ -977,6 +999,11 @@ int cbk_cb_set_outcome(struct cbk_cb *cb, const char *id, int status, int phase,
         goto out;
     }
     struct cb_plan tmp;
+    if (!cb_visible(it, now_ms)) {
+        rc = 404;
+        admin_error(out, "build '%.300s' of a batch has not started yet", id);
+        goto out;
+    }
     cb_view_at(cb_item_plan(cb, it, &tmp), it->start_ms, it->stop_ms, now_ms, &v);
     if (v.complete || v.status == CB_ST_STOPPED || v.current >= CB_PH_FINALIZING) {
         rc = 409;
@@ -997,6 +1024,7 @@ int cbk_cb_set_outcome(struct cbk_cb *cb, const char *id, int status, int phase,
     if (cur->type < CB_PH_FINALIZING)
         np.dur_ms[cur->type] = now_ms - cur->start_ms;
     *cb_item_own_plan(cb, it) = np;
+    cb_batch_member_changed(cb, it, now_ms);
     cb_render_build_output(cb, it, now_ms, out);
 out:
     pthread_mutex_unlock(&cb->mu);
@@ -1030,7 +1058,7 @@ void cbk_cb_dump(struct cbk_cb *cb, int64_t now_ms, struct cbk_buf *out)
     cbk_jsonw_key(&w, "builds");
     cbk_jsonw_arr(&w);
     for (struct item *it = cb->oldest; it; it = it->newer)
-        if (!it->batch)
+        if (!it->batch && cb_visible(it, now_ms))
             cb_render_build(cb, it, now_ms, &w);
     cbk_jsonw_end_arr(&w);
     cbk_jsonw_key(&w, "buildBatches");

@@ -8,7 +8,8 @@
  *   projects.c            CreateProject ... InvalidateProjectCache, webhooks
  *   builds.c              StartBuild, BatchGetBuilds, ListBuilds*, BatchDeleteBuilds, StopBuild,
  *                         RetryBuild; how a build renders from its lifecycle (lifecycle.c)
- *   batches.c             StartBuildBatch
+ *   batches.c             StartBuildBatch, BatchGetBuildBatches, StopBuildBatch,
+ *                         RetryBuildBatch, DeleteBuildBatch, ListBuildBatches*
  *   source_credentials.c  Import/List/DeleteSourceCredentials
  *
  * Every function here is called with cb->mu held unless it says otherwise; none fails except
@@ -72,9 +73,7 @@ struct item {
     char *batch_arn;       /* a build of a batch: the batch's ARN */
     struct config *config; /* shared: the configuration but the environment */
     struct config *env;    /* shared: "environment":{...} */
-    /* batches (their own simple phases until batches run builds) */
-    int bstatus, bphase;
-    int64_t end_ms;
+    struct batch *binfo;   /* a batch: its build groups (batches.c) */
     struct item *older, *newer;
 };
 
@@ -163,6 +162,8 @@ const struct cb_plan *cb_item_plan(const struct cbk_cb *cb, const struct item *i
                                    struct cb_plan *tmp);
 /* The plan of 'it' as its own, to change (the default one copied first). */
 struct cb_plan *cb_item_own_plan(struct cbk_cb *cb, struct item *it);
+/* Make 'it' the newest item (the last the cap forgets). */
+void cb_item_touch(struct cbk_cb *cb, struct item *it);
 /* Forget 'it' (BatchDeleteBuilds). */
 void cb_item_remove(struct cbk_cb *cb, struct item *it);
 void cb_item_free(struct item *it);
@@ -243,9 +244,10 @@ void cb_project_build_config(struct cbk_cb *cb, const char *name, struct project
                              struct item *it);
 /* Write an item's configuration members (both parts) into an object being written. */
 void cb_write_config(struct cbk_jsonw *w, const struct item *it);
-/* Plan a new build: durations from its seed, the outcome a scenario chooses, the timeouts. */
+/* Plan a new build: durations from its seed, the outcome a scenario chooses (a build of a batch
+ * is matched by its 'identifier' too; NULL otherwise), the timeouts. */
 void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *it,
-                   struct json_object *env_vars, int64_t timeout, int64_t queued);
+                   const char *identifier, int64_t timeout, int64_t queued);
 /* {"build":{...}} of a build at 'now'. */
 void cb_render_build_output(struct cbk_cb *cb, const struct item *it, int64_t now,
                             struct cbk_buf *out);
@@ -261,11 +263,31 @@ void cb_batch_delete_builds(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk
 void cb_stop_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res);
 void cb_retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res);
 
+/* Does build 'it' exist at 'now'? A build of a batch exists once it has started (its
+ * dependencies end first); every other one from when it was made. */
+static inline bool cb_visible(const struct item *it, int64_t now)
+{
+    return !it->batch_arn || it->start_ms <= now;
+}
+
 /* ---- batches (batches.c) ----------------------------------------------------------------------
  */
 
 void cb_render_batch(struct cbk_cb *cb, const struct item *it, int64_t now, struct cbk_jsonw *w);
 void cb_start_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res);
+void cb_batch_get_build_batches(struct cbk_cb *cb, struct cbk_cb_call *c,
+                                struct cbk_cb_result *res);
+void cb_stop_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res);
+void cb_retry_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res);
+void cb_delete_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res);
+void cb_list_build_batches(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res);
+void cb_list_build_batches_for_project(struct cbk_cb *cb, struct cbk_cb_call *c,
+                                       struct cbk_cb_result *res);
+/* Free a batch's groups (with its item). */
+void cb_batch_free(struct batch *b);
+/* A build of a batch changed how it ends (StopBuild, the admin API) at 'now': the builds that
+ * wait for it start when it ends, or never. */
+void cb_batch_member_changed(struct cbk_cb *cb, const struct item *it, int64_t now);
 
 /* ---- source credentials (source_credentials.c) ---------------------------------------------- */
 
