@@ -86,6 +86,9 @@ int cli_read_file(const char *path, size_t max, char **buf, size_t *len, char **
 int cli_parse_size(const char *s, size_t *out);
 /* Parse a decimal integer within [min, max]; -1 when malformed or out of range. */
 int cli_parse_long(const char *s, long min, long max, long *out);
+/* A duration "500ms", "90s", "3m", "2h" or a plain number of seconds, into milliseconds within
+ * 1 ms .. 'max_ms'. Returns 0, or -1 (out unchanged) for anything else. */
+int cli_parse_duration_ms(const char *s, int64_t max_ms, int64_t *out);
 
 /* Write all of stdout's pending data; returns CLI_IO (after a message) if it failed. */
 int cli_flush_stdout(void);

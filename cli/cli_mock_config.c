@@ -30,6 +30,7 @@ enum {
     O_JOURNAL_CAP,
     O_JOURNAL_BODY,
     O_STATE_CAP,
+    O_BUILD_DURATION,
     O_ADMIN_TOKEN,
     O_ADMIN_REMOTE,
     O_REPORT,
@@ -78,6 +79,7 @@ static const struct mock_opt {
     [O_JOURNAL_CAP] = {"journal-cap", true, 0, "10000"},
     [O_JOURNAL_BODY] = {"journal-body", true, 0, "4096"},
     [O_STATE_CAP] = {"state-cap", true, 0, "10000"},
+    [O_BUILD_DURATION] = {"build-duration", true, 0, "3s (real clock), realistic (virtual)"},
     [O_ADMIN_TOKEN] = {"admin-token", true, F_SECRET, "none"},
     [O_ADMIN_REMOTE] = {"admin-remote", false, 0, "off"},
     [O_REPORT] = {"report", true, 0, "none"},
@@ -226,6 +228,12 @@ static int set_opt(struct cli_mock_settings *s, int id, const char *v, const cha
             want = "1..100000000";
         else
             cfg->state_cap = (size_t)lv;
+        break;
+    case O_BUILD_DURATION:
+        if (strcmp(v, "realistic") == 0)
+            cfg->build_duration_ms = -1;
+        else if (cli_parse_duration_ms(v, 7LL * 24 * 3600 * 1000, &cfg->build_duration_ms) != 0)
+            want = "1ms to 168h (500ms, 90s, 3m, 2h) or 'realistic'";
         break;
     case O_ADMIN_TOKEN:
         if (!*v)

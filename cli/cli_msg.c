@@ -245,6 +245,33 @@ int cli_parse_size(const char *s, size_t *out)
     return 0;
 }
 
+int cli_parse_duration_ms(const char *s, int64_t max_ms, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+        return -1;
+    double v = strtod(s, &end);
+    if (errno || end == s || !(v >= 0))
+        return -1;
+    double mul = 1000;
+    if (strcmp(end, "ms") == 0)
+        mul = 1;
+    else if (strcmp(end, "s") == 0 || !*end)
+        mul = 1000;
+    else if (strcmp(end, "m") == 0)
+        mul = 60000;
+    else if (strcmp(end, "h") == 0)
+        mul = 3600000;
+    else
+        return -1;
+    double ms = v * mul;
+    if (ms < 1 || ms > (double)max_ms)
+        return -1;
+    *out = (int64_t)(ms + 0.5);
+    return 0;
+}
+
 int cli_parse_long(const char *s, long min, long max, long *out)
 {
     char *end = NULL;

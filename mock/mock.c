@@ -76,7 +76,9 @@ struct tls {
     struct cbk_buf out;
 };
 
-#define TLS_KEEP_OUT ((size_t)256 << 10)
+/* 1 MiB: a BatchGetBuilds of 100 builds (about 270 KB) renders into a buffer kept between
+ * requests instead of one grown again for every answer */
+#define TLS_KEEP_OUT ((size_t)1 << 20)
 
 static void free_tls(void *p)
 {

@@ -15,7 +15,7 @@ const char *const cb_status_names[CB_ST_COUNT] = {"SUCCEEDED", "FAILED",      "F
 
 /* Typical phase lengths in seconds, [min, max] (what CodeBuild shows for a small project). */
 static const int typical_secs[CB_PH_COUNT][2] = {
-    {0, 1},    /* SUBMITTED */
+    {0, 0},    /* SUBMITTED: CodeBuild shows 0 seconds */
     {1, 4},    /* QUEUED */
     {15, 40},  /* PROVISIONING */
     {2, 9},    /* DOWNLOAD_SOURCE */

@@ -1,20 +1,24 @@
 /*
- * service.c - CodeBuild's behaviour as the mock engine sees it (cbkit/service.h): one store of
- * builds, batches and projects per account (services/codebuild/store.c), the scenario keys
- * CodeBuild owns (projects and builds that exist when a scenario loads), the admin state and
- * reset. The engine calls only the functions of cbk_service_codebuild.
+ * service.c - CodeBuild's behaviour as the mock engine sees it (cbkit/service.h): one world of
+ * projects, builds and batches per account (services/codebuild/store.c), the scenario keys
+ * CodeBuild owns (projects and builds that exist when a scenario loads, outcomes that decide
+ * how builds end), the admin state, reset and outcome route. The engine calls only the
+ * functions of cbk_service_codebuild.
  */
 #include "core/setup.h"
 #include "services/codebuild/service.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/hmap.h"
+#include "core/jsonq.h"
 #include "core/jsonw.h"
 #include "core/rand.h"
 #include "core/timefmt.h"
 #include "core/yaml.h"
 #include "services/codebuild/store.h"
 
+#include <ctype.h>
+#include <json-c/json.h>
 #include <pthread.h>
 
 #define TARGET_PREFIX "CodeBuild_20161006"
@@ -27,9 +31,11 @@
 #define BUILD_NUMBER_MAX ((INT64_C(1) << 53) - 1)
 /* Accounts a mock keeps state for: beyond this the oldest-made is forgotten (bounded memory). */
 #define MAX_ACCOUNTS 1024
+/* A default build's length under the real clock: short, so that CI waits are short. */
+#define REAL_CLOCK_BUILD_MS 3000
 
 /* The scenario keys CodeBuild owns, in the order of CB_KEY_* (service.h). */
-static const char *const scenario_keys[] = {"projects", "builds", NULL};
+static const char *const scenario_keys[] = {"projects", "builds", "outcomes", NULL};
 
 /* ---- scenario keys ----------------------------------------------------------------------------
  */
@@ -244,6 +250,8 @@ static void *scenario_parse(const char *key, const struct cbk_ynode *node,
         out = parse_projects(&c, node);
     } else if (strcmp(key, "builds") == 0) {
         out = parse_builds(&c, node);
+    } else if (strcmp(key, "outcomes") == 0) {
+        out = cb_outcomes_parse(node, ck, &c.path);
     }
     cbk_buf_release(&c.path);
     return out;
@@ -257,6 +265,8 @@ static void scenario_free(const char *key, void *value)
         free_projects(value);
     else if (strcmp(key, "builds") == 0)
         free_builds(value);
+    else if (strcmp(key, "outcomes") == 0)
+        cb_outcomes_free(value);
 }
 
 /* ---- the instance: a store per account ---------------------------------------------------- */
@@ -266,6 +276,7 @@ struct seeds {
     uint64_t id;
     const struct cb_projects_value *projects; /* the scenario's (borrowed) */
     const struct cb_builds_value *builds;
+    const struct cb_outcomes *outcomes;
     uint64_t seed;
     struct seeds *next;
 };
@@ -273,10 +284,16 @@ struct seeds {
 struct cbk_svc {
     char *region, *account;
     size_t cap;
+    int64_t build_ms;         /* a default build's length (0: realistic) */
     pthread_mutex_t mu;       /* the accounts map and the seeds list */
     struct cbk_hmap accounts; /* account id -> struct cbk_cb */
     size_t naccounts;
     struct seeds *seeds; /* in load order */
+    /* the outcome rules of the loaded scenarios: read while a request starts builds, written
+     * when a scenario is loaded or unloaded (its rules are freed only after) */
+    pthread_rwlock_t rules_mu;
+    const struct cb_outcomes **rules;
+    struct cb_outcome_set active;
 };
 
 static void free_store(void *p)
@@ -291,7 +308,13 @@ static struct cbk_svc *create(const struct cbk_svc_env *env, struct cbk_diags *d
     s->region = cbk_xstrdup(env->region);
     s->account = cbk_xstrdup(env->account);
     s->cap = env->state_cap;
+    /* --build-duration: given; else a few seconds under the real clock (CI waits are short),
+     * realistic under a virtual clock (the test moves time); -1: realistic */
+    s->build_ms = env->build_duration_ms > 0    ? env->build_duration_ms
+                  : env->build_duration_ms == 0 ? (env->virtual_clock ? 0 : REAL_CLOCK_BUILD_MS)
+                                                : 0;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_rwlock_init(&s->rules_mu, NULL);
     cbk_hmap_init(&s->accounts);
     return s;
 }
@@ -307,6 +330,8 @@ static void destroy(struct cbk_svc *s)
         s->seeds = n;
     }
     pthread_mutex_destroy(&s->mu);
+    pthread_rwlock_destroy(&s->rules_mu);
+    free(s->rules);
     free(s->region);
     free(s->account);
     free(s);
@@ -326,7 +351,7 @@ static struct cbk_cb *store_locked(struct cbk_svc *s, const char *account)
         cbk_hmap_init(&s->accounts);
         s->naccounts = 0;
     }
-    cb = cbk_cb_new(s->region, account, s->cap);
+    cb = cbk_cb_new(s->region, account, s->cap, s->build_ms);
     cbk_hmap_put(&s->accounts, account, len, cb);
     s->naccounts++;
     return cb;
@@ -347,7 +372,7 @@ static void seed_locked(struct cbk_svc *s, const struct seeds *sd, int64_t now_m
     struct cbk_cb *cb = store_locked(s, s->account);
     if (sd->projects)
         for (size_t i = 0; i < sd->projects->n; i++)
-            cbk_cb_seed_project(cb, sd->projects->names[i]);
+            cbk_cb_seed_project(cb, sd->projects->names[i], now_ms);
     if (!sd->builds)
         return;
     struct cbk_rng rng;
@@ -360,6 +385,26 @@ static void seed_locked(struct cbk_svc *s, const struct seeds *sd, int64_t now_m
     }
 }
 
+/* Gather the loaded scenarios' outcome rules into the active set. Called with s->mu held. */
+static void rebuild_rules(struct cbk_svc *s)
+{
+    pthread_rwlock_wrlock(&s->rules_mu);
+    size_t n = 0;
+    for (struct seeds *sd = s->seeds; sd; sd = sd->next)
+        n += sd->outcomes != NULL;
+    free(s->rules);
+    s->rules = cbk_xcalloc(n ? n : 1, sizeof(*s->rules));
+    s->active.n = 0;
+    s->active.uses_env = false;
+    for (struct seeds *sd = s->seeds; sd; sd = sd->next)
+        if (sd->outcomes) {
+            s->rules[s->active.n++] = sd->outcomes;
+            s->active.uses_env = s->active.uses_env || sd->outcomes->uses_env;
+        }
+    s->active.v = s->rules;
+    pthread_rwlock_unlock(&s->rules_mu);
+}
+
 static enum cbk_code scenario_attach(struct cbk_svc *s, uint64_t id, void *const *values,
                                      int64_t now_ms, uint64_t seed, struct cbk_diags *diags)
 {
@@ -367,6 +412,7 @@ static enum cbk_code scenario_attach(struct cbk_svc *s, uint64_t id, void *const
     sd->id = id;
     sd->projects = values[CB_KEY_PROJECTS];
     sd->builds = values[CB_KEY_BUILDS];
+    sd->outcomes = values[CB_KEY_OUTCOMES];
     sd->seed = seed;
     size_t before = cbk_diags_error_count(diags);
     pthread_mutex_lock(&s->mu);
@@ -375,6 +421,7 @@ static enum cbk_code scenario_attach(struct cbk_svc *s, uint64_t id, void *const
         pp = &(*pp)->next;
     *pp = sd;
     seed_locked(s, sd, now_ms, diags);
+    rebuild_rules(s);
     pthread_mutex_unlock(&s->mu);
     return cbk_diags_error_count(diags) > before ? CBK_E_SCENARIO : CBK_OK;
 }
@@ -390,6 +437,7 @@ static void scenario_detach(struct cbk_svc *s, uint64_t id)
             break;
         }
     }
+    rebuild_rules(s); /* the detached scenario's rules are not read after this */
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -400,9 +448,17 @@ static bool call(struct cbk_svc *s, const char *target, struct cbk_svc_call *c,
         return false;
     struct cbk_cb *cb = store_for(s, c->account);
     struct cbk_cb_call cc = {
-        c->rng, c->now_ms, c->doc, c->out, c->body, c->body_len, (enum cbk_world)c->world};
+        c->rng, c->now_ms, c->doc, c->out, c->body, c->body_len, (enum cbk_world)c->world, NULL};
     struct cbk_cb_result r;
+    /* operations that start builds read the outcome rules, held still meanwhile */
+    bool rules = cbk_cb_starts_builds(c->op->name);
+    if (rules) {
+        pthread_rwlock_rdlock(&s->rules_mu);
+        cc.outcomes = &s->active;
+    }
     cbk_cb_call(cb, c->op->name, &cc, &r);
+    if (rules)
+        pthread_rwlock_unlock(&s->rules_mu);
     res->status = r.status;
     res->error_type = r.error_type;
     memcpy(res->message, r.message, sizeof res->message);
@@ -461,6 +517,100 @@ static void reset(struct cbk_svc *s, const char *account, int64_t now_ms)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* Decode %XX escapes of a path segment into out[n] (a build id's ':' may come as %3A). */
+static bool unescape(const char *s, size_t len, char *out, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        if (ch == '%' && i + 2 < len && isxdigit((unsigned char)s[i + 1]) &&
+            isxdigit((unsigned char)s[i + 2])) {
+            char hex[3] = {s[i + 1], s[i + 2], 0};
+            ch = (char)strtol(hex, NULL, 16);
+            i += 2;
+        }
+        if (ch == '\0' || k + 1 >= n)
+            return false;
+        out[k++] = ch;
+    }
+    out[k] = '\0';
+    return k > 0;
+}
+
+static void admin_json_error(struct cbk_svc_admin *a, int status, const char *msg)
+{
+    struct cbk_jsonw w;
+    cbk_jsonw_init(&w, a->out);
+    cbk_jsonw_obj(&w);
+    cbk_jsonw_kstr(&w, "error", msg);
+    cbk_jsonw_end_obj(&w);
+    a->status = status;
+}
+
+/*
+ * POST /__cbkit/codebuild/builds/ID/outcome {"status": "FAILED", "phase": "BUILD",
+ * "statusCode": "...", "message": "..."}: how a running build of ?account= ends
+ * (docs/admin-api.md).
+ */
+static bool admin(struct cbk_svc *s, struct cbk_svc_admin *a)
+{
+    static const char prefix[] = "codebuild/builds/", suffix[] = "/outcome";
+    const char *route = a->route;
+    size_t rl = strlen(route), pl = sizeof prefix - 1, sl = sizeof suffix - 1;
+    if (strncmp(route, prefix, pl) != 0 || rl <= pl + sl || strcmp(route + rl - sl, suffix) != 0)
+        return false;
+    if (strcmp(a->req->method, "POST") != 0) {
+        admin_json_error(a, 405, "use POST for /__cbkit/codebuild/builds/ID/outcome");
+        return true;
+    }
+    char id[1024];
+    if (!unescape(route + pl, rl - pl - sl, id, sizeof id)) {
+        admin_json_error(a, 400, "the route names no build id");
+        return true;
+    }
+    struct json_object *body =
+        a->req->body_len ? cbk_jsonq_parse(a->req->body, a->req->body_len) : NULL;
+    if (!body || !json_object_is_type(body, json_type_object)) {
+        if (body)
+            json_object_put(body);
+        admin_json_error(a, 400,
+                         "the body is a JSON object: {\"status\": \"FAILED\", \"phase\": "
+                         "\"BUILD\", \"statusCode\": \"...\", \"message\": \"...\"}");
+        return true;
+    }
+    struct json_object *v;
+    const char *status =
+        json_object_object_get_ex(body, "status", &v) && json_object_is_type(v, json_type_string)
+            ? json_object_get_string(v)
+            : NULL;
+    const char *phase =
+        json_object_object_get_ex(body, "phase", &v) && json_object_is_type(v, json_type_string)
+            ? json_object_get_string(v)
+            : NULL;
+    const char *code = json_object_object_get_ex(body, "statusCode", &v) &&
+                               json_object_is_type(v, json_type_string)
+                           ? json_object_get_string(v)
+                           : NULL;
+    const char *msg =
+        json_object_object_get_ex(body, "message", &v) && json_object_is_type(v, json_type_string)
+            ? json_object_get_string(v)
+            : NULL;
+    int st = status ? cb_status_from_name(status) : -1;
+    int ph = phase ? cb_phase_from_name(phase) : -1;
+    int lo = st == CB_ST_TIMED_OUT ? CB_PH_QUEUED : CB_PH_PROVISIONING;
+    if (st != CB_ST_SUCCEEDED && st != CB_ST_FAILED && st != CB_ST_FAULT && st != CB_ST_TIMED_OUT)
+        admin_json_error(a, 400, "status is SUCCEEDED, FAILED, FAULT or TIMED_OUT");
+    else if (phase && (ph < lo || ph > CB_PH_UPLOAD_ARTIFACTS || st == CB_ST_SUCCEEDED))
+        admin_json_error(a, 400,
+                         "phase is where a FAILED, FAULT or TIMED_OUT build ends: PROVISIONING "
+                         "to UPLOAD_ARTIFACTS (QUEUED too for TIMED_OUT)");
+    else
+        a->status =
+            cbk_cb_set_outcome(store_for(s, a->account), id, st, ph, code, msg, a->now_ms, a->out);
+    json_object_put(body);
+    return true;
+}
+
 static const char *const targets[] = {TARGET_PREFIX, NULL};
 
 const struct cbk_service cbk_service_codebuild = {
@@ -472,7 +622,7 @@ const struct cbk_service cbk_service_codebuild = {
     .call = call,
     .dump = dump,
     .reset = reset,
-    .admin = NULL,
+    .admin = admin,
     .scenario_parse = scenario_parse,
     .scenario_free = scenario_free,
     .scenario_attach = scenario_attach,

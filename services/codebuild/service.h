@@ -6,12 +6,13 @@
 #define CBK_CB_SERVICE_H
 
 #include "cbkit/service.h"
+#include "services/codebuild/outcomes.h"
 #include "services/codebuild/store.h"
 
 extern const struct cbk_service cbk_service_codebuild;
 
 /* What its scenario keys parse to (the values a scenario keeps, in the order of the keys). */
-enum { CB_KEY_PROJECTS, CB_KEY_BUILDS };
+enum { CB_KEY_PROJECTS, CB_KEY_BUILDS, CB_KEY_OUTCOMES };
 struct cb_projects_value {
     char **names;
     size_t n;

@@ -21,10 +21,13 @@ CANDIDATES = ("example", "example1", "a1", "ab", "a", "1", "0", "arn:aws:logs:us
 # Strings tried, in order, for a value a pattern refuses.
 NON_MATCHING = ("!", "#", " ", "\t", "é", "-", ".", "a b", "@@", "\u2603", "!" * 3, "Z!")
 
-# The mock's model of builds (RetryBuild, StopBuild) needs a build id of the form project:uuid,
-# as CodeBuild does; RetryBuild's id is optional in the spec but required by the service.
+# The mock's model of builds and batches (RetryBuild, StopBuild, RetryBuildBatch,
+# StopBuildBatch) needs an id of the form project:uuid, as CodeBuild does; the ids of RetryBuild
+# and RetryBuildBatch are optional in the spec but required by the service.
 CODEBUILD_EXTRA = {"RetryBuild": {"id": "my-app:0f0e0d0c-0000-4000-8000-000000000002"},
-                   "StopBuild": {"id": "my-app:0f0e0d0c-0000-4000-8000-000000000002"}}
+                   "StopBuild": {"id": "my-app:0f0e0d0c-0000-4000-8000-000000000002"},
+                   "RetryBuildBatch": {"id": "my-app:0f0e0d0c-0000-4000-8000-000000000003"},
+                   "StopBuildBatch": {"id": "my-app:0f0e0d0c-0000-4000-8000-000000000004"}}
 
 # CloudWatch Logs' log-event reads need a log group (by name or ARN), which the model leaves
 # optional and the service requires (services/logs answers them).

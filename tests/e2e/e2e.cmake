@@ -4,6 +4,25 @@
 # CLI v2 at /usr/bin/aws are the clients under test). CBKIT in ${CBK_TEST_ENV} names the binary.
 set(CBK_E2E_PYTHON /usr/bin/python3)
 set(CBK_E2E_DIR ${CMAKE_CURRENT_SOURCE_DIR}/e2e)
+# The JS SDK v3 clients (tests/js, installed by `npm ci` there): each tests/js/<name>.mjs becomes
+# `e2e.js_<name>`, run by node; it exits 77 (skipped) when the SDK is not installed. A script
+# that a Python test drives (tests/e2e/test_js_<name>.py) is that test's, not one of its own.
+find_program(CBK_NODE node)
+if(CBK_NODE)
+  file(GLOB cbk_js_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/js/*.mjs)
+  foreach(file ${cbk_js_tests})
+    get_filename_component(name ${file} NAME_WE)
+    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_js_${name}.py)
+      continue()
+    endif()
+    add_test(NAME e2e.js_${name} COMMAND ${CBK_NODE} ${file})
+    set_tests_properties(e2e.js_${name} PROPERTIES LABELS e2e TIMEOUT 300 SKIP_RETURN_CODE 77
+                         ENVIRONMENT "${CBK_TEST_ENV};NODE_NO_WARNINGS=1")
+  endforeach()
+else()
+  message(WARNING "tests/e2e: node not found: the JS SDK tests (tests/js) are not registered")
+endif()
+
 if(NOT EXISTS ${CBK_E2E_PYTHON})
   message(WARNING "tests/e2e: ${CBK_E2E_PYTHON} not found: the e2e tests are not registered "
                   "(CI installs python3-boto3 and awscli from Debian)")

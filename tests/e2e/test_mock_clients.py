@@ -100,6 +100,8 @@ class SharedMock(MockTestCase):
 # ---- the three operations ---------------------------------------------------------------------
 
 class Operations(SharedMock):
+    # builds outlast a test (the AWS CLI alone takes seconds to start): StopBuild stops them
+    mock_args = ("--build-duration", "10m")
 
     def test_boto3_retry_build(self):
         c = self.client()

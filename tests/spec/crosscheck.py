@@ -218,6 +218,10 @@ class Checker:
             if not any(c == sid or c.startswith(sid + ': ') for sid in self.source_ids):
                 self.find(where + '.source', "'%s' does not start with a declared source id" % c[:60])
 
+    def cites_reference(self, d):
+        """A citation of a shared reference page (what real clients and services do)."""
+        return any(isinstance(c, str) and c.startswith('ref-') for c in self.citations(d))
+
     def cites_seed(self, d, value=None):
         for c in self.citations(d):
             if isinstance(c, str) and c.startswith('seed-'):
@@ -303,8 +307,9 @@ class Checker:
             self.find('shapes.BuildTimeOut', 'must be 5..2160 (seed-003), is %r..%r' % (bt.get('min'), bt.get('max')))
         for name, sh in self.shapes.items():
             for mn, m in (sh.get('members') or {}).items():
-                if any(k in m for k in CONSTRAINT_KEYS) and not self.cites_seed(m):
-                    self.find('shapes.%s.members.%s' % (name, mn), 'member-level constraint without a seed citation')
+                if any(k in m for k in CONSTRAINT_KEYS) and not (self.cites_seed(m) or self.cites_reference(m)):
+                    self.find('shapes.%s.members.%s' % (name, mn),
+                              'member-level constraint without a seed or reference citation')
 
     # ------------------------------------------------------------------ paginators
     def check_paginators(self):

@@ -175,6 +175,42 @@ static void buf_json_string_escaping(void **state)
                     "\"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
     /* only 'len' bytes are read */
     json_str_expect("abcdef", 2, "\"ab\"");
+    /* the scan of 8 bytes at a time finds a character to escape wherever it is, next to bytes
+     * that may look like one to the word test (0x80..0xff, 0x21, 0x23, 0x5b, 0x5d, 0x20) */
+    static const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', '\0'};
+    static const char *const escaped[] = {"\\\"", "\\\\", "\\n", "\\u0001", "\\u001f", "\\u0000"};
+    static const char fillers[] = {'a', '\xff', '\x80', '!', '#', '[', ']', ' '};
+    for (size_t f = 0; f < sizeof fillers; f++)
+        for (size_t k = 0; k < sizeof specials; k++)
+            for (size_t len = 1; len <= 24; len++)
+                for (size_t at = 0; at < len; at++) {
+                    char in[24], want[64];
+                    memset(in, fillers[f], len);
+                    in[at] = specials[k];
+                    size_t w = 0;
+                    want[w++] = '"';
+                    for (size_t i = 0; i < len; i++) {
+                        if (i == at) {
+                            memcpy(want + w, escaped[k], strlen(escaped[k]));
+                            w += strlen(escaped[k]);
+                        } else {
+                            want[w++] = fillers[f];
+                        }
+                    }
+                    want[w++] = '"';
+                    want[w] = '\0';
+                    json_str_expect(in, len, want);
+                }
+    /* and none where there is none */
+    for (size_t f = 0; f < sizeof fillers; f++) {
+        char in[40], want[43];
+        memset(in, fillers[f], sizeof in);
+        want[0] = '"';
+        memset(want + 1, fillers[f], sizeof in);
+        want[41] = '"';
+        want[42] = '\0';
+        json_str_expect(in, sizeof in, want);
+    }
 
     /* appends after existing content */
     struct cbk_buf b = CBK_BUF_INIT(64);

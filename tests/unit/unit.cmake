@@ -24,3 +24,6 @@ cbk_unit_test(cb_lifecycle)
 # Build logs: a build's log stream from its plan and the clock; CloudWatch Logs' tokens, filter
 # patterns and event order (services/codebuild/build_log.c, services/logs/events.c)
 cbk_unit_test(logs)
+# One account's CodeBuild world without sockets: builds that move with the clock, outcome rules,
+# the admin outcome route, stops, the state cap and paging
+cbk_unit_test(cb_store)
