@@ -79,7 +79,7 @@ static const struct mock_opt {
     [O_JOURNAL_CAP] = {"journal-cap", true, 0, "10000"},
     [O_JOURNAL_BODY] = {"journal-body", true, 0, "4096"},
     [O_STATE_CAP] = {"state-cap", true, 0, "10000"},
-    [O_BUILD_DURATION] = {"build-duration", true, 0, "3s (real clock), realistic (virtual)"},
+    [O_BUILD_DURATION] = {"build-duration", true, 0, "3s (realistic: virtual clock)"},
     [O_ADMIN_TOKEN] = {"admin-token", true, F_SECRET, "none"},
     [O_ADMIN_REMOTE] = {"admin-remote", false, 0, "off"},
     [O_REPORT] = {"report", true, 0, "none"},

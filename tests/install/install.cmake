@@ -10,6 +10,10 @@ endif()
 add_test(NAME install.man COMMAND ${CBK_SH} ${CMAKE_CURRENT_SOURCE_DIR}/install/test-man.sh)
 set_tests_properties(install.man PROPERTIES LABELS install TIMEOUT 120 SKIP_RETURN_CODE 77
                      ENVIRONMENT "${CBK_TEST_ENV}")
+# The container image's root file system, built and run under chroot (no engine needed)
+add_test(NAME install.rootfs COMMAND ${CBK_SH} ${CMAKE_CURRENT_SOURCE_DIR}/install/test-rootfs.sh)
+set_tests_properties(install.rootfs PROPERTIES LABELS install TIMEOUT 120 SKIP_RETURN_CODE 77
+                     ENVIRONMENT "${CBK_TEST_ENV}")
 
 if(NOT CBK_SHARED)
   message(STATUS "tests/install: CBK_SHARED is OFF: the install tests are not registered")
