@@ -3,8 +3,9 @@
  */
 #include "core/setup.h"
 #include "core/crypto.h"
+#include "core/dl.h"
 
-#include <dlfcn.h>
+#include <stddef.h>
 #include <pthread.h>
 
 #ifndef CBK_CRYPTO_SONAME
@@ -16,34 +17,21 @@ static bool loaded;
 static char load_error[512];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* dlsym() into *slot; false (with the reason in load_error) when the symbol is missing. */
-static bool sym(void *lib, const char *name, void *slot)
-{
-    void *p = dlsym(lib, name);
-    if (!p) {
-        snprintf(load_error, sizeof load_error, "cannot load libcrypto (%s): no symbol %s",
-                 CBK_CRYPTO_SONAME, name);
-        return false;
+#define SYM(name, field)                                                                           \
+    {                                                                                              \
+        name, offsetof(struct cbk_crypto, field)                                                   \
     }
-    /* POSIX: a data pointer from dlsym() may be converted to a function pointer */
-    memcpy(slot, &p, sizeof p);
-    return true;
-}
+static const struct cbk_dl_sym syms[] = {
+    SYM("SHA256", sha256),         SYM("HMAC", hmac),
+    SYM("EVP_sha256", evp_sha256), SYM("OPENSSL_cleanse", cleanse),
+    SYM("CRYPTO_memcmp", memcmp),  SYM("OpenSSL_version", version),
+};
 
 static void load(void)
 {
-    /* RTLD_NODELETE: the table is used until exit, even by threads still running then */
-    void *lib = dlopen(CBK_CRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (!lib) {
-        const char *e = dlerror();
-        snprintf(load_error, sizeof load_error, "cannot load libcrypto (%s): %s", CBK_CRYPTO_SONAME,
-                 e ? e : "not found");
-        return;
-    }
     struct cbk_crypto t;
-    if (sym(lib, "SHA256", &t.sha256) && sym(lib, "HMAC", &t.hmac) &&
-        sym(lib, "EVP_sha256", &t.evp_sha256) && sym(lib, "OPENSSL_cleanse", &t.cleanse) &&
-        sym(lib, "CRYPTO_memcmp", &t.memcmp) && sym(lib, "OpenSSL_version", &t.version)) {
+    if (cbk_dl_load("libcrypto", CBK_CRYPTO_SONAME, syms, CBK_ARRAY_SIZE(syms), &t, load_error,
+                    sizeof load_error)) {
         table = t;
         loaded = true;
     }

@@ -3,8 +3,9 @@
  */
 #include "core/setup.h"
 #include "core/curl.h"
+#include "core/dl.h"
 
-#include <dlfcn.h>
+#include <stddef.h>
 #include <pthread.h>
 
 #ifndef CBK_CURL_SONAME
@@ -16,47 +17,36 @@ static bool loaded;
 static char load_error[512];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* dlsym() into *slot; false (with the reason in load_error) when the symbol is missing. */
-static bool sym(void *lib, const char *name, void *slot)
-{
-    void *p = dlsym(lib, name);
-    if (!p) {
-        snprintf(load_error, sizeof load_error, "cannot load libcurl (%s): no symbol %s",
-                 CBK_CURL_SONAME, name);
-        return false;
+#define SYM(name, field)                                                                           \
+    {                                                                                              \
+        "curl_" name, offsetof(struct cbk_curl, field)                                             \
     }
-    /* POSIX: a data pointer from dlsym() may be converted to a function pointer */
-    memcpy(slot, &p, sizeof p);
-    return true;
-}
+static const struct cbk_dl_sym syms[] = {
+    SYM("global_init", global_init),
+    SYM("easy_init", easy_init),
+    SYM("easy_cleanup", easy_cleanup),
+    SYM("easy_reset", easy_reset),
+    SYM("easy_setopt", easy_setopt),
+    SYM("easy_perform", easy_perform),
+    SYM("easy_getinfo", easy_getinfo),
+    SYM("easy_strerror", easy_strerror),
+    SYM("free", free),
+    SYM("url", url),
+    SYM("url_cleanup", url_cleanup),
+    SYM("url_get", url_get),
+    SYM("url_set", url_set),
+    SYM("url_strerror", url_strerror),
+    SYM("slist_append", slist_append),
+    SYM("slist_free_all", slist_free_all),
+    SYM("version_info", version_info),
+};
 
 static void load(void)
 {
-    /* RTLD_NODELETE: the table is used until exit, even by threads still running then */
-    void *lib = dlopen(CBK_CURL_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (!lib) {
-        const char *e = dlerror();
-        snprintf(load_error, sizeof load_error, "cannot load libcurl (%s): %s", CBK_CURL_SONAME,
-                 e ? e : "not found");
-        return;
-    }
     struct cbk_curl t;
-    bool ok = sym(lib, "curl_global_init", &t.global_init) &&
-              sym(lib, "curl_easy_init", &t.easy_init) &&
-              sym(lib, "curl_easy_cleanup", &t.easy_cleanup) &&
-              sym(lib, "curl_easy_reset", &t.easy_reset) &&
-              sym(lib, "curl_easy_setopt", &t.easy_setopt) &&
-              sym(lib, "curl_easy_perform", &t.easy_perform) &&
-              sym(lib, "curl_easy_getinfo", &t.easy_getinfo) &&
-              sym(lib, "curl_easy_strerror", &t.easy_strerror) && sym(lib, "curl_free", &t.free) &&
-              sym(lib, "curl_url", &t.url) && sym(lib, "curl_url_cleanup", &t.url_cleanup) &&
-              sym(lib, "curl_url_get", &t.url_get) && sym(lib, "curl_url_set", &t.url_set) &&
-              sym(lib, "curl_url_strerror", &t.url_strerror) &&
-              sym(lib, "curl_slist_append", &t.slist_append) &&
-              sym(lib, "curl_slist_free_all", &t.slist_free_all) &&
-              sym(lib, "curl_version_info", &t.version_info);
-    if (!ok)
-        return; /* the library stays mapped (RTLD_NODELETE); nothing of it is called */
+    if (!cbk_dl_load("libcurl", CBK_CURL_SONAME, syms, CBK_ARRAY_SIZE(syms), &t, load_error,
+                     sizeof load_error))
+        return;
     if (t.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(load_error, sizeof load_error, "cannot load libcurl (%s): curl_global_init failed",
                  CBK_CURL_SONAME);
