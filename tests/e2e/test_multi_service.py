@@ -50,7 +50,7 @@ class MultiService(e2e.MockTestCase):
         files it reads are in the checkout, the URL is the mock's."""
         if arg == "logs.yaml":
             return os.path.join(self.tmp, "logs.yaml")
-        if arg.startswith("examples/"):
+        if arg.startswith(("examples/", "spec/")):
             return os.path.join(SRC, arg)
         if self.m is not None and arg.startswith(DOC_URL):
             return self.m.url + arg[len(DOC_URL):]
