@@ -44,8 +44,8 @@ static void line(struct writer *w, int64_t ms, const char *fmt, ...)
         w->stopped = true;
 }
 
-/* A raw output line (what a command printed), no agent prefix. */
-static void output(struct writer *w, int64_t ms, const char *s)
+/* A raw output line (what a command printed, len bytes), no agent prefix. */
+static void output(struct writer *w, int64_t ms, const char *s, size_t len)
 {
     if (w->stopped || w->past)
         return;
@@ -53,8 +53,42 @@ static void output(struct writer *w, int64_t ms, const char *s)
         w->past = true;
         return;
     }
-    if (!w->sink->event(w->sink->arg, w->stream, ms, ms, s, strlen(s)))
+    if (!w->sink->event(w->sink->arg, w->stream, ms, ms, s, len))
         w->stopped = true;
+}
+
+/* How many lines 'in' has for the BUILD phase. */
+static size_t output_lines(const struct cb_log_input *in)
+{
+    if (!in->output)
+        return 0;
+    size_t n = 1;
+    for (const char *p = in->output, *e = p + in->output_len;
+         (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+        n++;
+    return n;
+}
+
+/*
+ * The scenario's output lines of a BUILD phase that began at t0 and ends at 'end' (-1: still
+ * running), spread evenly over the phase as planned; lines after a phase cut short are never
+ * printed.
+ */
+static void build_output(struct writer *w, const struct cb_plan *p, int64_t t0, int64_t end,
+                         const struct cb_log_input *in)
+{
+    size_t n = output_lines(in);
+    int64_t span = p->dur_ms[CB_PH_BUILD];
+    const char *s = in->output, *e = s ? s + in->output_len : NULL;
+    for (size_t k = 0; k < n && !w->stopped && !w->past; k++) {
+        const char *nl = memchr(s, '\n', (size_t)(e - s));
+        size_t len = nl ? (size_t)(nl - s) : (size_t)(e - s);
+        int64_t ms = t0 + span * (int64_t)(k + 1) / (int64_t)(n + 1);
+        if (end >= 0 && ms > end)
+            return;
+        output(w, ms, s, len);
+        s = nl ? nl + 1 : e;
+    }
 }
 
 /* The command a phase runs (consistent with cb_default_context()'s messages). */
@@ -109,7 +143,10 @@ bool cb_log_write(const struct cb_plan *p, int64_t start_ms, int64_t stop_ms, in
         const char *cmd = phase_command(ty);
         char fcmd[256], why[256];
         bool this_failed = ph->ended && ph->has_ctx && ph->status == CB_ST_FAILED;
-        if (this_failed && failed_command(v.ctx_message, fcmd, sizeof fcmd, why, sizeof why))
+        /* the command the phase runs is the one its failure names, from the phase's start on
+         * (the log does not change what it showed once the phase fails) */
+        if (p->outcome == CB_ST_FAILED && p->end_phase == ty &&
+            failed_command(v.ctx_message, fcmd, sizeof fcmd, why, sizeof why))
             cmd = fcmd;
         switch (ty) {
         case CB_PH_SUBMITTED:
@@ -136,13 +173,8 @@ bool cb_log_write(const struct cb_plan *p, int64_t start_ms, int64_t stop_ms, in
             line(&w, t0, "Entering phase %s", name);
             if (cmd)
                 line(&w, t0, "Running command %s", cmd);
-            if (ty == CB_PH_BUILD) {
-                /* the scenario's output, spread over the phase (as far as it has run) */
-                int64_t span = (ph->ended ? ph->end_ms : cb_plan_end_ms(p, start_ms)) - t0;
-                for (size_t k = 0; k < in->noutput; k++)
-                    output(&w, t0 + span * (int64_t)(k + 1) / (int64_t)(in->noutput + 1),
-                           in->output[k]);
-            }
+            if (ty == CB_PH_BUILD)
+                build_output(&w, p, t0, ph->ended ? ph->end_ms : -1, in);
             break;
         }
         if (!ph->ended)

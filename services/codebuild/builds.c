@@ -172,6 +172,8 @@ void cb_run_config(struct cbk_cb *cb, const char *name, const struct project *p,
     }
     *timeout = cb_get_int(o, "timeoutInMinutes", 60);
     *queued = cb_get_int(o, "queuedTimeoutInMinutes", 480);
+    if (!batch)
+        it->logs = cb_log_settings(cb, cb_get(o, "logsConfig"));
 
     struct cbk_buf b = CBK_BUF_INIT((size_t)8 << 20);
     struct cbk_jsonw w;
@@ -260,11 +262,13 @@ void cb_project_build_config(struct cbk_cb *cb, const char *name, struct project
         cb_run_config(cb, name, p, NULL, false, &tmp, &t, &q);
         p->build_config = tmp.config;
         p->build_env = tmp.env;
+        p->build_logs = tmp.logs;
         p->build_timeout = (int32_t)CBK_MIN(t, INT32_MAX);
         p->build_queued = (int32_t)CBK_MIN(q, INT32_MAX);
     }
     it->config = cb_config_ref(p->build_config);
     it->env = cb_config_ref(p->build_env);
+    it->logs = cb_config_ref(p->build_logs);
 }
 
 void cb_write_config(struct cbk_jsonw *w, const struct item *it)
@@ -284,6 +288,8 @@ void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *
     it->queued_min = (int32_t)CBK_MIN(queued, INT32_MAX);
     free(it->plan);
     it->plan = NULL; /* the default: from the seed, the world's build length, the timeouts */
+    cb_config_unref(cb, it->output);
+    it->output = NULL;
     const struct cb_outcome_rule *r = NULL;
     if (c->outcomes && c->outcomes->n) {
         struct json_object *parsed = NULL, *env_vars = NULL;
@@ -305,6 +311,13 @@ void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *
     }
     if (!r)
         return;
+    if (r->output)
+        it->output = cb_config_intern(cb, r->output, r->output_len);
+    bool own = r->total_ms > 0 || r->status != CB_ST_SUCCEEDED;
+    for (int i = 0; i < CB_PH_COUNT; i++)
+        own = own || r->dur_ms[i] >= 0;
+    if (!own)
+        return; /* the rule gives output only: the default plan */
     struct cb_plan *p = it->plan = cbk_xmalloc(sizeof(*it->plan));
     cb_plan_init(p, it->seed, r->total_ms > 0 ? r->total_ms : cb->build_ms);
     for (int i = 0; i < CB_PH_COUNT; i++)
@@ -317,25 +330,6 @@ void cb_build_plan(struct cbk_cb *cb, const struct cbk_cb_call *c, struct item *
 }
 
 /* ---- rendering ------------------------------------------------------------------------------ */
-
-/* Join strings (NULL-terminated argument list) into buf; cheaper than snprintf on the hot path. */
-static const char *cat(char *buf, size_t cap, ...)
-{
-    va_list ap;
-    va_start(ap, cap);
-    size_t n = 0;
-    const char *part;
-    while ((part = va_arg(ap, const char *)) != NULL) {
-        size_t l = strlen(part);
-        if (n + l >= cap)
-            l = cap - n - 1;
-        memcpy(buf + n, part, l);
-        n += l;
-    }
-    va_end(ap);
-    buf[n] = '\0';
-    return buf;
-}
 
 /* Did the build get its source (DOWNLOAD_SOURCE ended well)? */
 static bool source_resolved(const struct cb_view *v)
@@ -358,8 +352,8 @@ void cb_render_build(struct cbk_cb *cb, const struct item *it, int64_t now, stru
     cbk_jsonw_obj(w);
     cbk_jsonw_kstr(w, "id", it->id);
     cbk_jsonw_kstr(w, "arn",
-                   cat(buf, sizeof buf, "arn:aws:codebuild:", cb->region, ":", cb->account,
-                       ":build/", it->id, (char *)NULL));
+                   cb_cat(buf, sizeof buf, "arn:aws:codebuild:", cb->region, ":", cb->account,
+                          ":build/", it->id, (char *)NULL));
     cbk_jsonw_kint(w, "buildNumber", it->number);
     cbk_jsonw_kepoch_ms(w, "startTime", it->start_ms);
     if (v.complete)
@@ -377,30 +371,7 @@ void cb_render_build(struct cbk_cb *cb, const struct item *it, int64_t now, stru
     cbk_jsonw_kstr(w, "projectName", project);
     cb_view_write_phases(&v, w);
     cb_write_config(w, it);
-    /* logs: per build */
-    const char *stream = it->id + (it->plen < strlen(it->id) ? it->plen + 1 : 0);
-    cbk_jsonw_key(w, "logs");
-    cbk_jsonw_obj(w);
-    cbk_jsonw_kstr(w, "groupName", cat(buf, sizeof buf, "/aws/codebuild/", project, (char *)NULL));
-    cbk_jsonw_kstr(w, "streamName", stream);
-    cbk_jsonw_kstr(
-        w, "deepLink",
-        cat(buf, sizeof buf, "https://console.aws.amazon.com/cloudwatch/home?region=", cb->region,
-            "#logEvent:group=/aws/codebuild/", project, ";stream=", stream, (char *)NULL));
-    cbk_jsonw_kstr(w, "cloudWatchLogsArn",
-                   cat(buf, sizeof buf, "arn:aws:logs:", cb->region, ":", cb->account,
-                       ":log-group:/aws/codebuild/", project, ":log-stream:", stream,
-                       (char *)NULL));
-    cbk_jsonw_key(w, "cloudWatchLogs");
-    cbk_jsonw_obj(w);
-    cbk_jsonw_kstr(w, "status", "ENABLED");
-    cbk_jsonw_end_obj(w);
-    cbk_jsonw_key(w, "s3Logs");
-    cbk_jsonw_obj(w);
-    cbk_jsonw_kstr(w, "status", "DISABLED");
-    cbk_jsonw_kbool(w, "encryptionDisabled", false);
-    cbk_jsonw_end_obj(w);
-    cbk_jsonw_end_obj(w);
+    cb_write_build_logs(cb, it, w);
     cbk_jsonw_kbool(w, "buildComplete", v.complete);
     cbk_jsonw_kstr(w, "initiator", it->initiator ? it->initiator : "cbkit-mock");
     if (it->batch_arn)
@@ -462,7 +433,7 @@ static bool fresh_build(const struct cbk_cb *cb, const struct item *it, int64_t 
     struct cb_plan tmp;
     const struct cb_plan *p = cb_item_plan(cb, it, &tmp);
     return !it->batch && plain_name(it->id, it->plen) && it->stop_ms < 0 && !it->source_version &&
-           !it->initiator && !it->batch_arn && it->config && it->env &&
+           !it->initiator && !it->batch_arn && !it->logs && it->config && it->env &&
            p->dur_ms[CB_PH_SUBMITTED] == 0 && now >= it->start_ms &&
            now - it->start_ms < p->dur_ms[CB_PH_QUEUED];
 }
@@ -706,6 +677,7 @@ void cb_retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resu
             it->number = p->builds = orig->number + 1;
         it->config = cb_config_ref(orig->config);
         it->env = cb_config_ref(orig->env);
+        it->logs = cb_config_ref(orig->logs);
         it->source_version = orig->source_version ? cbk_xstrdup(orig->source_version) : NULL;
         timeout = orig->timeout_min;
         queued = orig->queued_min;

@@ -14,8 +14,8 @@
 /* The longest build or phase a rule may ask for: a week (CodeBuild's own limit is 36 hours). */
 #define MAX_SECONDS (7.0 * 24 * 3600)
 
-static const char *const rule_keys[] = {"name",    "match",    "status",         "phase",
-                                        "context", "duration", "phaseDurations", NULL};
+static const char *const rule_keys[] = {"name",     "match",          "status", "phase", "context",
+                                        "duration", "phaseDurations", "output", NULL};
 static const char *const match_keys[] = {"project",     "sourceVersion", "environment",
                                          "buildNumber", "identifier",    NULL};
 
@@ -51,6 +51,7 @@ static void rule_free(struct cb_outcome_rule *r)
     free(r->numbers);
     free(r->ctx_code);
     free(r->ctx_message);
+    free(r->output);
 }
 
 void cb_outcomes_free(struct cb_outcomes *o)
@@ -229,6 +230,68 @@ static int parse_phase_durations(struct pctx *c, const struct cbk_ynode *v,
     return rc;
 }
 
+int cb_output_add(struct cbk_buf *out, size_t *nlines, const char *s, size_t len, char *why,
+                  size_t wsize)
+{
+    const char *e = s + len;
+    while (s < e) {
+        const char *nl = memchr(s, '\n', (size_t)(e - s));
+        size_t n = nl ? (size_t)(nl - s) : (size_t)(e - s);
+        if (*nlines >= CB_OUTPUT_MAX_LINES) {
+            snprintf(why, wsize, "output has at most %d lines", CB_OUTPUT_MAX_LINES);
+            return -1;
+        }
+        if (n > CB_OUTPUT_MAX_LINE) {
+            snprintf(why, wsize, "a line of output has at most %d bytes, not %zu",
+                     CB_OUTPUT_MAX_LINE, n);
+            return -1;
+        }
+        if (*nlines)
+            cbk_buf_addc(out, '\n');
+        cbk_buf_add(out, s, n);
+        ++*nlines;
+        s = nl ? nl + 1 : e;
+    }
+    return 0;
+}
+
+/* `output`: a list of lines, or one string of lines (a YAML block). */
+static int parse_output(struct pctx *c, const struct cbk_ynode *v, struct cb_outcome_rule *r)
+{
+    struct cbk_buf b = CBK_BUF_INIT((size_t)(CB_OUTPUT_MAX_LINE + 1) * CB_OUTPUT_MAX_LINES);
+    size_t n = 0;
+    char why[128];
+    int rc = 0;
+    if (v->kind == CBK_Y_MAP) {
+        rc = cbk_y_error(c->ck, v, P(c),
+                         "output is a list of lines or one string of lines, not a mapping");
+    } else if (v->kind == CBK_Y_SEQ) {
+        for (size_t i = 0; i < v->n && rc == 0; i++) {
+            size_t mi = cbk_ypath_push_index(c->path, i);
+            const char *s;
+            if (cbk_y_str(c->ck, v->items[i], P(c), &s) != 0)
+                rc = -1;
+            else if (v->items[i]->len == 0
+                         ? cb_output_add(&b, &n, "\n", 1, why, sizeof why)
+                         : cb_output_add(&b, &n, s, v->items[i]->len, why, sizeof why))
+                rc = cbk_y_error(c->ck, v->items[i], P(c), "%s", why);
+            cbk_ypath_pop(c->path, mi);
+        }
+    } else {
+        const char *s;
+        if (cbk_y_str(c->ck, v, P(c), &s) != 0)
+            rc = -1;
+        else if (cb_output_add(&b, &n, s, v->len, why, sizeof why) != 0)
+            rc = cbk_y_error(c->ck, v, P(c), "%s", why);
+    }
+    if (rc == 0 && n) {
+        r->output = cbk_xstrndup(b.ptr ? b.ptr : "", b.len);
+        r->output_len = b.len;
+    }
+    cbk_buf_release(&b);
+    return rc;
+}
+
 static int parse_rule(struct pctx *c, const struct cbk_ynode *n, size_t index,
                       struct cb_outcome_rule *r, bool *uses_env)
 {
@@ -319,6 +382,12 @@ static int parse_rule(struct pctx *c, const struct cbk_ynode *n, size_t index,
     if (v) {
         size_t mk = cbk_ypath_push(c->path, "phaseDurations");
         rc |= parse_phase_durations(c, v, r);
+        cbk_ypath_pop(c->path, mk);
+    }
+    v = cbk_y_get(n, "output");
+    if (v) {
+        size_t mk = cbk_ypath_push(c->path, "output");
+        rc |= parse_output(c, v, r);
         cbk_ypath_pop(c->path, mk);
     }
     return rc;

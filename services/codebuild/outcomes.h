@@ -47,6 +47,8 @@ struct cb_outcome_rule {
     char *ctx_message;
     int64_t total_ms;            /* the whole build (0: the mock's default) */
     int64_t dur_ms[CB_PH_COUNT]; /* a phase's length (-1: from the plan) */
+    char *output;                /* lines the BUILD phase prints, '\n'-separated (NULL: none) */
+    size_t output_len;
 };
 
 /* One scenario's `outcomes` value. */
@@ -85,6 +87,22 @@ struct cb_outcome_set {
     size_t n;
     bool uses_env;
 };
+
+/*
+ * Lines a build's BUILD phase prints (a rule's `output`, the admin outcome route's): at most
+ * CB_OUTPUT_MAX_LINES lines of at most CB_OUTPUT_MAX_LINE bytes each (CloudWatch Logs takes
+ * events up to 256 KiB; a build log line is much shorter).
+ */
+#define CB_OUTPUT_MAX_LINES 1000
+#define CB_OUTPUT_MAX_LINE  8192
+/*
+ * Append the lines of s[0..len) (split at '\n'; a final '\n' ends the last line) to 'out', the
+ * lines separated by '\n', as a build keeps them; *nlines counts the lines in 'out'. Returns 0,
+ * or -1 with the reason in why[wsize] when a line is too long or there are too many lines
+ * ('out' then holds a part).
+ */
+int cb_output_add(struct cbk_buf *out, size_t *nlines, const char *s, size_t len, char *why,
+                  size_t wsize);
 
 /* The first matching rule of the set, or NULL. */
 const struct cb_outcome_rule *cb_outcome_set_match(const struct cb_outcome_set *s,

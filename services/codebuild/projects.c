@@ -265,7 +265,8 @@ static void set_members(struct cbk_cb *cb, const char *name, struct project *p,
     p->modified_ms = now;
     cb_config_unref(cb, p->build_config);
     cb_config_unref(cb, p->build_env);
-    p->build_config = p->build_env = NULL;
+    cb_config_unref(cb, p->build_logs);
+    p->build_config = p->build_env = p->build_logs = NULL;
 }
 
 /* The request's members over 'o' (CreateProject, UpdateProject): name stays, badgeEnabled
@@ -496,6 +497,7 @@ static void drop_project(struct cbk_cb *cb, const char *name)
         return;
     cb_config_unref(cb, p->build_config);
     cb_config_unref(cb, p->build_env);
+    cb_config_unref(cb, p->build_logs);
     cb_project_free(p);
 }
 

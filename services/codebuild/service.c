@@ -595,20 +595,58 @@ static bool admin(struct cbk_svc *s, struct cbk_svc_admin *a)
         json_object_object_get_ex(body, "message", &v) && json_object_is_type(v, json_type_string)
             ? json_object_get_string(v)
             : NULL;
+    /* output: a list of lines or one string of lines, as a scenario's */
+    struct cbk_buf outb = CBK_BUF_INIT((size_t)(CB_OUTPUT_MAX_LINE + 1) * CB_OUTPUT_MAX_LINES);
+    size_t nout = 0;
+    char why[160] = "";
+    bool has_output = json_object_object_get_ex(body, "output", &v);
+    if (has_output && json_object_is_type(v, json_type_string)) {
+        cb_output_add(&outb, &nout, json_object_get_string(v),
+                      (size_t)json_object_get_string_len(v), why, sizeof why);
+    } else if (has_output && json_object_is_type(v, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(v) && !*why; i++) {
+            struct json_object *line = json_object_array_get_idx(v, i);
+            size_t len = line ? (size_t)json_object_get_string_len(line) : 0;
+            if (!line || !json_object_is_type(line, json_type_string))
+                snprintf(why, sizeof why, "output[%zu] is not a string", i);
+            else
+                cb_output_add(&outb, &nout, len ? json_object_get_string(line) : "\n",
+                              len ? len : 1, why, sizeof why);
+        }
+    } else if (has_output) {
+        snprintf(why, sizeof why, "output is a list of lines or a string");
+    }
     int st = status ? cb_status_from_name(status) : -1;
     int ph = phase ? cb_phase_from_name(phase) : -1;
     int lo = st == CB_ST_TIMED_OUT ? CB_PH_QUEUED : CB_PH_PROVISIONING;
-    if (st != CB_ST_SUCCEEDED && st != CB_ST_FAILED && st != CB_ST_FAULT && st != CB_ST_TIMED_OUT)
+    if (*why)
+        admin_json_error(a, 400, why);
+    else if (st != CB_ST_SUCCEEDED && st != CB_ST_FAILED && st != CB_ST_FAULT &&
+             st != CB_ST_TIMED_OUT)
         admin_json_error(a, 400, "status is SUCCEEDED, FAILED, FAULT or TIMED_OUT");
     else if (phase && (ph < lo || ph > CB_PH_UPLOAD_ARTIFACTS || st == CB_ST_SUCCEEDED))
         admin_json_error(a, 400,
                          "phase is where a FAILED, FAULT or TIMED_OUT build ends: PROVISIONING "
                          "to UPLOAD_ARTIFACTS (QUEUED too for TIMED_OUT)");
     else
-        a->status =
-            cbk_cb_set_outcome(store_for(s, a->account), id, st, ph, code, msg, a->now_ms, a->out);
+        a->status = cbk_cb_set_outcome(store_for(s, a->account), id, st, ph, code, msg,
+                                       nout ? (outb.ptr ? outb.ptr : "") : NULL, outb.len,
+                                       a->now_ms, a->out);
+    cbk_buf_release(&outb);
     json_object_put(body);
     return true;
+}
+
+/* The build logs of 'account' (cbk_cb_logs_read()); an account never used has none. The
+ * accounts' lock is held meanwhile, so that a reset cannot free the world being read. */
+static bool logs_read(struct cbk_svc *s, const char *account, const char *group, const char *stream,
+                      int64_t now_ms, const struct cbk_svc_log_sink *sink)
+{
+    pthread_mutex_lock(&s->mu);
+    struct cbk_cb *cb = cbk_hmap_get(&s->accounts, account, strlen(account));
+    bool found = cb && cbk_cb_logs_read(cb, group, stream, now_ms, sink);
+    pthread_mutex_unlock(&s->mu);
+    return found;
 }
 
 static const char *const targets[] = {TARGET_PREFIX, NULL};
@@ -623,6 +661,7 @@ const struct cbk_service cbk_service_codebuild = {
     .dump = dump,
     .reset = reset,
     .admin = admin,
+    .logs_read = logs_read,
     .scenario_parse = scenario_parse,
     .scenario_free = scenario_free,
     .scenario_attach = scenario_attach,

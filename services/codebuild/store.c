@@ -127,6 +127,22 @@ void cb_empty_array(struct cbk_jsonw *w, const char *key)
 
 /* ---- ids and ARNs ------------------------------------------------------------------------ */
 
+const char *cb_cat(char *buf, size_t cap, ...)
+{
+    va_list ap;
+    va_start(ap, cap);
+    size_t n = 0;
+    const char *part;
+    while ((part = va_arg(ap, const char *)) != NULL) {
+        size_t l = CBK_MIN(strlen(part), cap - 1 - n);
+        memcpy(buf + n, part, l);
+        n += l;
+    }
+    va_end(ap);
+    buf[n] = '\0';
+    return buf;
+}
+
 void cb_new_uuid(struct cbk_rng *rng, char out[37])
 {
     uint64_t hi = cbk_rng_next(rng), lo = cbk_rng_next(rng);
@@ -469,6 +485,8 @@ void cb_item_remove(struct cbk_cb *cb, struct item *it)
     unlink_item(cb, it);
     cb_config_unref(cb, it->config);
     cb_config_unref(cb, it->env);
+    cb_config_unref(cb, it->logs);
+    cb_config_unref(cb, it->output);
     cb_item_free(it);
 }
 
@@ -987,7 +1005,8 @@ static void admin_error(struct cbk_buf *out, const char *fmt, ...)
 }
 
 int cbk_cb_set_outcome(struct cbk_cb *cb, const char *id, int status, int phase, const char *code,
-                       const char *message, int64_t now_ms, struct cbk_buf *out)
+                       const char *message, const char *output, size_t output_len, int64_t now_ms,
+                       struct cbk_buf *out)
 {
     pthread_mutex_lock(&cb->mu);
     int rc = 200;
@@ -1011,6 +1030,13 @@ int cbk_cb_set_outcome(struct cbk_cb *cb, const char *id, int status, int phase,
                     cb_status_names[v.status], cb_phase_names[v.current]);
         goto out;
     }
+    if (output && v.current >= CB_PH_BUILD) {
+        /* what the log showed stays: the lines are spread over the BUILD phase */
+        rc = 409;
+        admin_error(out, "build '%.300s' is in phase %s: output can be given until BUILD begins",
+                    id, cb_phase_names[v.current]);
+        goto out;
+    }
     struct cb_plan np = *cb_item_plan(cb, it, &tmp);
     if (!cb_plan_change_outcome(&np, it->start_ms, it->stop_ms, now_ms, status, phase,
                                 cb_intern(cb, code), cb_intern(cb, message))) {
@@ -1024,6 +1050,10 @@ int cbk_cb_set_outcome(struct cbk_cb *cb, const char *id, int status, int phase,
     if (cur->type < CB_PH_FINALIZING)
         np.dur_ms[cur->type] = now_ms - cur->start_ms;
     *cb_item_own_plan(cb, it) = np;
+    if (output) {
+        cb_config_unref(cb, it->output);
+        it->output = cb_config_intern(cb, output, output_len);
+    }
     cb_batch_member_changed(cb, it, now_ms);
     cb_render_build_output(cb, it, now_ms, out);
 out:

@@ -16,6 +16,7 @@
 #include "cbkit/mock.h"
 
 struct json_object;
+struct cbk_svc_log_sink;
 struct cbk_cb;
 struct cb_outcome_set;
 
@@ -80,12 +81,23 @@ void cbk_cb_seed_project(struct cbk_cb *cb, const char *project, int64_t now_ms)
 /*
  * Set how the running build 'id' ends (the admin API): 'status' (SUCCEEDED, FAILED, FAULT or
  * TIMED_OUT, lifecycle.h) in 'phase' (-1: the usual one) with the context code and message
- * (NULL: CodeBuild's usual ones). The phase the build is in ends now; its past is unchanged.
- * Returns 200 with {"build":{...}} in 'out', 404 for an unknown build, 409 for a build that is
- * complete, stopped or already finalizing (a message in 'out' as {"error":...}).
+ * (NULL: CodeBuild's usual ones), and the lines its BUILD phase prints ('output', '\n'-separated
+ * as cb_output_add() makes them; NULL: unchanged). The phase the build is in ends now; its past
+ * is unchanged. Returns 200 with {"build":{...}} in 'out', 404 for an unknown build, 409 for a
+ * build that is complete, stopped or already finalizing, or one given output once its BUILD
+ * phase has begun (a message in 'out' as {"error":...}).
  */
 int cbk_cb_set_outcome(struct cbk_cb *cb, const char *id, int status, int phase, const char *code,
-                       const char *message, int64_t now_ms, struct cbk_buf *out);
+                       const char *message, const char *output, size_t output_len, int64_t now_ms,
+                       struct cbk_buf *out);
+/*
+ * The CloudWatch Logs events of the builds that write to log group 'group' at 'now_ms' (of
+ * stream 'stream' only, unless NULL; each stream in time order, the oldest build first) to
+ * 'sink' (cbkit/service.h). Returns whether a build writes that group (stream); a build's
+ * stream exists from its start. Takes the world's lock.
+ */
+bool cbk_cb_logs_read(struct cbk_cb *cb, const char *group, const char *stream, int64_t now_ms,
+                      const struct cbk_svc_log_sink *sink);
 /* Append {"builds":[...],"buildBatches":[...],"projects":[...],"sourceCredentials":[...]}. */
 void cbk_cb_dump(struct cbk_cb *cb, int64_t now_ms, struct cbk_buf *out);
 size_t cbk_cb_build_count(struct cbk_cb *cb);

@@ -11,6 +11,8 @@
  *   batches.c             StartBuildBatch, BatchGetBuildBatches, StopBuildBatch,
  *                         RetryBuildBatch, DeleteBuildBatch, ListBuildBatches*
  *   source_credentials.c  Import/List/DeleteSourceCredentials
+ *   logs.c                each build's CloudWatch Logs stream: its names (the `logs` member of
+ *                         a build), the project's log settings, reading the streams of a group
  *
  * Every function here is called with cb->mu held unless it says otherwise; none fails except
  * by aborting on memory exhaustion (cbk_xmalloc).
@@ -73,6 +75,8 @@ struct item {
     char *batch_arn;       /* a build of a batch: the batch's ARN */
     struct config *config; /* shared: the configuration but the environment */
     struct config *env;    /* shared: "environment":{...} */
+    struct config *logs;   /* shared: log settings other than the default (logs.c), or NULL */
+    struct config *output; /* shared: lines the BUILD phase prints ('\n'-separated), or NULL */
     struct batch *binfo;   /* a batch: its build groups (batches.c) */
     struct item *older, *newer;
 };
@@ -88,6 +92,7 @@ struct project {
     int64_t builds, batches;     /* numbers handed out so far */
     struct config *build_config; /* builds without overrides (lazy; dropped on update) */
     struct config *build_env;
+    struct config *build_logs;           /* their log settings (NULL: the default) */
     int32_t build_timeout, build_queued; /* their timeouts in minutes (with build_config) */
 };
 
@@ -137,6 +142,9 @@ void cb_empty_array(struct cbk_jsonw *w, const char *key);
 
 /* ---- ids and ARNs (store.c) ---------------------------------------------------------------- */
 
+/* Join strings (a NULL-terminated argument list) into buf[cap >= 1], cut short when they do
+ * not fit; cheaper than snprintf() on BatchGetBuilds' path. Returns buf. */
+const char *cb_cat(char *buf, size_t cap, ...);
 void cb_new_uuid(struct cbk_rng *rng, char out[37]);
 /* The project of "project:uuid" or "arn:aws:codebuild:r:a:build/project:uuid"; *bare gets
  * the "project:uuid" part. False for anything else. */
@@ -288,6 +296,26 @@ void cb_batch_free(struct batch *b);
 /* A build of a batch changed how it ends (StopBuild, the admin API) at 'now': the builds that
  * wait for it start when it ends, or never. */
 void cb_batch_member_changed(struct cbk_cb *cb, const struct item *it, int64_t now);
+
+/* ---- build logs (logs.c) ------------------------------------------------------------------ */
+
+/* Where a build writes its log: CloudWatch Logs group and stream (none when not enabled). */
+struct cb_log_names {
+    bool enabled;      /* logsConfig.cloudWatchLogs.status is not DISABLED */
+    char group[1024];  /* "/aws/codebuild/PROJECT" or the configured group */
+    char stream[1024]; /* the id's uuid, after "PREFIX/" when a stream name is configured */
+};
+
+/*
+ * The log settings of a build from a project's LogsConfig with the overrides applied ('lc', may
+ * be NULL): NULL for the default (CloudWatch enabled in the project's group, no S3 logs), else a
+ * new reference to the shared settings.
+ */
+struct config *cb_log_settings(struct cbk_cb *cb, struct json_object *lc);
+/* Where build 'it' writes its log. */
+void cb_log_names_of(const struct item *it, struct cb_log_names *out);
+/* Write "logs":{...} of build 'it' (AWS's LogsLocation) into an object being written. */
+void cb_write_build_logs(struct cbk_cb *cb, const struct item *it, struct cbk_jsonw *w);
 
 /* ---- source credentials (source_credentials.c) ---------------------------------------------- */
 

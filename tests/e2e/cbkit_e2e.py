@@ -332,8 +332,9 @@ class Mock(Server):
 
     # ---- clients -------------------------------------------------------------------------
 
-    def boto3(self, config=None, **config_kw):
-        """A boto3 CodeBuild client for this mock (optionally with a botocore Config)."""
+    def boto3(self, config=None, service="codebuild", **config_kw):
+        """A boto3 client of 'service' (CodeBuild unless told: "logs" for CloudWatch Logs,
+        when the mock serves its spec) for this mock (optionally with a botocore Config)."""
         import boto3
         import botocore.config
         use_client_env()
@@ -342,7 +343,7 @@ class Mock(Server):
         if config is not None:
             base = base.merge(config)
         session = boto3.session.Session()
-        client = session.client("codebuild", endpoint_url=self.url, region_name="us-east-1",
+        client = session.client(service, endpoint_url=self.url, region_name="us-east-1",
                                 config=base)
         self._clients.append(client)
         return client

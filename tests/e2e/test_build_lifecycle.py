@@ -1,8 +1,10 @@
 """Builds that run, seen through Debian's boto3 and the AWS CLI v2: the wait loop of the
 aws-codebuild-run-build action (build_loop.py) ending in every outcome a scenario chooses
 (SUCCEEDED, FAILED in BUILD with its context, FAULT, TIMED_OUT by the build's timeout, STOPPED
-on cancel), under a virtual clock that the loop moves and under the real clock; the admin
-API's outcome route; StartBuild's overrides kept by the build; build numbers, idempotency,
+on cancel), tailing each build's CloudWatch Logs stream with GetLogEvents on a mock that serves
+CodeBuild and CloudWatch Logs, under a virtual clock that the loop moves and under the real
+clock; build logs (phase banners, the scenario's output lines, tokens, FilterLogEvents, custom
+log groups, unknown streams); the admin API's outcome route; StartBuild's overrides kept by the build; build numbers, idempotency,
 BatchGetBuilds and BatchDeleteBuilds as AWS answers them; the strict world; accounts that do
 not see each other; and byte-identical answers for the same seed and requests.
 """
@@ -24,6 +26,11 @@ from botocore.exceptions import ClientError  # noqa: E402
 
 SRC = os.environ.get("CBK_SOURCE_DIR") or os.path.join(os.path.dirname(__file__), "..", "..")
 OUTCOMES = os.path.join(SRC, "scenarios", "examples", "build-outcomes.yaml")
+LOGS_SPEC = os.path.join(SRC, "spec", "logs", "2014-03-28.yaml")
+# What the scenario's failing tests print (scenarios/examples/build-outcomes.yaml)
+TEST_OUTPUT = ["go test ./...", "--- FAIL: TestCheckout (0.02s)",
+               "    checkout_test.go:41: got 3 items, want 2", "FAIL",
+               "FAIL\texample.com/app\t0.214s", "make: *** [Makefile:7: test] Error 1"]
 NO_RETRY = botocore.config.Config(retries={"total_max_attempts": 1})
 
 
@@ -33,23 +40,31 @@ def setUpModule():
 
 class Lifecycle(MockTestCase):
     def virtual_mock(self, *args):
-        m = self.start_mock("--clock", "2026-01-01T00:00:00Z", "--scenario", OUTCOMES, *args)
+        """A mock serving CodeBuild and CloudWatch Logs under a virtual clock, with the outcome
+        scenario; its CodeBuild client (self.logs: its CloudWatch Logs client)."""
+        m = self.start_mock("--spec", "bundled", "--spec", LOGS_SPEC,
+                            "--clock", "2026-01-01T00:00:00Z", "--scenario", OUTCOMES, *args)
+        self.logs = m.boto3(config=NO_RETRY, service="logs")
         return m, m.boto3(config=NO_RETRY)
 
     def advance(self, m):
         return lambda s: m.post("clock", {"advanceSeconds": s})
 
     def run_loop(self, m, c, **params):
+        """The action's loop on a build of my-app, tailing its log: the build as it ended, every
+        poll, and the log's Tail (checked against the phases)."""
         build = c.start_build(**loop.start_params("my-app", **params))["build"]
         self.assertEqual(build["buildStatus"], "IN_PROGRESS")
         self.assertEqual(build["currentPhase"], "QUEUED")
-        seen = loop.wait_for_build(c, build, self.advance(m))
+        tail = loop.Tail(self.logs)
+        seen = loop.wait_for_build(c, build, self.advance(m), tail=tail)
         loop.check_history(self, [build] + seen)
-        return seen[-1], seen
+        loop.check_log(self, tail, seen[-1])
+        return seen[-1], seen, tail
 
     def test_succeeds_through_every_phase(self):
         m, c = self.virtual_mock()
-        final, seen = self.run_loop(m, c, sha="a" * 40)
+        final, seen, tail = self.run_loop(m, c, sha="a" * 40)
         self.assertEqual(final["buildStatus"], "SUCCEEDED")
         self.assertEqual([p["phaseType"] for p in final["phases"]], list(loop.PHASES))
         self.assertTrue(all(p["phaseStatus"] == "SUCCEEDED" for p in final["phases"][:-1]))
@@ -59,10 +74,19 @@ class Lifecycle(MockTestCase):
         self.assertRegex(final["resolvedSourceVersion"], "^[0-9a-f]{40}$")
         self.assertEqual(final["source"]["type"], "GITHUB")
         self.assertEqual(final["source"]["location"], "https://github.com/octo/app.git")
+        # the log: every banner, the commands, the source directory; no test output
+        for banner in loop.BANNERS:
+            self.assertEqual(sum(banner in e for e in tail.events), 1, banner)
+        self.assertTrue(any(e.endswith("Running command make test") for e in tail.events))
+        self.assertTrue(any(re.search(r"CODEBUILD_SRC_DIR=/codebuild/output/src\d+/src$", e)
+                            for e in tail.events))
+        self.assertFalse(set(TEST_OUTPUT) & set(tail.events))
+        # the log grew over several polls, not all at once
+        self.assertGreaterEqual(len([n for _, _, n in tail.calls if n]), 3)
 
     def test_fails_in_build_with_the_context(self):
         m, c = self.virtual_mock()
-        final, _ = self.run_loop(m, c, env={"RUN_TESTS": "1"})
+        final, _, tail = self.run_loop(m, c, env={"RUN_TESTS": "1"})
         self.assertEqual(final["buildStatus"], "FAILED")
         failed = loop.failed_phase(final)
         self.assertEqual(failed["phaseType"], "BUILD")
@@ -73,10 +97,29 @@ class Lifecycle(MockTestCase):
         # a build that fails in BUILD still runs POST_BUILD and UPLOAD_ARTIFACTS
         self.assertEqual([p["phaseType"] for p in final["phases"]][6:],
                          ["BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED"])
+        # the log: the scenario's output inside BUILD, in order, then the failure as the agent
+        # writes it
+        ev = tail.events
+        start = loop.index_of(ev, "Entering phase BUILD")
+        at = [ev.index(line) for line in TEST_OUTPUT]
+        self.assertEqual(at, sorted(at))
+        self.assertGreater(at[0], start)
+        failed_at = loop.index_of(ev, "Command did not exit successfully make test exit status 2")
+        self.assertGreater(failed_at, at[-1])
+        done = loop.index_of(ev, "Phase complete: BUILD State: FAILED")
+        self.assertEqual(done, failed_at + 1)
+        self.assertTrue(ev[done + 1].endswith(
+            "Phase context status code: COMMAND_EXECUTION_ERROR Message: Error while executing "
+            "command: make test. Reason: exit status 2"), ev[done + 1])
+        # FilterLogEvents finds the failure in the project's group
+        found = self.logs.filter_log_events(logGroupName="/aws/codebuild/my-app",
+                                            filterPattern='"--- FAIL"')["events"]
+        self.assertEqual([e["message"] for e in found], ["--- FAIL: TestCheckout (0.02s)"])
+        self.assertEqual(found[0]["logStreamName"], final["logs"]["streamName"])
 
     def test_faults_while_provisioning(self):
         m, c = self.virtual_mock()
-        final, _ = self.run_loop(m, c, sourceVersion="refs/heads/fault/disk")
+        final, _, _ = self.run_loop(m, c, sourceVersion="refs/heads/fault/disk")
         self.assertEqual(final["buildStatus"], "FAULT")
         self.assertEqual([(p["phaseType"], p.get("phaseStatus")) for p in final["phases"]],
                          [("SUBMITTED", "SUCCEEDED"), ("QUEUED", "SUCCEEDED"),
@@ -86,8 +129,8 @@ class Lifecycle(MockTestCase):
 
     def test_times_out_after_its_timeout(self):
         m, c = self.virtual_mock()
-        final, _ = self.run_loop(m, c, sourceVersion="refs/heads/slow/x",
-                                 timeoutInMinutesOverride=20)
+        final, _, tail = self.run_loop(m, c, sourceVersion="refs/heads/slow/x",
+                                       timeoutInMinutesOverride=20)
         self.assertEqual(final["buildStatus"], "TIMED_OUT")
         self.assertEqual(final["timeoutInMinutes"], 20)
         failed = loop.failed_phase(final)
@@ -97,6 +140,8 @@ class Lifecycle(MockTestCase):
         prov = [p for p in final["phases"] if p["phaseType"] == "PROVISIONING"][0]
         self.assertAlmostEqual(loop._ts(failed["endTime"]) - loop._ts(prov["startTime"]),
                                20 * 60, places=3)
+        self.assertTrue(any(e.endswith("Phase context status code: BUILD_TIMED_OUT Message: "
+                                       "Build has timed out. ") for e in tail.events))
 
     def test_times_out_in_the_queue(self):
         m, c = self.virtual_mock()
@@ -108,7 +153,8 @@ class Lifecycle(MockTestCase):
             b"scenario: long-queue\noutcomes:\n  - match: {project: queued}\n"
             b"    phaseDurations: {QUEUED: 3600}\n"))
         b = c.start_build(projectName="queued", queuedTimeoutInMinutesOverride=5)["build"]
-        seen = loop.wait_for_build(c, b, self.advance(m))
+        tail = loop.Tail(self.logs)
+        seen = loop.wait_for_build(c, b, self.advance(m), tail=tail)
         loop.check_history(self, [b] + seen)
         final = seen[-1]
         self.assertEqual(final["buildStatus"], "TIMED_OUT")
@@ -118,14 +164,22 @@ class Lifecycle(MockTestCase):
         self.assertEqual(final["phases"][1]["durationInSeconds"], 300)
         self.assertEqual(final["phases"][1]["contexts"][0]["message"],
                          "Build has timed out while queued. ")
+        # no container ever ran: the stream exists and stays empty, the token never moves
+        self.assertEqual(tail.events, [])
+        self.assertEqual(len({back for _, back, _ in tail.calls}), 1)
 
     def test_stopped_on_cancel(self):
         m, c = self.virtual_mock()
         build = c.start_build(**loop.start_params("my-app"))["build"]
-        seen = loop.wait_for_build(c, build, self.advance(m),
+        tail = loop.Tail(self.logs)
+        seen = loop.wait_for_build(c, build, self.advance(m), tail=tail,
                                    cancel_when=lambda b: b["currentPhase"] == "BUILD")
         loop.check_history(self, [build] + seen)
         final = seen[-1]
+        loop.check_log(self, tail, final)
+        stopped = loop.index_of(tail.events, "Phase complete: BUILD State: STOPPED")
+        self.assertGreater(stopped, loop.index_of(tail.events, "Entering phase BUILD"))
+        self.assertEqual(loop.index_of(tail.events, "POST_BUILD"), -1)
         self.assertEqual(final["buildStatus"], "STOPPED")
         self.assertTrue(final["buildComplete"])
         self.assertEqual([(p["phaseType"], p.get("phaseStatus")) for p in final["phases"]][-3:],
@@ -141,7 +195,8 @@ class Lifecycle(MockTestCase):
             b"    respond: {error: ThrottlingException, message: Rate exceeded}\n"))
         build = c.start_build(**loop.start_params("my-app"))["build"]
         throttled = []
-        seen = loop.wait_for_build(c, build, self.advance(m), throttled=throttled)
+        seen = loop.wait_for_build(c, build, self.advance(m), throttled=throttled,
+                                   tail=loop.Tail(self.logs))
         self.assertEqual(throttled, ["ThrottlingException", "ThrottlingException"])
         self.assertEqual(seen[-1]["buildStatus"], "SUCCEEDED")
 
@@ -184,6 +239,111 @@ class Lifecycle(MockTestCase):
         loop.check_history(self, [b] + seen)
         self.assertEqual(seen[-1]["buildStatus"], "SUCCEEDED")
         self.assertEqual(seen[-1]["currentPhase"], "COMPLETED")
+
+
+class BuildLogs(MockTestCase):
+    """Build logs beyond the wait loop: the admin outcome route's output, log settings of a
+    project, unknown streams in the open and strict worlds, the newest events without a token."""
+
+    def mock(self, *args):
+        m = self.start_mock("--spec", "bundled", "--spec", LOGS_SPEC,
+                            "--clock", "2026-01-01T00:00:00Z", *args)
+        return m, m.boto3(config=NO_RETRY), m.boto3(config=NO_RETRY, service="logs")
+
+    def test_admin_output_and_reading_without_a_token(self):
+        m, c, logs = self.mock()
+        b = c.start_build(projectName="my-app")["build"]
+        route = "codebuild/builds/%s/outcome" % urllib.parse.quote(b["id"], safe="")
+        st, doc = m.admin("POST", route, body={"status": "FAILED", "phase": "BUILD",
+                                               "output": ["compiling", "error: E0308"]})
+        self.assertEqual(st, 200, doc)
+        tail = loop.Tail(logs)
+        seen = loop.wait_for_build(c, b, self.advance(m), tail=tail)
+        loop.check_log(self, tail, seen[-1])
+        ev = tail.events
+        self.assertLess(loop.index_of(ev, "Entering phase BUILD"), ev.index("compiling"))
+        self.assertEqual(ev.index("error: E0308"), ev.index("compiling") + 1)
+        # once BUILD has begun, the output is what it was
+        b2 = c.start_build(projectName="my-app")["build"]
+        while c.batch_get_builds(ids=[b2["id"]])["builds"][0]["currentPhase"] != "BUILD":
+            m.post("clock", {"advanceSeconds": 5})
+        st, doc = m.admin("POST", "codebuild/builds/%s/outcome" % b2["id"],
+                          body={"status": "SUCCEEDED", "output": "late"})
+        self.assertEqual(st, 409, doc)
+        self.assertIn("until BUILD begins", doc["error"])
+        st, doc = m.admin("POST", "codebuild/builds/%s/outcome" % b2["id"],
+                          body={"status": "SUCCEEDED", "output": ["x" * 8193]})
+        self.assertEqual(st, 400, doc)
+        self.assertIn("at most 8192 bytes", doc["error"])
+        # without a token: the newest events (GetLogEvents' default), and the tokens go on
+        group, stream = b["logs"]["groupName"], b["logs"]["streamName"]
+        r = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=3)
+        self.assertEqual([e["message"] for e in r["events"]], ev[-3:])
+        back = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=3,
+                                   nextToken=r["nextBackwardToken"])
+        self.assertEqual([e["message"] for e in back["events"]], ev[-6:-3])
+        fwd = logs.get_log_events(logGroupName=group, logStreamName=stream,
+                                  nextToken=r["nextForwardToken"])
+        self.assertEqual(fwd["events"], [])
+        self.assertEqual(fwd["nextForwardToken"], r["nextForwardToken"])
+
+    def advance(self, m):
+        return lambda s: m.post("clock", {"advanceSeconds": s})
+
+    def test_log_settings_of_a_project(self):
+        m, c, logs = self.mock()
+        c.create_project(name="custom", source={"type": "NO_SOURCE", "buildspec": "x"},
+                         artifacts={"type": "NO_ARTIFACTS"}, serviceRole="arn:aws:iam::1:role/r",
+                         environment={"type": "LINUX_CONTAINER", "image": "i",
+                                      "computeType": "BUILD_GENERAL1_SMALL"},
+                         logsConfig={"cloudWatchLogs": {"status": "ENABLED",
+                                                        "groupName": "ci/custom",
+                                                        "streamName": "builds/main"}})
+        b = c.start_build(projectName="custom")["build"]
+        uuid = b["id"].split(":")[1]
+        self.assertEqual(b["logs"]["groupName"], "ci/custom")
+        self.assertEqual(b["logs"]["streamName"], "builds/main/" + uuid)
+        self.assertEqual(loop.log_name(b["logs"]["cloudWatchLogsArn"]),
+                         ("ci/custom", "builds/main/" + uuid))
+        tail = loop.Tail(logs)
+        seen = loop.wait_for_build(c, b, self.advance(m), tail=tail)
+        loop.check_log(self, tail, seen[-1])
+        # disabled for one build: no stream named, none to read
+        off = c.start_build(projectName="custom", logsConfigOverride={
+            "cloudWatchLogs": {"status": "DISABLED"}})["build"]
+        self.assertNotIn("groupName", off["logs"])
+        self.assertNotIn("cloudWatchLogsArn", off["logs"])
+        self.assertEqual(off["logs"]["cloudWatchLogs"], {"status": "DISABLED"})
+        self.assertEqual(loop.log_name(off["logs"].get("cloudWatchLogsArn")), (None, None))
+
+    def test_unknown_streams(self):
+        m, c, logs = self.mock("--world", "strict")
+        c.create_project(name="pp", source={"type": "NO_SOURCE", "buildspec": "x"},
+                         artifacts={"type": "NO_ARTIFACTS"}, serviceRole="arn:aws:iam::1:role/r",
+                         environment={"type": "LINUX_CONTAINER", "image": "i",
+                                      "computeType": "BUILD_GENERAL1_SMALL"})
+        b = c.start_build(projectName="pp")["build"]
+        # the stream exists from the build's start, empty while it is queued
+        r = logs.get_log_events(logGroupName="/aws/codebuild/pp",
+                                logStreamName=b["logs"]["streamName"], startFromHead=True)
+        self.assertEqual(r["events"], [])
+        with self.assertRaises(ClientError) as cm:
+            logs.get_log_events(logGroupName="/aws/codebuild/pp", logStreamName="nope")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ResourceNotFoundException")
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "The specified log stream does not exist.")
+        with self.assertRaises(ClientError) as cm:
+            logs.filter_log_events(logGroupName="/aws/codebuild/ghost")
+        self.assertEqual(cm.exception.response["Error"]["Message"],
+                         "The specified log group does not exist.")
+        # the open world: an empty stream whose token does not move
+        m2, _, logs2 = self.mock()
+        r = logs2.get_log_events(logGroupName="/aws/codebuild/p", logStreamName="nope",
+                                 startFromHead=True)
+        again = logs2.get_log_events(logGroupName="/aws/codebuild/p", logStreamName="nope",
+                                     nextToken=r["nextForwardToken"])
+        self.assertEqual((r["events"], again["events"]), ([], []))
+        self.assertEqual(again["nextForwardToken"], r["nextForwardToken"])
 
 
 class Builds(MockTestCase):

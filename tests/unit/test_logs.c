@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include "core/buf.h"
 #include "services/codebuild/build_log.h"
+#include "services/codebuild/outcomes.h"
 #include "services/logs/events.h"
 
 #define T0 1700000000000LL
@@ -48,10 +49,18 @@ static void log_at(const struct cb_plan *p, int64_t stop, int64_t now, const cha
     cbk_buf_init(&c->b, 1 << 20);
     c->last = 0;
     c->n = 0;
-    struct cb_log_input in = {"s1", out, nout, 42};
+    /* the lines as a build keeps them: '\n'-separated */
+    struct cbk_buf lines = CBK_BUF_INIT(1 << 20);
+    size_t n = 0;
+    char why[128];
+    for (size_t i = 0; i < nout; i++)
+        assert_int_equal(cb_output_add(&lines, &n, out[i], strlen(out[i]), why, sizeof why), 0);
+    assert_int_equal(n, nout);
+    struct cb_log_input in = {"s1", nout ? (lines.ptr ? lines.ptr : "") : NULL, lines.len, 42};
     struct cbk_svc_log_sink sink = {collect, c};
     cb_log_write(p, T0, stop, now, &in, &sink);
     cbk_buf_addc(&c->b, '\0');
+    cbk_buf_release(&lines);
 }
 
 static void build_log_grows_with_the_clock(void **state)

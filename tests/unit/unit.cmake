@@ -25,5 +25,5 @@ cbk_unit_test(cb_lifecycle)
 # patterns and event order (services/codebuild/build_log.c, services/logs/events.c)
 cbk_unit_test(logs)
 # One account's CodeBuild world without sockets: builds that move with the clock, outcome rules,
-# the admin outcome route, stops, the state cap and paging
+# the admin outcome route, stops, the state cap and paging, build logs through the logs_read hook
 cbk_unit_test(cb_store)
