@@ -100,8 +100,8 @@ class MultiService(e2e.MockTestCase):
                 self.assertEqual(g["arn"], "arn:aws:logs:us-east-1:123456789012:log-group/"
                                  + g["logGroupName"])
             self.assertEqual(out[3].returncode, 0, out[3].stderr)
-            # CodeBuild's model answers: no project created yet, so none listed
-            self.assertEqual(json.loads(out[3].stdout)["projects"], [])
+            # CodeBuild's model answers: the project the scenario seeds
+            self.assertEqual(json.loads(out[3].stdout)["projects"], ["my-app"])
             # the scenario throttles Logs' DeleteResourcePolicy (the CLI gives up after its
             # retries), not CodeBuild's
             self.assertNotEqual(out[4].returncode, 0)
