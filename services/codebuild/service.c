@@ -284,7 +284,12 @@ struct seeds {
 struct cbk_svc {
     char *region, *account;
     size_t cap;
-    int64_t build_ms;         /* a default build's length (0: realistic) */
+    int64_t build_ms; /* a default build's length (0: realistic) */
+    /* Stores are used outside 'mu' (a request works on its account's store under that store's
+     * own lock): 'life' is held for reading while one is, and for writing by whatever frees
+     * stores (a reset, forgetting every account when there are too many, seeding that may
+     * do that). Lock order: life, then mu, then rules_mu. */
+    pthread_rwlock_t life;
     pthread_mutex_t mu;       /* the accounts map and the seeds list */
     struct cbk_hmap accounts; /* account id -> struct cbk_cb */
     size_t naccounts;
@@ -313,6 +318,7 @@ static struct cbk_svc *create(const struct cbk_svc_env *env, struct cbk_diags *d
     s->build_ms = env->build_duration_ms > 0    ? env->build_duration_ms
                   : env->build_duration_ms == 0 ? (env->virtual_clock ? 0 : REAL_CLOCK_BUILD_MS)
                                                 : 0;
+    pthread_rwlock_init(&s->life, NULL);
     pthread_mutex_init(&s->mu, NULL);
     pthread_rwlock_init(&s->rules_mu, NULL);
     cbk_hmap_init(&s->accounts);
@@ -331,41 +337,81 @@ static void destroy(struct cbk_svc *s)
     }
     pthread_mutex_destroy(&s->mu);
     pthread_rwlock_destroy(&s->rules_mu);
+    pthread_rwlock_destroy(&s->life);
     free(s->rules);
     free(s->region);
     free(s->account);
     free(s);
 }
 
-/* The store of 'account', made on first use. Called with s->mu held. */
-static struct cbk_cb *store_locked(struct cbk_svc *s, const char *account)
+/* Forget every account's store. Called with s->life held for writing and s->mu held. */
+static void forget_all_locked(struct cbk_svc *s)
+{
+    cbk_hmap_release(&s->accounts, free_store);
+    cbk_hmap_init(&s->accounts);
+    s->naccounts = 0;
+}
+
+/* The store of 'account', made on first use; NULL when it is new and the map is full (nothing
+ * is freed here). Called with s->mu held. */
+static struct cbk_cb *store_find_or_add(struct cbk_svc *s, const char *account)
 {
     size_t len = strlen(account);
     struct cbk_cb *cb = cbk_hmap_get(&s->accounts, account, len);
-    if (cb)
+    if (cb || s->naccounts >= MAX_ACCOUNTS)
         return cb;
-    if (s->naccounts >= MAX_ACCOUNTS) {
-        /* bounded: a mock is not a database; clients that use this many accounts are told in
-         * docs/mock.md that the oldest account's state goes */
-        cbk_hmap_release(&s->accounts, free_store);
-        cbk_hmap_init(&s->accounts);
-        s->naccounts = 0;
-    }
     cb = cbk_cb_new(s->region, account, s->cap, s->build_ms);
     cbk_hmap_put(&s->accounts, account, len, cb);
     s->naccounts++;
     return cb;
 }
 
-static struct cbk_cb *store_for(struct cbk_svc *s, const char *account)
+/*
+ * The store of 'account', made on first use; when the map is full, every other account is
+ * forgotten first (bounded: a mock is not a database; docs/mock.md says so). Called with
+ * s->life held for writing and s->mu held.
+ */
+static struct cbk_cb *store_locked(struct cbk_svc *s, const char *account)
 {
-    pthread_mutex_lock(&s->mu);
-    struct cbk_cb *cb = store_locked(s, account);
-    pthread_mutex_unlock(&s->mu);
+    struct cbk_cb *cb = store_find_or_add(s, account);
+    if (!cb) {
+        forget_all_locked(s);
+        cb = store_find_or_add(s, account);
+    }
     return cb;
 }
 
-/* Seed a scenario's projects and builds into the default account. Called with s->mu held. */
+/*
+ * The store of 'account' for use outside s->mu: returned with s->life held for reading, so
+ * that nothing frees it until store_release(). Never fails.
+ */
+static struct cbk_cb *store_acquire(struct cbk_svc *s, const char *account)
+{
+    for (;;) {
+        pthread_rwlock_rdlock(&s->life);
+        pthread_mutex_lock(&s->mu);
+        struct cbk_cb *cb = store_find_or_add(s, account);
+        pthread_mutex_unlock(&s->mu);
+        if (cb)
+            return cb;
+        /* a new account and the map is full: forget every account, with no store in use */
+        pthread_rwlock_unlock(&s->life);
+        pthread_rwlock_wrlock(&s->life);
+        pthread_mutex_lock(&s->mu);
+        if (!store_find_or_add(s, account))
+            forget_all_locked(s);
+        pthread_mutex_unlock(&s->mu);
+        pthread_rwlock_unlock(&s->life);
+    }
+}
+
+static void store_release(struct cbk_svc *s)
+{
+    pthread_rwlock_unlock(&s->life);
+}
+
+/* Seed a scenario's projects and builds into the default account. Called with s->life held
+ * for writing and s->mu held. */
 static void seed_locked(struct cbk_svc *s, const struct seeds *sd, int64_t now_ms,
                         struct cbk_diags *diags)
 {
@@ -415,6 +461,7 @@ static enum cbk_code scenario_attach(struct cbk_svc *s, uint64_t id, void *const
     sd->outcomes = values[CB_KEY_OUTCOMES];
     sd->seed = seed;
     size_t before = cbk_diags_error_count(diags);
+    pthread_rwlock_wrlock(&s->life);
     pthread_mutex_lock(&s->mu);
     struct seeds **pp = &s->seeds;
     while (*pp)
@@ -423,6 +470,7 @@ static enum cbk_code scenario_attach(struct cbk_svc *s, uint64_t id, void *const
     seed_locked(s, sd, now_ms, diags);
     rebuild_rules(s);
     pthread_mutex_unlock(&s->mu);
+    pthread_rwlock_unlock(&s->life);
     return cbk_diags_error_count(diags) > before ? CBK_E_SCENARIO : CBK_OK;
 }
 
@@ -446,7 +494,7 @@ static bool call(struct cbk_svc *s, const char *target, struct cbk_svc_call *c,
 {
     if (strcmp(target, TARGET_PREFIX) != 0 || !cbk_cb_handles(c->op->name))
         return false;
-    struct cbk_cb *cb = store_for(s, c->account);
+    struct cbk_cb *cb = store_acquire(s, c->account);
     struct cbk_cb_call cc = {
         c->rng, c->now_ms, c->doc, c->out, c->body, c->body_len, (enum cbk_world)c->world, NULL};
     struct cbk_cb_result r;
@@ -459,6 +507,7 @@ static bool call(struct cbk_svc *s, const char *target, struct cbk_svc_call *c,
     cbk_cb_call(cb, c->op->name, &cc, &r);
     if (rules)
         pthread_rwlock_unlock(&s->rules_mu);
+    store_release(s);
     res->status = r.status;
     res->error_type = r.error_type;
     memcpy(res->message, r.message, sizeof res->message);
@@ -487,34 +536,34 @@ static void dump_one(const char *key, size_t klen, void *value, void *arg)
 
 static void dump(struct cbk_svc *s, const char *account, int64_t now_ms, struct cbk_buf *out)
 {
-    pthread_mutex_lock(&s->mu);
     if (account) {
-        cbk_cb_dump(store_locked(s, account), now_ms, out);
-    } else {
-        /* {"accounts":{"123456789012":{...},...}} */
-        cbk_buf_adds(out, "{\"accounts\":{");
-        struct dump_ctx d = {out, now_ms, true};
-        cbk_hmap_each(&s->accounts, dump_one, &d);
-        cbk_buf_adds(out, "}}");
+        cbk_cb_dump(store_acquire(s, account), now_ms, out);
+        store_release(s);
+        return;
     }
+    /* {"accounts":{"123456789012":{...},...}}; no store is freed while 'mu' is held */
+    pthread_mutex_lock(&s->mu);
+    cbk_buf_adds(out, "{\"accounts\":{");
+    struct dump_ctx d = {out, now_ms, true};
+    cbk_hmap_each(&s->accounts, dump_one, &d);
+    cbk_buf_adds(out, "}}");
     pthread_mutex_unlock(&s->mu);
 }
 
 static void reset(struct cbk_svc *s, const char *account, int64_t now_ms)
 {
+    pthread_rwlock_wrlock(&s->life);
     pthread_mutex_lock(&s->mu);
-    if (account) {
+    if (account)
         cbk_cb_reset(store_locked(s, account));
-    } else {
-        cbk_hmap_release(&s->accounts, free_store);
-        cbk_hmap_init(&s->accounts);
-        s->naccounts = 0;
-    }
+    else
+        forget_all_locked(s);
     /* the loaded scenarios' projects and builds exist again */
     if (!account || strcmp(account, s->account) == 0)
         for (struct seeds *sd = s->seeds; sd; sd = sd->next)
             seed_locked(s, sd, now_ms, NULL);
     pthread_mutex_unlock(&s->mu);
+    pthread_rwlock_unlock(&s->life);
 }
 
 /* Decode %XX escapes of a path segment into out[n] (a build id's ':' may come as %3A). */
@@ -628,24 +677,28 @@ static bool admin(struct cbk_svc *s, struct cbk_svc_admin *a)
         admin_json_error(a, 400,
                          "phase is where a FAILED, FAULT or TIMED_OUT build ends: PROVISIONING "
                          "to UPLOAD_ARTIFACTS (QUEUED too for TIMED_OUT)");
-    else
-        a->status = cbk_cb_set_outcome(store_for(s, a->account), id, st, ph, code, msg,
+    else {
+        a->status = cbk_cb_set_outcome(store_acquire(s, a->account), id, st, ph, code, msg,
                                        nout ? (outb.ptr ? outb.ptr : "") : NULL, outb.len,
                                        a->now_ms, a->out);
+        store_release(s);
+    }
     cbk_buf_release(&outb);
     json_object_put(body);
     return true;
 }
 
-/* The build logs of 'account' (cbk_cb_logs_read()); an account never used has none. The
- * accounts' lock is held meanwhile, so that a reset cannot free the world being read. */
+/* The build logs of 'account' (cbk_cb_logs_read()); an account never used has none. s->life
+ * is held for reading meanwhile, so that no reset frees the world being read. */
 static bool logs_read(struct cbk_svc *s, const char *account, const char *group, const char *stream,
                       int64_t now_ms, const struct cbk_svc_log_sink *sink)
 {
+    pthread_rwlock_rdlock(&s->life);
     pthread_mutex_lock(&s->mu);
     struct cbk_cb *cb = cbk_hmap_get(&s->accounts, account, strlen(account));
-    bool found = cb && cbk_cb_logs_read(cb, group, stream, now_ms, sink);
     pthread_mutex_unlock(&s->mu);
+    bool found = cb && cbk_cb_logs_read(cb, group, stream, now_ms, sink);
+    pthread_rwlock_unlock(&s->life);
     return found;
 }
 

@@ -678,6 +678,78 @@ static void clock_moves_are_atomic(void **state)
     cbk_mock_free(m);
 }
 
+/*
+ * Requests of many accounts while stores are freed: more accounts than the CodeBuild behaviour
+ * keeps (1,024: the 1,025th makes it forget them all) from two threads, and resets of every
+ * account from a third. A request works on its account's store after looking it up, so a
+ * store freed meanwhile was a use after free (found by the ASan build); now every request is
+ * answered, each from a store that stays alive until it is done.
+ */
+struct account_racer {
+    struct cbk_mock *m;
+    int first, count; /* accounts first .. first + count - 1; count 0: the resetter */
+    int ok;
+};
+
+static void *account_racer_main(void *arg)
+{
+    struct account_racer *r = arg;
+    if (!r->count) {
+        for (int i = 0; i < 200; i++) {
+            struct call c;
+            struct rq q = {.method = "POST",
+                           .path = "/__cbkit/reset",
+                           .query = "what=state",
+                           .ctype = "application/json"};
+            do_call(r->m, &q, &c);
+            r->ok += c.ans.status == 200;
+            call_done(&c);
+        }
+        return NULL;
+    }
+    for (int i = r->first; i < r->first + r->count; i++) {
+        char auth[256];
+        snprintf(auth, sizeof auth,
+                 "AWS4-HMAC-SHA256 Credential=%012d/20250101/us-east-1/codebuild/aws4_request, "
+                 "SignedHeaders=host;x-amz-date, Signature=00",
+                 100000000 + i);
+        struct rq q = {.target = PREFIX "StartBuild",
+                       .body = "{\"projectName\": \"my-app\"}",
+                       .extra_name = "Authorization",
+                       .extra_value = auth};
+        struct call c;
+        do_call(r->m, &q, &c);
+        bool started = c.ans.status == 200 && jget(c.doc, "build");
+        call_done(&c);
+        q.target = PREFIX "ListBuilds";
+        q.body = "{}";
+        do_call(r->m, &q, &c);
+        r->ok += started && c.ans.status == 200;
+        call_done(&c);
+    }
+    return NULL;
+}
+
+static void accounts_freed_while_in_use(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(13, CBK_WORLD_OPEN);
+    struct account_racer r[3] = {{m, 0, 700, 0}, {m, 700, 700, 0}, {m, 0, 0, 0}};
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, account_racer_main, &r[i]), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    assert_int_equal(r[0].ok, 700);
+    assert_int_equal(r[1].ok, 700);
+    assert_int_equal(r[2].ok, 200);
+    /* the admin API still answers after the churn */
+    struct call c;
+    assert_int_equal(admin(m, &c, "GET", "/__cbkit/state", NULL), 200);
+    call_done(&c);
+    cbk_mock_free(m);
+}
+
 /* ---- generated answers are valid ------------------------------------------------------------ */
 
 static const char *const source_types[] = {"CODECOMMIT", "CODEPIPELINE",        "GITHUB",
@@ -2081,6 +2153,7 @@ int main(void)
         cmocka_unit_test(bodies_are_counted),
         cmocka_unit_test(clock_stays_in_range),
         cmocka_unit_test(clock_moves_are_atomic),
+        cmocka_unit_test(accounts_freed_while_in_use),
         cmocka_unit_test(generated_answers_are_valid),
         cmocka_unit_test(generated_fits_patterns_and_kinds),
         cmocka_unit_test(generated_answers_of_any_service),
