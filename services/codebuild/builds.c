@@ -585,15 +585,9 @@ void cb_render_build_output(struct cbk_cb *cb, const struct item *it, int64_t no
 void cb_start_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
     struct json_object *rq = cb_doc(c);
-    const char *name = cb_get_str(rq, "projectName");
-    if (!name || !*name) {
-        cb_error(res, "InvalidInputException", "Project name is required");
+    const char *name = cb_run_project_name(rq, res);
+    if (!name)
         return;
-    }
-    if (strlen(name) > 255) {
-        cb_error(res, "InvalidInputException", "Invalid project name");
-        return;
-    }
     const char *token = cb_get_str(rq, "idempotencyToken");
     struct cbk_buf params = CBK_BUF_INIT(1 << 22), key = CBK_BUF_INIT(1 << 20);
     if (token) {

@@ -403,6 +403,20 @@ void cb_create_project(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_r
     answer_project(cb, c, cb_project_name(cb, name), p, res);
 }
 
+const char *cb_run_project_name(struct json_object *rq, struct cbk_cb_result *res)
+{
+    const char *name = cb_get_str(rq, "projectName");
+    if (!name || !*name) {
+        cb_error(res, "InvalidInputException", "Project name is required");
+        return NULL;
+    }
+    if (strlen(name) > 255) {
+        cb_error(res, "InvalidInputException", "Invalid project name");
+        return NULL;
+    }
+    return name;
+}
+
 /* The project named by a request that changes it: known, or made up in the open world. */
 static struct project *project_to_change(struct cbk_cb *cb, struct cbk_cb_call *c, const char *name,
                                          struct cbk_cb_result *res)

@@ -218,6 +218,11 @@ struct project *cb_project_make(struct cbk_cb *cb, const char *name, int64_t now
  */
 struct project *cb_project_for_run(struct cbk_cb *cb, const struct cbk_cb_call *c, const char *name,
                                    struct cbk_cb_result *res);
+/*
+ * The `projectName` of a StartBuild or StartBuildBatch request 'rq' (borrowed from it); NULL
+ * with 'res' set (InvalidInputException) when it is missing, empty or longer than 255 bytes.
+ */
+const char *cb_run_project_name(struct json_object *rq, struct cbk_cb_result *res);
 /* The Project's members parsed (a new json-c reference: put it). */
 struct json_object *cb_project_doc(struct cbk_cb *cb, const char *name, const struct project *p);
 void cb_project_free(void *p);
