@@ -556,13 +556,11 @@ void cb_start_build_batch(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_c
                  "A batch of %zu builds does not fit the mock's --state-cap of %zu", b->n, cb->cap);
         goto out;
     }
-    struct project *p = cb_project_for_run(cb, c, name, res);
-    if (!p)
-        goto out;
+    struct project *p;
     int64_t timeout, queued;
-    struct item *bi = cb_item_new(cb, true, name, c->rng, c->now_ms);
-    cb_run_config(cb, name, p, rq, true, bi, &timeout, &queued);
-    bi->number = ++p->batches;
+    struct item *bi = cb_run_new(cb, c, name, rq, true, &p, &timeout, &queued, res);
+    if (!bi)
+        goto out;
     const char *sv = cb_get_str(rq, "sourceVersion");
     if (sv && *sv)
         bi->source_version = cbk_xstrdup(sv);

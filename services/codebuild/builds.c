@@ -582,6 +582,38 @@ void cb_render_build_output(struct cbk_cb *cb, const struct item *it, int64_t no
 
 /* ---- StartBuild, RetryBuild, StopBuild ------------------------------------------------------ */
 
+struct item *cb_run_new(struct cbk_cb *cb, struct cbk_cb_call *c, const char *name,
+                        struct json_object *rq, bool batch, struct project **pp, int64_t *timeout,
+                        int64_t *queued, struct cbk_cb_result *res)
+{
+    struct project *p = cb_project_for_run(cb, c, name, res);
+    if (!p)
+        return NULL;
+    struct item *it = cb_item_new(cb, batch, name, c->rng, c->now_ms);
+    cb_run_config(cb, name, p, rq, batch, it, timeout, queued);
+    it->number = batch ? ++p->batches : ++p->builds;
+    *pp = p;
+    return it;
+}
+
+/*
+ * The end of StartBuild and RetryBuild: plan the new build 'it' (taken: the store owns it
+ * then), keep it, remember the idempotency token (when given) with its 'key' and 'params',
+ * and answer {"build": ...} with status 200. Never fails.
+ */
+static void start_planned(struct cbk_cb *cb, struct cbk_cb_call *c, struct item *it,
+                          int64_t timeout, int64_t queued, const char *token,
+                          const struct cbk_buf *key, const struct cbk_buf *params,
+                          struct cbk_cb_result *res)
+{
+    cb_build_plan(cb, c, it, NULL, timeout, queued);
+    cb_item_store(cb, it);
+    if (token)
+        cb_token_put(cb, key, params, it->id, c->now_ms);
+    cb_render_build_output(cb, it, c->now_ms, c->out);
+    res->status = 200;
+}
+
 void cb_start_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
     struct json_object *rq = cb_doc(c);
@@ -595,13 +627,11 @@ void cb_start_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resu
         if (cb_idempotent_answer(cb, c, token, &key, &params, res, cb_render_build_output))
             goto out;
     }
-    struct project *p = cb_project_for_run(cb, c, name, res);
-    if (!p)
-        goto out;
+    struct project *p;
     int64_t timeout, queued;
-    struct item *it = cb_item_new(cb, false, name, c->rng, c->now_ms);
-    cb_run_config(cb, name, p, rq, false, it, &timeout, &queued);
-    it->number = ++p->builds;
+    struct item *it = cb_run_new(cb, c, name, rq, false, &p, &timeout, &queued, res);
+    if (!it)
+        goto out;
     const char *sv = cb_get_str(rq, "sourceVersion");
     struct json_object *pdoc = NULL;
     if (!sv) {
@@ -612,12 +642,7 @@ void cb_start_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resu
         it->source_version = cbk_xstrdup(sv);
     if (pdoc)
         json_object_put(pdoc);
-    cb_build_plan(cb, c, it, NULL, timeout, queued);
-    cb_item_store(cb, it);
-    if (token)
-        cb_token_put(cb, &key, &params, it->id, c->now_ms);
-    cb_render_build_output(cb, it, c->now_ms, c->out);
-    res->status = 200;
+    start_planned(cb, c, it, timeout, queued, token, &key, &params, res);
 out:
     cbk_buf_release(&params);
     cbk_buf_release(&key);
@@ -682,12 +707,7 @@ void cb_retry_build(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_resu
         queued = p->build_queued;
         res->answered_by = "generated";
     }
-    cb_build_plan(cb, c, it, NULL, timeout, queued);
-    cb_item_store(cb, it);
-    if (token)
-        cb_token_put(cb, &key, &params, it->id, c->now_ms);
-    cb_render_build_output(cb, it, c->now_ms, c->out);
-    res->status = 200;
+    start_planned(cb, c, it, timeout, queued, token, &key, &params, res);
 out:
     cbk_buf_release(&params);
     cbk_buf_release(&key);

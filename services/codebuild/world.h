@@ -252,6 +252,15 @@ void cb_delete_webhook(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_r
 void cb_run_config(struct cbk_cb *cb, const char *name, const struct project *p,
                    struct json_object *rq, bool batch, struct item *it, int64_t *timeout,
                    int64_t *queued);
+/*
+ * A new build (batch false) or batch (true) of project 'name' started by request 'rq': the
+ * project found (or made up in the open world: cb_project_for_run()) into '*pp', the item made
+ * with the request's configuration (cb_run_config()) and the project's next number. NULL with
+ * 'res' set when there is no such project. The caller plans and stores the item.
+ */
+struct item *cb_run_new(struct cbk_cb *cb, struct cbk_cb_call *c, const char *name,
+                        struct json_object *rq, bool batch, struct project **pp, int64_t *timeout,
+                        int64_t *queued, struct cbk_cb_result *res);
 /* Give 'it' the configuration of builds of 'p' without overrides (shared with them). */
 void cb_project_build_config(struct cbk_cb *cb, const char *name, struct project *p,
                              struct item *it);
