@@ -5,7 +5,8 @@
 # (issue 12's image target) and work on its own, under chroot as the image's user 10001:
 # `cbkit version`; `cbkit mock` configured only by CBKIT_* variables answers a CodeBuild request
 # from outside; `cbkit health` inside (libcurl loaded from the tree) says ok; a stop by PID exits
-# 0. Needs root for chroot (else exit 77, a skip, saying why); a sanitizer build is skipped too
+# 0; bad input to the script (no arguments, a missing binary, a root not empty) is refused
+# first, without root. Needs root for chroot (else exit 77, a skip, saying why); a sanitizer build is skipped too
 # (its runtime needs /proc, which the tree does not mount).
 # Environment: CBKIT (the binary), CBK_SOURCE_DIR.
 set -u
@@ -19,6 +20,21 @@ fail() {
     echo "FAIL: $*" >&2
     exit 1
 }
+# bad input to the script: a usage error, a missing binary, a root that is not empty; each a
+# clear message and a non-zero status, nothing written
+bad=$(mktemp -d)
+"$src/scripts/image-rootfs.sh" >/dev/null 2>"$bad/err"
+[ $? = 2 ] && grep -q '^usage:' "$bad/err" || fail "image-rootfs.sh without arguments: $(cat "$bad/err")"
+"$src/scripts/image-rootfs.sh" "$bad/r1" "$bad/no-such-cbkit" >/dev/null 2>"$bad/err"
+[ $? = 1 ] && grep -q "no executable '$bad/no-such-cbkit'" "$bad/err" ||
+    fail "image-rootfs.sh with a missing binary: $(cat "$bad/err")"
+[ ! -e "$bad/r1" ] || fail "image-rootfs.sh wrote $bad/r1 for a missing binary"
+mkdir "$bad/r2" && touch "$bad/r2/keep"
+"$src/scripts/image-rootfs.sh" "$bad/r2" "$cbkit" >/dev/null 2>"$bad/err"
+[ $? = 1 ] && grep -q "is not empty" "$bad/err" || fail "image-rootfs.sh into a full root: $(cat "$bad/err")"
+[ "$(ls "$bad/r2")" = keep ] || fail "image-rootfs.sh wrote into a root that was not empty"
+rm -rf "$bad"
+
 [ "$(id -u)" = 0 ] || skip "chroot needs root"
 chroot=$(command -v chroot) || skip "chroot is not installed"
 [ -z "${CBK_SANITIZED:-}" ] || skip "a sanitizer build needs /proc inside the tree"
