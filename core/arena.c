@@ -4,11 +4,19 @@
 #include "core/setup.h"
 #include "core/arena.h"
 #include "core/alloc.h"
+#include "core/buf.h"
 
 struct cbk_arena_chunk {
     struct cbk_arena_chunk *next;
     size_t size, off;
     max_align_t data[]; /* aligned storage */
+};
+
+/* A buffer taken by the arena (the node itself lives in the arena's chunks). */
+struct cbk_arena_block {
+    struct cbk_arena_block *next;
+    char *ptr;
+    size_t cap;
 };
 
 #define ALIGN_UP(n) (((n) + (sizeof(max_align_t) - 1)) & ~(sizeof(max_align_t) - 1))
@@ -18,10 +26,36 @@ void cbk_arena_init(struct cbk_arena *a, size_t chunk_size)
     a->head = NULL;
     a->chunk_size = chunk_size ? chunk_size : 4096;
     a->used = 0;
+    a->blocks = NULL;
+    a->spare = NULL;
+    a->spare_cap = 0;
+}
+
+/* Free the taken buffers, but keep the largest of at most CBK_ARENA_SPARE_MAX bytes as the
+ * spare when 'keep' (the spare it replaces is freed). Runs before the chunks holding the
+ * nodes are freed. */
+static void blocks_end(struct cbk_arena *a, bool keep)
+{
+    for (struct cbk_arena_block *k = a->blocks; k; k = k->next) {
+        if (keep && k->cap <= CBK_ARENA_SPARE_MAX && k->cap > a->spare_cap) {
+            free(a->spare);
+            a->spare = k->ptr;
+            a->spare_cap = k->cap;
+        } else {
+            free(k->ptr);
+        }
+    }
+    a->blocks = NULL;
+    if (!keep) {
+        free(a->spare);
+        a->spare = NULL;
+        a->spare_cap = 0;
+    }
 }
 
 void cbk_arena_release(struct cbk_arena *a)
 {
+    blocks_end(a, false);
     struct cbk_arena_chunk *c = a->head;
     while (c) {
         struct cbk_arena_chunk *n = c->next;
@@ -34,6 +68,7 @@ void cbk_arena_release(struct cbk_arena *a)
 
 void cbk_arena_reset(struct cbk_arena *a)
 {
+    blocks_end(a, true);
     struct cbk_arena_chunk *c = a->head;
     if (!c)
         return;
@@ -116,4 +151,33 @@ char *cbk_arena_printf(struct cbk_arena *a, const char *fmt, ...)
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return p;
+}
+
+void cbk_arena_lend_buf(struct cbk_arena *a, struct cbk_buf *b)
+{
+    if (!a->spare || b->ptr)
+        return;
+    b->ptr = a->spare;
+    b->cap = a->spare_cap;
+    b->len = 0;
+    b->ptr[0] = '\0';
+    a->spare = NULL;
+    a->spare_cap = 0;
+}
+
+char *cbk_arena_take_buf(struct cbk_arena *a, struct cbk_buf *b, size_t *len)
+{
+    if (len)
+        *len = b->len;
+    if (!b->ptr)
+        return cbk_arena_strdup(a, "");
+    struct cbk_arena_block *k = cbk_arena_alloc(a, sizeof(*k));
+    k->ptr = b->ptr;
+    k->cap = b->cap;
+    k->next = a->blocks;
+    a->blocks = k;
+    char *s = b->ptr;
+    b->ptr = NULL;
+    b->len = b->cap = 0;
+    return s;
 }

@@ -110,13 +110,11 @@ char *cbk_buf_detach(struct cbk_buf *b, size_t *len)
     return p;
 }
 
-enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len)
+/* How many bytes at the start of 's' need no JSON escaping. The scan looks at 8 bytes at a
+ * time for a control character, '"' or '\\' (a word that may hold one is looked at byte by
+ * byte: the test never misses one, and rarely flags a clean word). */
+static size_t json_clean_prefix(const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t orig = b->len; /* on failure, leave the buffer as it was */
-    /* fast path: most strings need no escaping and go in with one copy; the scan looks at 8
-     * bytes at a time for a control character, '"' or '\\' (a word that may hold one is
-     * looked at byte by byte: the test never misses one, and rarely flags a clean word) */
     size_t clean = 0;
     for (; clean + 8 <= len; clean += 8) {
         uint64_t v;
@@ -135,26 +133,21 @@ enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len)
             break;
         clean++;
     }
-    if (clean == len) {
-        if (reserve(b, len + 2) != CBK_OK)
-            return CBK_E_LIMIT;
-        char *p = b->ptr + b->len;
-        p[0] = '"';
-        memcpy(p + 1, s, len);
-        p[len + 1] = '"';
-        b->len += len + 2;
-        b->ptr[b->len] = '\0';
-        return CBK_OK;
-    }
-    if (cbk_buf_addc(b, '"') != CBK_OK)
-        return CBK_E_LIMIT;
+    return clean;
+}
+
+/* Append 's' escaped (no quotes). CBK_OK, or CBK_E_LIMIT with part of it appended (the
+ * callers cut the buffer back). */
+static enum cbk_code add_escaped(struct cbk_buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
         if (cbk_buf_add(b, s + start, i - start) != CBK_OK)
-            goto limit;
+            return CBK_E_LIMIT;
         char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
         size_t n = 2;
         switch (c) {
@@ -188,14 +181,45 @@ enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len)
             n = 6;
         }
         if (cbk_buf_add(b, esc, n) != CBK_OK)
-            goto limit;
+            return CBK_E_LIMIT;
         start = i + 1;
     }
-    if (cbk_buf_add(b, s + start, len - start) == CBK_OK && cbk_buf_addc(b, '"') == CBK_OK)
+    return cbk_buf_add(b, s + start, len - start);
+}
+
+enum cbk_code cbk_buf_add_quoted(struct cbk_buf *b, const char *s, size_t len)
+{
+    if (reserve(b, len + 2) != CBK_OK)
+        return CBK_E_LIMIT;
+    char *p = b->ptr + b->len;
+    p[0] = '"';
+    memcpy(p + 1, s, len);
+    p[len + 1] = '"';
+    b->len += len + 2;
+    b->ptr[b->len] = '\0';
+    return CBK_OK;
+}
+
+enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len)
+{
+    size_t orig = b->len; /* on failure, leave the buffer as it was */
+    if (json_clean_prefix(s, len) == len)
+        return cbk_buf_add_quoted(b, s, len); /* most strings: one copy */
+    if (cbk_buf_addc(b, '"') == CBK_OK && add_escaped(b, s, len) == CBK_OK &&
+        cbk_buf_addc(b, '"') == CBK_OK)
         return CBK_OK;
-limit:
     cbk_buf_truncate(b, orig);
     return CBK_E_LIMIT;
+}
+
+enum cbk_code cbk_buf_add_json_chars(struct cbk_buf *b, const char *s, size_t len)
+{
+    size_t orig = b->len;
+    enum cbk_code rc =
+        json_clean_prefix(s, len) == len ? cbk_buf_add(b, s, len) : add_escaped(b, s, len);
+    if (rc != CBK_OK)
+        cbk_buf_truncate(b, orig);
+    return rc;
 }
 
 /* The length of the valid UTF-8 sequence at s[0..len), or 0 when it is not one (overlongs,

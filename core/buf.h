@@ -58,6 +58,11 @@ const char *cbk_buf_str(const struct cbk_buf *b);
 char *cbk_buf_detach(struct cbk_buf *b, size_t *len);
 /* Append 's' as a JSON string literal (with quotes), escaping as RFC 8259 requires. */
 enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len);
+/* 's' between quotes as it is, for text known to need no escaping; CBK_OK or CBK_E_LIMIT
+ * (buffer unchanged). */
+enum cbk_code cbk_buf_add_quoted(struct cbk_buf *b, const char *s, size_t len);
+/* The same without the quotes: 's' as a part of a JSON string. */
+enum cbk_code cbk_buf_add_json_chars(struct cbk_buf *b, const char *s, size_t len);
 /*
  * Append 's' for a terminal or a log line: text that came from outside (request paths, header
  * values, JSON keys) can then neither start a line of its own nor send escape sequences. CR,

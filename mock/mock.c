@@ -68,17 +68,14 @@ bool cbk__mock_clock_is_virtual(struct cbk_mock *m)
 
 /* ---- life cycle --------------------------------------------------------------------------- */
 
-/* What each worker thread keeps between requests: a validation report, a JSON parser and the
- * buffer answers are rendered into (kept unless it grew past TLS_KEEP_OUT). */
+/* What each worker thread keeps between requests: a validation report and a JSON parser. */
 struct tls {
     struct cbk_report *report;
     struct json_tokener *tok;
-    struct cbk_buf out;
 };
 
-/* 1 MiB: a BatchGetBuilds of 100 builds (about 270 KB) renders into a buffer kept between
- * requests instead of one grown again for every answer */
-#define TLS_KEEP_OUT ((size_t)1 << 20)
+/* The largest answer body the mock renders (a BatchGetBuilds of 100 builds is about 270 KB). */
+#define MAX_ANSWER ((size_t)16 << 20)
 
 static void free_tls(void *p)
 {
@@ -87,7 +84,6 @@ static void free_tls(void *p)
         return;
     cbk_report_free(t->report);
     json_tokener_free(t->tok);
-    cbk_buf_release(&t->out);
     free(t);
 }
 
@@ -440,7 +436,6 @@ static struct tls *thread_state(struct cbk_mock *m)
         t = cbk_xcalloc(1, sizeof(*t));
         t->report = cbk_report_new();
         t->tok = json_tokener_new();
-        cbk_buf_init(&t->out, (size_t)16 << 20);
         pthread_setspecific(m->tls_report, t);
     }
     return t;
@@ -559,14 +554,6 @@ static void finish(struct pipeline *p)
         cbk_journal_count_fault(&p->m->journal);
 }
 
-/* Answer a valid request from the model or the generator. */
-/* After an answer: keep the thread's render buffer unless one huge answer blew it up. */
-static void release_out(struct cbk_buf *out)
-{
-    if (out->cap > TLS_KEEP_OUT)
-        cbk_buf_release(out);
-}
-
 /* struct cbk_svc_logs' read(): ask every behaviour that writes log streams. */
 static bool logs_read(const struct cbk_svc_logs *l, const char *account, const char *group,
                       const char *stream, int64_t now_ms, const struct cbk_svc_log_sink *sink)
@@ -590,8 +577,10 @@ static void answer_valid(struct pipeline *p, const struct cbk_operation *op,
 {
     struct cbk_mock *m = p->m;
     const struct cbk_served *sv = p->sv;
-    struct cbk_buf *outp = &thread_state(m)->out;
-    cbk_buf_reset(outp);
+    /* rendered into memory the request's arena kept from an earlier answer, and sent from
+     * there: no copy, and no fresh pages for every big answer */
+    struct cbk_buf out = CBK_BUF_INIT(MAX_ANSWER), *outp = &out;
+    cbk_arena_lend_buf(p->a, outp);
     int64_t now = p->e.time_ms; /* the mock clock when the request arrived */
     bool answered = false;
     if (sv->beh) {
@@ -620,7 +609,7 @@ static void answer_valid(struct pipeline *p, const struct cbk_operation *op,
                 p->e.error_type = res.error_type;
                 cbk__answer_aws_error(sv->spec, p->ans, p->a, res.status, res.error_type,
                                       res.message);
-                release_out(outp);
+                cbk_arena_take_buf(p->a, outp, NULL); /* kept for the next answer */
                 return;
             }
         }
@@ -644,15 +633,13 @@ static void answer_valid(struct pipeline *p, const struct cbk_operation *op,
         if (!cbk_gen_answer(&g, op, &w, &err)) {
             p->e.error_type = err.type;
             cbk__answer_aws_error(sv->spec, p->ans, p->a, 400, err.type, err.message);
-            release_out(outp);
+            cbk_arena_take_buf(p->a, outp, NULL);
             return;
         }
     }
     p->ans->status = 200;
-    p->ans->body = cbk_arena_strndup(p->a, cbk_buf_str(outp), outp->len);
-    p->ans->body_len = outp->len;
+    p->ans->body = cbk_arena_take_buf(p->a, outp, &p->ans->body_len);
     cbk__answer_header(p->ans, "Content-Type", cbk_spec_metadata(sv->spec)->content_type);
-    release_out(outp);
 }
 
 static bool skip_replayed_header(const char *name)

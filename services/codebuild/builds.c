@@ -340,42 +340,59 @@ static bool source_resolved(const struct cb_view *v)
     return false;
 }
 
+/* 'v' as 'n' lower-case hex digits into 'out' (the low 4n bits, most significant first). */
+static void hex_digits(char *out, uint64_t v, int n)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = n - 1; i >= 0; i--, v >>= 4)
+        out[i] = hex[v & 15];
+}
+
 void cb_render_build(struct cbk_cb *cb, const struct item *it, int64_t now, struct cbk_jsonw *w)
 {
-    char buf[1024], project[512];
     struct cb_view v;
     struct cb_plan tmp;
     cb_view_at(cb_item_plan(cb, it, &tmp), it->start_ms, it->stop_ms, now, &v);
-    size_t pl = CBK_MIN((size_t)it->plen, sizeof project - 1);
-    memcpy(project, it->id, pl);
-    project[pl] = '\0';
     cbk_jsonw_obj(w);
-    cbk_jsonw_kstr(w, "id", it->id);
-    cbk_jsonw_kstr(w, "arn",
-                   cb_cat(buf, sizeof buf, "arn:aws:codebuild:", cb->region, ":", cb->account,
-                          ":build/", it->id, (char *)NULL));
-    cbk_jsonw_kint(w, "buildNumber", it->number);
-    cbk_jsonw_kepoch_ms(w, "startTime", it->start_ms);
+    CBK_JSONW_KSTR(w, "id", it->id);
+    CBK_JSONW_KEY(w, "arn");
+    cbk_jsonw_str_begin(w);
+    CBK_JSONW_STR_LIT(w, "arn:aws:codebuild:");
+    cbk_jsonw_str_part(w, cb->region, strlen(cb->region));
+    CBK_JSONW_STR_LIT(w, ":");
+    cbk_jsonw_str_part(w, cb->account, strlen(cb->account));
+    CBK_JSONW_STR_LIT(w, ":build/");
+    cbk_jsonw_str_part(w, it->id, strlen(it->id));
+    cbk_jsonw_str_end(w);
+    CBK_JSONW_KINT(w, "buildNumber", it->number);
+    CBK_JSONW_KEPOCH(w, "startTime", it->start_ms);
     if (v.complete)
-        cbk_jsonw_kepoch_ms(w, "endTime", v.end_ms);
-    cbk_jsonw_kstr(w, "currentPhase", cb_phase_names[v.current]);
-    cbk_jsonw_kstr(w, "buildStatus", cb_status_names[v.status]);
+        CBK_JSONW_KEPOCH(w, "endTime", v.end_ms);
+    CBK_JSONW_KEY(w, "currentPhase");
+    cb_jsonw_phase(w, v.current);
+    CBK_JSONW_KEY(w, "buildStatus");
+    cb_jsonw_status(w, v.status);
     if (it->source_version)
-        cbk_jsonw_kstr(w, "sourceVersion", it->source_version);
+        CBK_JSONW_KSTR(w, "sourceVersion", it->source_version);
     if (source_resolved(&v)) {
+        /* a commit id made from the seed: 40 hex digits */
         uint64_t h = cbk_mix64(it->seed ^ 0x5eed), h2 = cbk_mix64(h);
-        snprintf(buf, sizeof buf, "%016" PRIx64 "%016" PRIx64 "%08" PRIx32, h, h2,
-                 (uint32_t)cbk_mix64(h2));
-        cbk_jsonw_kstr(w, "resolvedSourceVersion", buf);
+        char commit[40];
+        hex_digits(commit, h, 16);
+        hex_digits(commit + 16, h2, 16);
+        hex_digits(commit + 32, (uint32_t)cbk_mix64(h2), 8);
+        CBK_JSONW_KEY(w, "resolvedSourceVersion");
+        cbk_jsonw_plain(w, commit, sizeof commit);
     }
-    cbk_jsonw_kstr(w, "projectName", project);
+    CBK_JSONW_KEY(w, "projectName");
+    cbk_jsonw_strn(w, it->id, it->plen);
     cb_view_write_phases(&v, w);
     cb_write_config(w, it);
     cb_write_build_logs(cb, it, w);
-    cbk_jsonw_kbool(w, "buildComplete", v.complete);
-    cbk_jsonw_kstr(w, "initiator", it->initiator ? it->initiator : "cbkit-mock");
+    CBK_JSONW_KBOOL(w, "buildComplete", v.complete);
+    CBK_JSONW_KSTR(w, "initiator", it->initiator ? it->initiator : "cbkit-mock");
     if (it->batch_arn)
-        cbk_jsonw_kstr(w, "buildBatchArn", it->batch_arn);
+        CBK_JSONW_KSTR(w, "buildBatchArn", it->batch_arn);
     cbk_jsonw_end_obj(w);
 }
 

@@ -12,6 +12,20 @@ const char *const cb_phase_names[CB_PH_COUNT] = {
     "BUILD",     "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING",      "COMPLETED"};
 const char *const cb_status_names[CB_ST_COUNT] = {"SUCCEEDED", "FAILED",      "FAULT",
                                                   "TIMED_OUT", "IN_PROGRESS", "STOPPED"};
+static const uint8_t phase_name_len[CB_PH_COUNT] = {9, 6, 12, 15, 7, 9, 5, 10, 16, 10, 9};
+static const uint8_t status_name_len[CB_ST_COUNT] = {9, 6, 5, 9, 11, 7};
+
+void cb_jsonw_phase(struct cbk_jsonw *w, int ph)
+{
+    assert(strlen(cb_phase_names[ph]) == phase_name_len[ph]);
+    cbk_jsonw_plain(w, cb_phase_names[ph], phase_name_len[ph]);
+}
+
+void cb_jsonw_status(struct cbk_jsonw *w, int st)
+{
+    assert(strlen(cb_status_names[st]) == status_name_len[st]);
+    cbk_jsonw_plain(w, cb_status_names[st], status_name_len[st]);
+}
 
 /* Typical phase lengths in seconds, [min, max] (what CodeBuild shows for a small project). */
 static const int typical_secs[CB_PH_COUNT][2] = {
@@ -307,7 +321,7 @@ bool cb_plan_change_outcome(struct cb_plan *p, int64_t start_ms, int64_t stop_ms
 
 static void write_context(struct cbk_jsonw *w, const char *code, const char *msg)
 {
-    cbk_jsonw_key(w, "contexts");
+    CBK_JSONW_KEY(w, "contexts");
     cbk_jsonw_arr(w);
     cbk_jsonw_obj(w);
     cbk_jsonw_kstr(w, "statusCode", code);
@@ -316,28 +330,79 @@ static void write_context(struct cbk_jsonw *w, const char *code, const char *msg
     cbk_jsonw_end_arr(w);
 }
 
+/* Phase 'ph' with its context through the writer: the path for a phase that failed, whose
+ * context holds text from a scenario. */
+static void write_phase_slow(const struct cb_view *v, const struct cb_phase_view *ph,
+                             struct cbk_jsonw *w)
+{
+    cbk_jsonw_obj(w);
+    CBK_JSONW_KEY(w, "phaseType");
+    cb_jsonw_phase(w, ph->type);
+    CBK_JSONW_KEY(w, "phaseStatus");
+    cb_jsonw_status(w, ph->status);
+    CBK_JSONW_KEPOCH(w, "startTime", ph->start_ms);
+    CBK_JSONW_KEPOCH(w, "endTime", ph->end_ms);
+    CBK_JSONW_KINT(w, "durationInSeconds", (ph->end_ms - ph->start_ms) / 1000);
+    write_context(w, v->ctx_code, v->ctx_message);
+    cbk_jsonw_end_obj(w);
+}
+
+/* Copy string literal 'lit' to 'p'; the end of the copy. */
+#define PUT_LIT(p, lit) ((char *)memcpy((p), (lit), sizeof(lit) - 1) + sizeof(lit) - 1)
+
+/* Epoch text of 'ms' at 'p', formatted once for the phase boundary both phases share. */
+struct epoch_memo {
+    int64_t ms;
+    size_t n; /* 0: nothing formatted yet */
+    char text[CBK_EPOCH_MS_MAX];
+};
+
+static char *put_epoch(char *p, struct epoch_memo *memo, int64_t ms)
+{
+    if (!memo->n || memo->ms != ms) {
+        memo->n = cbk_fmt_epoch_ms(memo->text, ms);
+        memo->ms = ms;
+    }
+    memcpy(p, memo->text, memo->n);
+    return p + memo->n;
+}
+
 void cb_view_write_phases(const struct cb_view *v, struct cbk_jsonw *w)
 {
-    cbk_jsonw_key(w, "phases");
+    /* Every phase but a failed one is names, times and fixed text: each is put together in a
+     * local buffer and written as one value. */
+    CBK_JSONW_KEY(w, "phases");
     cbk_jsonw_arr(w);
+    struct epoch_memo memo = {0, 0, {0}};
     for (size_t i = 0; i < v->n; i++) {
         const struct cb_phase_view *ph = &v->ph[i];
-        cbk_jsonw_obj(w);
-        cbk_jsonw_kstr(w, "phaseType", cb_phase_names[ph->type]);
-        if (ph->ended)
-            cbk_jsonw_kstr(w, "phaseStatus", cb_status_names[ph->status]);
-        cbk_jsonw_kepoch_ms(w, "startTime", ph->start_ms);
+        if (ph->ended && ph->has_ctx) {
+            write_phase_slow(v, ph, w);
+            continue;
+        }
+        char text[320]; /* names at most 16 bytes, times at most 24, an integer at most 20 */
+        char *p = PUT_LIT(text, "{\"phaseType\":\"");
+        p = (char *)memcpy(p, cb_phase_names[ph->type], phase_name_len[ph->type]) +
+            phase_name_len[ph->type];
         if (ph->ended) {
-            cbk_jsonw_kepoch_ms(w, "endTime", ph->end_ms);
-            cbk_jsonw_kint(w, "durationInSeconds", (ph->end_ms - ph->start_ms) / 1000);
+            p = PUT_LIT(p, "\",\"phaseStatus\":\"");
+            p = (char *)memcpy(p, cb_status_names[ph->status], status_name_len[ph->status]) +
+                status_name_len[ph->status];
+        }
+        p = PUT_LIT(p, "\",\"startTime\":");
+        p = put_epoch(p, &memo, ph->start_ms);
+        if (ph->ended) {
+            p = PUT_LIT(p, ",\"endTime\":");
+            p = put_epoch(p, &memo, ph->end_ms);
+            p = PUT_LIT(p, ",\"durationInSeconds\":");
+            p += cbk_fmt_int(p, (ph->end_ms - ph->start_ms) / 1000);
             /* CodeBuild gives every ended phase from PROVISIONING on a context, empty unless
              * the phase failed */
-            if (ph->has_ctx)
-                write_context(w, v->ctx_code, v->ctx_message);
-            else if (ph->type >= CB_PH_PROVISIONING && ph->type <= CB_PH_FINALIZING)
-                write_context(w, "", "");
+            if (ph->type >= CB_PH_PROVISIONING && ph->type <= CB_PH_FINALIZING)
+                p = PUT_LIT(p, ",\"contexts\":[{\"statusCode\":\"\",\"message\":\"\"}]");
         }
-        cbk_jsonw_end_obj(w);
+        *p++ = '}';
+        cbk_jsonw_raw(w, text, (size_t)(p - text));
     }
     cbk_jsonw_end_arr(w);
 }

@@ -48,6 +48,11 @@ enum cb_status {
 extern const char *const cb_phase_names[CB_PH_COUNT];
 extern const char *const cb_status_names[CB_ST_COUNT];
 
+/* Phase 'ph' (status 'st') as a JSON string value: the names need no escaping, and their
+ * lengths are known, so the renderers write them with one copy. */
+void cb_jsonw_phase(struct cbk_jsonw *w, int ph);
+void cb_jsonw_status(struct cbk_jsonw *w, int st);
+
 /* The phase named 'name' (exact, upper case), or -1. */
 int cb_phase_from_name(const char *name);
 /* The status named 'name', or -1. */

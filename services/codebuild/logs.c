@@ -108,6 +108,15 @@ void cb_log_names_of(const struct item *it, struct cb_log_names *out)
         cb_cat(out->stream, sizeof out->stream, uuid_of(it), (char *)NULL);
 }
 
+/* The S3 object of a build's log, as a part of a string: "LOCATION/UUID.gz". */
+static void put_s3_object(struct cbk_jsonw *w, const char *location, const char *uuid)
+{
+    cbk_jsonw_str_part(w, location, strlen(location));
+    CBK_JSONW_STR_LIT(w, "/");
+    cbk_jsonw_str_part(w, uuid, strlen(uuid));
+    CBK_JSONW_STR_LIT(w, ".gz");
+}
+
 void cb_write_build_logs(struct cbk_cb *cb, const struct item *it, struct cbk_jsonw *w)
 {
     struct logset ls;
@@ -118,49 +127,72 @@ void cb_write_build_logs(struct cbk_cb *cb, const struct item *it, struct cbk_js
     struct json_object *s3 = *ls.s3 ? cbk_jsonq_parse(ls.s3, strlen(ls.s3)) : NULL;
     const char *s3_status = cb_get_str(s3, "status"), *s3_loc = cb_get_str(s3, "location");
     bool s3_on = s3_status && strcmp(s3_status, "ENABLED") == 0 && s3_loc && *s3_loc;
-    char buf[4096];
-    cbk_jsonw_key(w, "logs");
+    size_t glen = strlen(n.group), slen = strlen(n.stream), rlen = strlen(cb->region);
+    CBK_JSONW_KEY(w, "logs");
     cbk_jsonw_obj(w);
     if (n.enabled) {
-        cbk_jsonw_kstr(w, "groupName", n.group);
-        cbk_jsonw_kstr(w, "streamName", n.stream);
-        cbk_jsonw_kstr(w, "deepLink",
-                       cb_cat(buf, sizeof buf,
-                              "https://console.aws.amazon.com/cloudwatch/home?region=", cb->region,
-                              "#logEvent:group=", n.group, ";stream=", n.stream, (char *)NULL));
+        CBK_JSONW_KEY(w, "groupName");
+        cbk_jsonw_strn(w, n.group, glen);
+        CBK_JSONW_KEY(w, "streamName");
+        cbk_jsonw_strn(w, n.stream, slen);
+        CBK_JSONW_KEY(w, "deepLink");
+        cbk_jsonw_str_begin(w);
+        CBK_JSONW_STR_LIT(w, "https://console.aws.amazon.com/cloudwatch/home?region=");
+        cbk_jsonw_str_part(w, cb->region, rlen);
+        CBK_JSONW_STR_LIT(w, "#logEvent:group=");
+        cbk_jsonw_str_part(w, n.group, glen);
+        CBK_JSONW_STR_LIT(w, ";stream=");
+        cbk_jsonw_str_part(w, n.stream, slen);
+        cbk_jsonw_str_end(w);
     }
     if (s3_on) {
-        cbk_jsonw_kstr(w, "s3DeepLink",
-                       cb_cat(buf, sizeof buf, "https://s3.console.aws.amazon.com/s3/object/",
-                              s3_loc, "/", uuid, ".gz?region=", cb->region, (char *)NULL));
+        CBK_JSONW_KEY(w, "s3DeepLink");
+        cbk_jsonw_str_begin(w);
+        CBK_JSONW_STR_LIT(w, "https://s3.console.aws.amazon.com/s3/object/");
+        put_s3_object(w, s3_loc, uuid);
+        CBK_JSONW_STR_LIT(w, "?region=");
+        cbk_jsonw_str_part(w, cb->region, rlen);
+        cbk_jsonw_str_end(w);
     }
     if (n.enabled) {
-        cbk_jsonw_kstr(w, "cloudWatchLogsArn",
-                       cb_cat(buf, sizeof buf, "arn:aws:logs:", cb->region, ":", cb->account,
-                              ":log-group:", n.group, ":log-stream:", n.stream, (char *)NULL));
+        CBK_JSONW_KEY(w, "cloudWatchLogsArn");
+        cbk_jsonw_str_begin(w);
+        CBK_JSONW_STR_LIT(w, "arn:aws:logs:");
+        cbk_jsonw_str_part(w, cb->region, rlen);
+        CBK_JSONW_STR_LIT(w, ":");
+        cbk_jsonw_str_part(w, cb->account, strlen(cb->account));
+        CBK_JSONW_STR_LIT(w, ":log-group:");
+        cbk_jsonw_str_part(w, n.group, glen);
+        CBK_JSONW_STR_LIT(w, ":log-stream:");
+        cbk_jsonw_str_part(w, n.stream, slen);
+        cbk_jsonw_str_end(w);
     }
     if (s3_on) {
-        cbk_jsonw_kstr(
-            w, "s3LogsArn",
-            cb_cat(buf, sizeof buf, "arn:aws:s3:::", s3_loc, "/", uuid, ".gz", (char *)NULL));
+        CBK_JSONW_KEY(w, "s3LogsArn");
+        cbk_jsonw_str_begin(w);
+        CBK_JSONW_STR_LIT(w, "arn:aws:s3:::");
+        put_s3_object(w, s3_loc, uuid);
+        cbk_jsonw_str_end(w);
     }
     /* the configuration, as the project (or the override) gives it */
-    cbk_jsonw_key(w, "cloudWatchLogs");
+    CBK_JSONW_KEY(w, "cloudWatchLogs");
     cbk_jsonw_obj(w);
-    cbk_jsonw_kstr(w, "status", ls.enabled ? "ENABLED" : "DISABLED");
+    CBK_JSONW_KEY(w, "status");
+    if (ls.enabled)
+        cbk_jsonw_plain(w, "ENABLED", 7);
+    else
+        cbk_jsonw_plain(w, "DISABLED", 8);
     if (*ls.group)
-        cbk_jsonw_kstr(w, "groupName", ls.group);
+        CBK_JSONW_KSTR(w, "groupName", ls.group);
     if (*ls.prefix)
-        cbk_jsonw_kstr(w, "streamName", ls.prefix);
+        CBK_JSONW_KSTR(w, "streamName", ls.prefix);
     cbk_jsonw_end_obj(w);
-    cbk_jsonw_key(w, "s3Logs");
+    CBK_JSONW_KEY(w, "s3Logs");
     if (s3) {
         cb_copy_value(w, s3);
     } else {
-        cbk_jsonw_obj(w);
-        cbk_jsonw_kstr(w, "status", "DISABLED");
-        cbk_jsonw_kbool(w, "encryptionDisabled", false);
-        cbk_jsonw_end_obj(w);
+        static const char no_s3[] = "{\"status\":\"DISABLED\",\"encryptionDisabled\":false}";
+        cbk_jsonw_raw(w, no_s3, sizeof no_s3 - 1);
     }
     cbk_jsonw_end_obj(w);
     if (s3)

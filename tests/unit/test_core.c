@@ -16,6 +16,7 @@
 #include "core/hmap.h"
 #include "core/jsonptr.h"
 #include "core/jsonq.h"
+#include "core/jsonw.h"
 #include "core/regex.h"
 #include "core/strtab.h"
 #include "core/timefmt.h"
@@ -236,6 +237,138 @@ static void buf_json_string_limit(void **state)
         assert_int_equal(cbk_buf_add_json_str(&s, "a\nb", 3), CBK_E_LIMIT);
         assert_string_equal(cbk_buf_str(&s), "xyz");
         assert_int_equal(s.len, 3);
+        cbk_buf_release(&s);
+    }
+}
+
+/* The escaping of cbk_buf_add_json_str() without the quotes, and the same rollback. */
+static void buf_json_chars(void **state)
+{
+    (void)state;
+    struct cbk_buf b = CBK_BUF_INIT(64);
+    assert_int_equal(cbk_buf_add_json_chars(&b, "ab", 2), CBK_OK);
+    assert_int_equal(cbk_buf_add_json_chars(&b, "c\"d\n", 4), CBK_OK);
+    assert_int_equal(cbk_buf_add_json_chars(&b, "", 0), CBK_OK);
+    assert_string_equal(cbk_buf_str(&b), "abc\\\"d\\n");
+    cbk_buf_release(&b);
+    /* at the limit: nothing of the part stays */
+    struct cbk_buf s = CBK_BUF_INIT(6);
+    cbk_buf_adds(&s, "xyz");
+    assert_int_equal(cbk_buf_add_json_chars(&s, "a\nb", 3), CBK_E_LIMIT);
+    assert_string_equal(cbk_buf_str(&s), "xyz");
+    assert_int_equal(cbk_buf_add_json_chars(&s, "abcd", 4), CBK_E_LIMIT);
+    assert_string_equal(cbk_buf_str(&s), "xyz");
+    assert_int_equal(cbk_buf_add_json_chars(&s, "abc", 3), CBK_OK);
+    assert_string_equal(cbk_buf_str(&s), "xyzabc");
+    cbk_buf_release(&s);
+}
+
+/* ---- core/jsonw.h ------------------------------------------------------------------------- */
+
+/* Integers and epoch times as the writer formats them, against printf's text of the same
+ * values: edges, and a sweep of magnitudes. */
+static void jsonw_numbers(void **state)
+{
+    (void)state;
+    static const int64_t ints[] = {0,         1,         9,
+                                   10,        99,        100,
+                                   101,       999,       1000,
+                                   12345,     -1,        -10,
+                                   -99,       -100,      1700000000123LL,
+                                   INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    char got[CBK_EPOCH_MS_MAX + 1], want[64];
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        size_t n = cbk_fmt_int(got, ints[i]);
+        got[n] = '\0';
+        snprintf(want, sizeof want, "%" PRId64, ints[i]);
+        assert_string_equal(got, want);
+    }
+    for (uint64_t v = 1; v < UINT64_MAX / 7; v = v * 7 + 3) {
+        for (int sign = 0; sign < 2; sign++) {
+            int64_t x = sign ? -(int64_t)v : (int64_t)v;
+            size_t n = cbk_fmt_int(got, x);
+            got[n] = '\0';
+            snprintf(want, sizeof want, "%" PRId64, x);
+            assert_string_equal(got, want);
+            /* milliseconds as seconds with three decimals */
+            n = cbk_fmt_epoch_ms(got, x);
+            got[n] = '\0';
+            snprintf(want, sizeof want, "%s%" PRIu64 ".%03u", sign ? "-" : "", v / 1000,
+                     (unsigned)(v % 1000));
+            assert_string_equal(got, want);
+        }
+    }
+    size_t n = cbk_fmt_epoch_ms(got, 0);
+    got[n] = '\0';
+    assert_string_equal(got, "0.000");
+    n = cbk_fmt_epoch_ms(got, 5);
+    got[n] = '\0';
+    assert_string_equal(got, "0.005");
+    n = cbk_fmt_epoch_ms(got, 1767225675040LL);
+    got[n] = '\0';
+    assert_string_equal(got, "1767225675.040");
+    n = cbk_fmt_epoch_ms(got, INT64_MIN);
+    got[n] = '\0';
+    assert_string_equal(got, "-9223372036854775.808");
+}
+
+/* Literal keys, plain values and strings written in parts make the same JSON as the general
+ * calls: separators, nesting, escaping. */
+static void jsonw_literal_keys_and_parts(void **state)
+{
+    (void)state;
+    struct cbk_buf b = CBK_BUF_INIT(4096);
+    struct cbk_jsonw w;
+    cbk_jsonw_init(&w, &b);
+    cbk_jsonw_obj(&w);
+    CBK_JSONW_KSTR(&w, "id", "a\"b");
+    CBK_JSONW_KINT(&w, "n", -42);
+    CBK_JSONW_KEPOCH(&w, "t", 1700000000123LL);
+    CBK_JSONW_KBOOL(&w, "done", false);
+    CBK_JSONW_KEY(&w, "phase");
+    cbk_jsonw_plain(&w, "BUILD", 5);
+    CBK_JSONW_KEY(&w, "arn");
+    cbk_jsonw_str_begin(&w);
+    CBK_JSONW_STR_LIT(&w, "arn:aws:x:");
+    cbk_jsonw_str_part(&w, "us-east-1", 9);
+    CBK_JSONW_STR_LIT(&w, ":");
+    cbk_jsonw_str_part(&w, "tab\there", 8);
+    cbk_jsonw_str_end(&w);
+    CBK_JSONW_KEY(&w, "list");
+    cbk_jsonw_arr(&w);
+    cbk_jsonw_plain(&w, "A", 1);
+    cbk_jsonw_str_begin(&w);
+    cbk_jsonw_str_end(&w);
+    cbk_jsonw_plain(&w, "", 0);
+    cbk_jsonw_end_arr(&w);
+    cbk_jsonw_end_obj(&w);
+    assert_false(w.failed);
+    assert_string_equal(cbk_buf_str(&b),
+                        "{\"id\":\"a\\\"b\",\"n\":-42,\"t\":1700000000.123,\"done\":false,"
+                        "\"phase\":\"BUILD\",\"arn\":\"arn:aws:x:us-east-1:tab\\there\","
+                        "\"list\":[\"A\",\"\",\"\"]}");
+    struct json_object *o = cbk_jsonq_parse(b.ptr, b.len);
+    assert_non_null(o);
+    assert_string_equal(json_object_get_string(json_object_object_get(o, "arn")),
+                        "arn:aws:x:us-east-1:tab\there");
+    json_object_put(o);
+    cbk_buf_release(&b);
+
+    /* a buffer at its limit marks the writer failed, whichever call hits it */
+    for (size_t max = 0; max < 45; max++) {
+        struct cbk_buf s = CBK_BUF_INIT(max);
+        cbk_jsonw_init(&w, &s);
+        cbk_jsonw_obj(&w);
+        CBK_JSONW_KEY(&w, "phase");
+        cbk_jsonw_plain(&w, "UPLOAD_ARTIFACTS", 16);
+        CBK_JSONW_KEY(&w, "x");
+        cbk_jsonw_str_begin(&w);
+        cbk_jsonw_str_part(&w, "\n\n", 2);
+        cbk_jsonw_str_end(&w);
+        cbk_jsonw_end_obj(&w);
+        /* the whole text is {"phase":"UPLOAD_ARTIFACTS","x":"\n\n"}, 39 bytes */
+        assert_int_equal(w.failed, max < 39);
+        assert_true(s.len <= max);
         cbk_buf_release(&s);
     }
 }
@@ -699,6 +832,65 @@ static void arena_large_blocks(void **state)
     cbk_arena_release(&d);
 }
 
+/* A buffer lent by the arena, taken back with its contents: no copy; a reset keeps one taken
+ * buffer (the largest within CBK_ARENA_SPARE_MAX) for the next loan and frees the rest (ASan
+ * sees any leak); a release frees everything. */
+static void arena_lend_take_buffers(void **state)
+{
+    (void)state;
+    struct cbk_arena a = CBK_ARENA_INIT(512);
+    /* nothing to lend yet: the buffer grows by itself */
+    struct cbk_buf b = CBK_BUF_INIT((size_t)4 << 20);
+    cbk_arena_lend_buf(&a, &b);
+    assert_null(b.ptr);
+    size_t len = 99;
+    assert_string_equal(cbk_arena_take_buf(&a, &b, &len), "");
+    assert_int_equal(len, 0);
+    for (int i = 0; i < 5000; i++)
+        cbk_buf_addc(&b, (char)('a' + i % 26));
+    char *mem = b.ptr;
+    char *s = cbk_arena_take_buf(&a, &b, &len);
+    assert_ptr_equal(s, mem); /* the same memory, not a copy */
+    assert_int_equal(len, 5000);
+    assert_int_equal(s[4999], 'a' + 4999 % 26);
+    assert_int_equal(s[5000], '\0');
+    assert_null(b.ptr);
+    assert_int_equal(b.len, 0);
+    /* a second, smaller one in the same request, and one over the spare limit */
+    struct cbk_buf c = CBK_BUF_INIT((size_t)4 << 20), big = CBK_BUF_INIT((size_t)4 << 20);
+    cbk_buf_adds(&c, "small");
+    cbk_arena_take_buf(&a, &c, NULL);
+    for (size_t i = 0; i < CBK_ARENA_SPARE_MAX + 10; i += 1000)
+        cbk_buf_addf(&big, "%01000d", 1);
+    cbk_arena_take_buf(&a, &big, NULL);
+    cbk_arena_reset(&a);
+    assert_ptr_equal(a.spare, mem); /* the largest within the limit */
+    /* lent to the next request's buffer, empty */
+    struct cbk_buf d = CBK_BUF_INIT((size_t)4 << 20);
+    cbk_arena_lend_buf(&a, &d);
+    assert_ptr_equal(d.ptr, mem);
+    assert_int_equal(d.len, 0);
+    assert_string_equal(cbk_buf_str(&d), "");
+    assert_null(a.spare);
+    /* a buffer that has memory already borrows nothing */
+    struct cbk_buf e = CBK_BUF_INIT(64);
+    cbk_buf_adds(&e, "own");
+    cbk_arena_take_buf(&a, &d, NULL);
+    cbk_arena_reset(&a);
+    cbk_arena_lend_buf(&a, &e);
+    assert_string_equal(cbk_buf_str(&e), "own");
+    assert_ptr_equal(a.spare, mem);
+    cbk_buf_release(&e);
+    /* a buffer not given back (the request failed) is the caller's to free */
+    struct cbk_buf f = CBK_BUF_INIT(64);
+    cbk_arena_lend_buf(&a, &f);
+    assert_ptr_equal(f.ptr, mem);
+    cbk_buf_release(&f);
+    cbk_arena_release(&a);
+    assert_null(a.spare);
+    assert_null(a.blocks);
+}
+
 static void arena_reset_reuses_first_chunk(void **state)
 {
     (void)state;
@@ -1041,6 +1233,9 @@ int main(void)
         cmocka_unit_test(buf_truncate_reset_detach),
         cmocka_unit_test(buf_json_string_escaping),
         cmocka_unit_test(buf_json_string_limit),
+        cmocka_unit_test(buf_json_chars),
+        cmocka_unit_test(jsonw_numbers),
+        cmocka_unit_test(jsonw_literal_keys_and_parts),
         cmocka_unit_test(buf_printable),
         cmocka_unit_test(ptr_push_pop),
         cmocka_unit_test(ptr_rfc6901_escaping),
@@ -1056,6 +1251,7 @@ int main(void)
         cmocka_unit_test(arena_alloc_basic),
         cmocka_unit_test(arena_large_blocks),
         cmocka_unit_test(arena_reset_reuses_first_chunk),
+        cmocka_unit_test(arena_lend_take_buffers),
         cmocka_unit_test(error_code_names),
         cmocka_unit_test(diags_add_and_release),
         cmocka_unit_test(diags_limit),
