@@ -181,3 +181,15 @@ char *cbk_arena_take_buf(struct cbk_arena *a, struct cbk_buf *b, size_t *len)
     b->len = b->cap = 0;
     return s;
 }
+
+size_t cbk_arena_spare_size(const struct cbk_arena *a)
+{
+    return a->spare ? a->spare_cap : 0;
+}
+
+void cbk_arena_drop_spare(struct cbk_arena *a)
+{
+    free(a->spare);
+    a->spare = NULL;
+    a->spare_cap = 0;
+}

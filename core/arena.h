@@ -49,5 +49,9 @@ char *cbk_arena_printf(struct cbk_arena *a, const char *fmt, ...) CBK_PRINTF(2, 
  */
 void cbk_arena_lend_buf(struct cbk_arena *a, struct cbk_buf *b);
 char *cbk_arena_take_buf(struct cbk_arena *a, struct cbk_buf *b, size_t *len);
+/* The bytes the arena keeps for its next loan (0: none); freeing them now (an owner that keeps
+ * many arenas bounds what they hold together). */
+size_t cbk_arena_spare_size(const struct cbk_arena *a);
+void cbk_arena_drop_spare(struct cbk_arena *a);
 
 #endif

@@ -110,30 +110,43 @@ char *cbk_buf_detach(struct cbk_buf *b, size_t *len)
     return p;
 }
 
-/* How many bytes at the start of 's' need no JSON escaping. The scan looks at 8 bytes at a
- * time for a control character, '"' or '\\' (a word that may hold one is looked at byte by
- * byte: the test never misses one, and rarely flags a clean word). */
-static size_t json_clean_prefix(const char *s, size_t len)
+/* Does any byte of 'v' need JSON escaping (a control character, '"' or '\\')? Exact: the
+ * tests for "a byte below 0x20" and "a byte equal to c" never miss one and never flag a word
+ * without one. */
+static inline bool word_needs_escape(uint64_t v)
 {
-    size_t clean = 0;
-    for (; clean + 8 <= len; clean += 8) {
-        uint64_t v;
-        memcpy(&v, s + clean, 8);
-        const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-        uint64_t ctl = (v - 0x20 * ones) & ~v & highs;
-        uint64_t q = v ^ (0x22 * ones), bs = v ^ (0x5c * ones);
-        q = (q - ones) & ~q & highs;
-        bs = (bs - ones) & ~bs & highs;
-        if (ctl | q | bs)
-            break;
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t ctl = (v - 0x20 * ones) & ~v & highs;
+    uint64_t q = v ^ (0x22 * ones), bs = v ^ (0x5c * ones);
+    q = (q - ones) & ~q & highs;
+    bs = (bs - ones) & ~bs & highs;
+    return (ctl | q | bs) != 0;
+}
+
+/* Does 's' need no JSON escaping at all? 8 bytes at a time; the last word overlaps the one
+ * before it rather than going byte by byte. */
+static bool json_clean(const char *s, size_t len)
+{
+    uint64_t v;
+    if (len >= 8) {
+        size_t i = 0;
+        for (; i + 8 <= len; i += 8) {
+            memcpy(&v, s + i, 8);
+            if (word_needs_escape(v))
+                return false;
+        }
+        if (i < len) {
+            memcpy(&v, s + len - 8, 8);
+            return !word_needs_escape(v);
+        }
+        return true;
     }
-    while (clean < len) {
-        unsigned char c = (unsigned char)s[clean];
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == '"' || c == '\\')
-            break;
-        clean++;
+            return false;
     }
-    return clean;
+    return true;
 }
 
 /* Append 's' escaped (no quotes). CBK_OK, or CBK_E_LIMIT with part of it appended (the
@@ -203,7 +216,7 @@ enum cbk_code cbk_buf_add_quoted(struct cbk_buf *b, const char *s, size_t len)
 enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len)
 {
     size_t orig = b->len; /* on failure, leave the buffer as it was */
-    if (json_clean_prefix(s, len) == len)
+    if (json_clean(s, len))
         return cbk_buf_add_quoted(b, s, len); /* most strings: one copy */
     if (cbk_buf_addc(b, '"') == CBK_OK && add_escaped(b, s, len) == CBK_OK &&
         cbk_buf_addc(b, '"') == CBK_OK)
@@ -215,8 +228,7 @@ enum cbk_code cbk_buf_add_json_str(struct cbk_buf *b, const char *s, size_t len)
 enum cbk_code cbk_buf_add_json_chars(struct cbk_buf *b, const char *s, size_t len)
 {
     size_t orig = b->len;
-    enum cbk_code rc =
-        json_clean_prefix(s, len) == len ? cbk_buf_add(b, s, len) : add_escaped(b, s, len);
+    enum cbk_code rc = json_clean(s, len) ? cbk_buf_add(b, s, len) : add_escaped(b, s, len);
     if (rc != CBK_OK)
         cbk_buf_truncate(b, orig);
     return rc;

@@ -652,3 +652,71 @@ bool cbk_json_top_string(const char *buf, size_t len, const char *key, struct cb
     cbk_json_top_strings(buf, len, &key, 1, out, &found);
     return found;
 }
+
+struct list_ctx {
+    const char *key;
+    size_t key_len;
+    int depth;
+    bool want; /* the key's value comes next */
+    bool in;   /* inside its array */
+    bool ok;   /* everything seen so far can be taken */
+    size_t n;
+    struct cbk_buf *out;
+};
+
+static int list_cb(void *ctx, const struct cbk_jevent *ev)
+{
+    struct list_ctx *l = ctx;
+    switch (ev->type) {
+    case CBK_JEV_OBJ_START:
+    case CBK_JEV_ARR_START:
+        if (l->depth == 0 && ev->type == CBK_JEV_ARR_START)
+            return l->ok = false, 1; /* not an object */
+        if (l->in || (l->want && ev->type == CBK_JEV_OBJ_START))
+            return l->ok = false, 1; /* a nested value, or an object for the list */
+        l->depth++;
+        if (l->want) {
+            l->want = false;
+            l->in = true;
+            l->n = 0; /* a later occurrence of the key counts, as with a parsed document */
+            cbk_buf_reset(l->out);
+        }
+        return 0;
+    case CBK_JEV_OBJ_END:
+    case CBK_JEV_ARR_END:
+        l->depth--;
+        l->in = false;
+        return 0;
+    case CBK_JEV_KEY:
+        l->want = l->depth == 1 && ev->len == l->key_len && memcmp(ev->str, l->key, ev->len) == 0;
+        return 0;
+    case CBK_JEV_STRING:
+        if (l->in) {
+            if (memchr(ev->str, '\0', ev->len))
+                return l->ok = false, 1; /* not a C string */
+            if (cbk_buf_add(l->out, ev->str, ev->len) != CBK_OK ||
+                cbk_buf_addc(l->out, '\0') != CBK_OK)
+                return l->ok = false, 1;
+            l->n++;
+            return 0;
+        }
+        /* fall through */
+    default:
+        if (l->in || l->want)
+            return l->ok = false, 1; /* a list holding something else, or no list */
+        return 0;
+    }
+}
+
+bool cbk_json_top_string_list(const char *buf, size_t len, const char *key, struct cbk_buf *out,
+                              size_t *n)
+{
+    cbk_buf_reset(out);
+    struct list_ctx l = {key, strlen(key), 0, false, false, true, 0, out};
+    struct cbk_buf scratch = CBK_BUF_INIT((size_t)16 << 20);
+    struct cbk_json_error err;
+    int rc = cbk_json_scan(buf, len, 64, &scratch, list_cb, &l, &err);
+    cbk_buf_release(&scratch);
+    *n = rc == 0 && l.ok ? l.n : 0;
+    return rc == 0 && l.ok;
+}

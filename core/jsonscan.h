@@ -70,6 +70,17 @@ bool cbk_json_top_string(const char *buf, size_t len, const char *key, struct cb
 void cbk_json_top_strings(const char *buf, size_t len, const char *const *keys, size_t n,
                           struct cbk_buf *outs, bool *found);
 
+/*
+ * The strings of top-level member 'key' of the JSON object text buf[0..len), an array of
+ * strings ("ids" of a batch read): each decoded and NUL-terminated, one after another in 'out'
+ * (reset first); '*n' gets how many (0 when there is no such member; the last occurrence of a
+ * key counts, as in a parsed document). False, with '*n' 0, when the text is not a valid JSON
+ * object, or the member is not an array of strings, or one holds a NUL: a caller that must
+ * answer those too reads them from a parsed document. No document is built.
+ */
+bool cbk_json_top_string_list(const char *buf, size_t len, const char *key, struct cbk_buf *out,
+                              size_t *n);
+
 /* 1-based character column of 'offset' on the line starting at 'line_start'. */
 int cbk_json_column(const char *buf, size_t line_start, size_t offset);
 

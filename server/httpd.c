@@ -155,12 +155,18 @@ struct conn {
 
 /* ---- request states: a per-thread cache ------------------------------------------------------ */
 
-#define CONN_CACHE_MAX 16
-#define CONN_KEEP_BODY ((size_t)64 << 10) /* larger body buffers are freed, not kept */
+/* Request states a thread keeps for its next requests: as many as are usually in flight at
+ * once (a state is in use until its answer is sent), so that a steady stream of clients
+ * allocates nothing. Each may keep its answer memory (up to CBK_ARENA_SPARE_MAX, see
+ * cbk_arena_lend_buf()); together the kept states hold at most CONN_CACHE_SPARE of it. */
+#define CONN_CACHE_MAX   64
+#define CONN_CACHE_SPARE ((size_t)16 << 20)
+#define CONN_KEEP_BODY   ((size_t)64 << 10) /* larger body buffers are freed, not kept */
 
 struct conn_cache {
     struct conn *free[CONN_CACHE_MAX];
     size_t n;
+    size_t spare; /* answer memory the kept states hold */
 };
 
 static _Thread_local struct worker *this_worker; /* set in worker threads only */
@@ -210,6 +216,7 @@ static struct conn *conn_get(struct cbk_httpd *m, struct MHD_Connection *c)
     struct conn *st;
     if (cc && cc->n) {
         st = cc->free[--cc->n];
+        cc->spare -= cbk_arena_spare_size(&st->arena);
         struct cbk_arena arena = st->arena; /* already reset by conn_put() */
         struct cbk_buf body = st->body;
         memset(st, 0, offsetof(struct conn, nh) + sizeof st->nh); /* not the header array */
@@ -244,10 +251,14 @@ static void conn_put(struct conn *st)
             return;
         }
     }
-    if (cc->n < CONN_CACHE_MAX)
-        cc->free[cc->n++] = st;
-    else
+    if (cc->n == CONN_CACHE_MAX) {
         conn_free(st);
+        return;
+    }
+    if (cc->spare + cbk_arena_spare_size(&st->arena) > CONN_CACHE_SPARE)
+        cbk_arena_drop_spare(&st->arena);
+    cc->spare += cbk_arena_spare_size(&st->arena);
+    cc->free[cc->n++] = st;
 }
 
 /* Wake worker 'w' from its wait (any thread). An eventfd write only fails when its counter is

@@ -675,29 +675,27 @@ static struct item *find_batch(const struct cbk_cb *cb, const char *id)
 
 void cb_batch_get_build_batches(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
-    struct json_object *ids = cb_get(cb_doc(c), "ids");
-    size_t n = ids && json_object_is_type(ids, json_type_array) ? json_object_array_length(ids) : 0;
+    struct cb_strlist ids;
+    cb_strlist_get(c, "ids", &ids);
     struct cbk_jsonw w;
     cbk_jsonw_init(&w, c->out);
     cbk_jsonw_obj(&w);
     cbk_jsonw_key(&w, "buildBatches");
     cbk_jsonw_arr(&w);
-    for (size_t i = 0; i < n; i++) {
-        const struct item *it =
-            find_batch(cb, json_object_get_string(json_object_array_get_idx(ids, i)));
+    for (size_t i = 0; i < ids.n; i++) {
+        const struct item *it = find_batch(cb, ids.v[i]);
         if (it)
             cb_render_batch(cb, it, c->now_ms, &w);
     }
     cbk_jsonw_end_arr(&w);
     cbk_jsonw_key(&w, "buildBatchesNotFound");
     cbk_jsonw_arr(&w);
-    for (size_t i = 0; i < n; i++) {
-        const char *s = json_object_get_string(json_object_array_get_idx(ids, i));
-        if (!find_batch(cb, s))
-            cbk_jsonw_str(&w, s ? s : "");
-    }
+    for (size_t i = 0; i < ids.n; i++)
+        if (!find_batch(cb, ids.v[i]))
+            cbk_jsonw_str(&w, ids.v[i]);
     cbk_jsonw_end_arr(&w);
     cbk_jsonw_end_obj(&w);
+    cb_strlist_free(&ids);
     res->status = 200;
 }
 

@@ -795,32 +795,18 @@ out:
 /* ---- BatchGetBuilds, BatchDeleteBuilds -------------------------------------------------- */
 
 /* The strings of request list 'key' (at most 'max'; the validator bounds them). */
-static size_t id_list(struct cbk_cb_call *c, const char *key, struct json_object **list)
-{
-    *list = cb_get(cb_doc(c), key);
-    if (!*list || !json_object_is_type(*list, json_type_array))
-        return 0;
-    return json_object_array_length(*list);
-}
-
-static const char *list_str(struct json_object *list, size_t i)
-{
-    struct json_object *v = json_object_array_get_idx(list, i);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-}
-
 void cb_batch_get_builds(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
-    struct json_object *ids;
-    size_t n = id_list(c, "ids", &ids);
+    struct cb_strlist ids;
+    cb_strlist_get(c, "ids", &ids);
     struct cbk_jsonw w;
     cbk_jsonw_init(&w, c->out);
     cbk_jsonw_obj(&w);
-    cbk_jsonw_key(&w, "builds");
+    CBK_JSONW_KEY(&w, "builds");
     cbk_jsonw_arr(&w);
     size_t missing = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct item *it = cb_build_find(cb, list_str(ids, i));
+    for (size_t i = 0; i < ids.n; i++) {
+        const struct item *it = cb_build_find(cb, ids.v[i]);
         if (it && cb_visible(it, c->now_ms))
             cb_render_build(cb, it, c->now_ms, &w);
         else
@@ -828,23 +814,24 @@ void cb_batch_get_builds(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb
     }
     cbk_jsonw_end_arr(&w);
     if (missing) {
-        cbk_jsonw_key(&w, "buildsNotFound");
+        CBK_JSONW_KEY(&w, "buildsNotFound");
         cbk_jsonw_arr(&w);
-        for (size_t i = 0; i < n; i++) {
-            const struct item *it = cb_build_find(cb, list_str(ids, i));
+        for (size_t i = 0; i < ids.n; i++) {
+            const struct item *it = cb_build_find(cb, ids.v[i]);
             if (!it || !cb_visible(it, c->now_ms))
-                cbk_jsonw_str(&w, list_str(ids, i));
+                cbk_jsonw_str(&w, ids.v[i]);
         }
         cbk_jsonw_end_arr(&w);
     }
     cbk_jsonw_end_obj(&w);
+    cb_strlist_free(&ids);
     res->status = 200;
 }
 
 void cb_batch_delete_builds(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
-    struct json_object *ids;
-    size_t n = id_list(c, "ids", &ids);
+    struct cb_strlist ids;
+    cb_strlist_get(c, "ids", &ids);
     struct cbk_buf deleted = CBK_BUF_INIT((size_t)4 << 20), kept = CBK_BUF_INIT((size_t)4 << 20);
     struct cbk_jsonw wd, wk;
     cbk_jsonw_init(&wd, &deleted);
@@ -852,8 +839,8 @@ void cb_batch_delete_builds(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk
     cbk_jsonw_arr(&wd);
     cbk_jsonw_arr(&wk);
     size_t nd = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *id = list_str(ids, i);
+    for (size_t i = 0; i < ids.n; i++) {
+        const char *id = ids.v[i];
         struct item *it = cb_build_find(cb, id);
         if (it && !cb_visible(it, c->now_ms))
             it = NULL;
@@ -898,6 +885,7 @@ void cb_batch_delete_builds(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk
     cbk_jsonw_end_obj(&w);
     cbk_buf_release(&deleted);
     cbk_buf_release(&kept);
+    cb_strlist_free(&ids);
     res->status = 200;
 }
 

@@ -527,20 +527,19 @@ void cb_delete_project(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_r
 
 void cb_batch_get_projects(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_cb_result *res)
 {
-    struct json_object *names = cb_get(cb_doc(c), "names");
-    size_t n =
-        names && json_object_is_type(names, json_type_array) ? json_object_array_length(names) : 0;
+    struct cb_strlist names;
+    cb_strlist_get(c, "names", &names);
     struct cbk_jsonw w;
     cbk_jsonw_init(&w, c->out);
     cbk_jsonw_obj(&w);
     cbk_jsonw_key(&w, "projects");
     cbk_jsonw_arr(&w);
     size_t missing = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *s = json_object_get_string(json_object_array_get_idx(names, i));
+    for (size_t i = 0; i < names.n; i++) {
+        const char *s = names.v[i];
         char name[256];
         struct project *p =
-            s && name_of_arn(cb, s, name, sizeof name) ? cb_project_find(cb, name) : NULL;
+            name_of_arn(cb, s, name, sizeof name) ? cb_project_find(cb, name) : NULL;
         if (p)
             render_project(cb, cb_project_name(cb, name), p, &w);
         else
@@ -550,15 +549,16 @@ void cb_batch_get_projects(struct cbk_cb *cb, struct cbk_cb_call *c, struct cbk_
     if (missing) {
         cbk_jsonw_key(&w, "projectsNotFound");
         cbk_jsonw_arr(&w);
-        for (size_t i = 0; i < n; i++) {
-            const char *s = json_object_get_string(json_object_array_get_idx(names, i));
+        for (size_t i = 0; i < names.n; i++) {
+            const char *s = names.v[i];
             char name[256];
-            if (!s || !name_of_arn(cb, s, name, sizeof name) || !cb_project_find(cb, name))
-                cbk_jsonw_str(&w, s ? s : "");
+            if (!name_of_arn(cb, s, name, sizeof name) || !cb_project_find(cb, name))
+                cbk_jsonw_str(&w, s);
         }
         cbk_jsonw_end_arr(&w);
     }
     cbk_jsonw_end_obj(&w);
+    cb_strlist_free(&names);
     res->status = 200;
 }
 

@@ -79,6 +79,35 @@ const char *cb_top_str(const struct cbk_cb_call *c, const char *key, struct cbk_
     return cbk_json_top_string(c->body, c->body_len, key, b) ? cbk_buf_str(b) : NULL;
 }
 
+void cb_strlist_get(struct cbk_cb_call *c, const char *key, struct cb_strlist *l)
+{
+    cbk_buf_init(&l->text, (size_t)16 << 20);
+    l->v = NULL;
+    l->n = 0;
+    size_t n = 0;
+    if (!c->req && cbk_json_top_string_list(c->body, c->body_len, key, &l->text, &n)) {
+        l->v = cbk_xcalloc(n ? n : 1, sizeof(*l->v));
+        for (const char *s = cbk_buf_str(&l->text); l->n < n; s += strlen(s) + 1)
+            l->v[l->n++] = s;
+        return;
+    }
+    struct json_object *list = cb_get(cb_doc(c), key);
+    n = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    l->v = cbk_xcalloc(n ? n : 1, sizeof(*l->v));
+    for (; l->n < n; l->n++) {
+        struct json_object *e = json_object_array_get_idx(list, l->n);
+        l->v[l->n] = e && json_object_is_type(e, json_type_string) ? json_object_get_string(e) : "";
+    }
+}
+
+void cb_strlist_free(struct cb_strlist *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+    cbk_buf_release(&l->text);
+}
+
 void cb_copy_value(struct cbk_jsonw *w, struct json_object *v)
 {
     if (json_object_is_type(v, json_type_object)) {

@@ -133,6 +133,19 @@ const char *cb_get_str(struct json_object *o, const char *key);
 int64_t cb_get_int(struct json_object *o, const char *key, int64_t dflt);
 /* A top-level string member of the request without building a document ('b' holds it). */
 const char *cb_top_str(const struct cbk_cb_call *c, const char *key, struct cbk_buf *b);
+/*
+ * The strings of top-level array member 'key' of the request ("ids", "names"): v[0..n), each
+ * NUL-terminated ("" for an element that is not a string). Read without a document when the
+ * request has not been parsed (BatchGetBuilds' path), else from it. cb_strlist_free() frees
+ * what the list holds; the strings live until then (or the request's document is put).
+ */
+struct cb_strlist {
+    const char **v;
+    size_t n;
+    struct cbk_buf text;
+};
+void cb_strlist_get(struct cbk_cb_call *c, const char *key, struct cb_strlist *l);
+void cb_strlist_free(struct cb_strlist *l);
 /* Write 'v' as JSON without its null members (AWS never serializes null in a structure). */
 void cb_copy_value(struct cbk_jsonw *w, struct json_object *v);
 /* "key":<v> when v is not NULL. */

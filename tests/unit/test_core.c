@@ -865,6 +865,7 @@ static void arena_lend_take_buffers(void **state)
     cbk_arena_take_buf(&a, &big, NULL);
     cbk_arena_reset(&a);
     assert_ptr_equal(a.spare, mem); /* the largest within the limit */
+    assert_true(cbk_arena_spare_size(&a) >= 5001 && cbk_arena_spare_size(&a) <= 8192);
     /* lent to the next request's buffer, empty */
     struct cbk_buf d = CBK_BUF_INIT((size_t)4 << 20);
     cbk_arena_lend_buf(&a, &d);
@@ -886,6 +887,16 @@ static void arena_lend_take_buffers(void **state)
     cbk_arena_lend_buf(&a, &f);
     assert_ptr_equal(f.ptr, mem);
     cbk_buf_release(&f);
+    assert_int_equal(cbk_arena_spare_size(&a), 0);
+    /* an owner can free the spare before the arena's end */
+    struct cbk_buf g = CBK_BUF_INIT(64);
+    cbk_buf_adds(&g, "kept");
+    cbk_arena_take_buf(&a, &g, NULL);
+    cbk_arena_reset(&a);
+    assert_true(cbk_arena_spare_size(&a) > 0);
+    cbk_arena_drop_spare(&a);
+    assert_int_equal(cbk_arena_spare_size(&a), 0);
+    assert_null(a.spare);
     cbk_arena_release(&a);
     assert_null(a.spare);
     assert_null(a.blocks);

@@ -584,6 +584,58 @@ static void top_strings(void **state)
         cbk_buf_release(&outs[i]);
 }
 
+/* The strings of a top-level array member, each NUL-terminated, one after another. */
+static size_t list_of(const char *doc, const char *key, struct cbk_buf *out, bool *ok)
+{
+    size_t n = 99;
+    *ok = cbk_json_top_string_list(doc, strlen(doc), key, out, &n);
+    return n;
+}
+
+/* Top-level string lists without a document: decoded, nested lists and other keys ignored,
+ * the last occurrence of a key counts (as in a parsed document); whatever the list cannot
+ * hold as C strings is refused for the caller to read from a document. */
+static void top_string_list(void **state)
+{
+    (void)state;
+    struct cbk_buf out = CBK_BUF_INIT(1 << 16);
+    bool ok;
+    const char *doc = "{\"x\":{\"ids\":[\"nested\"]},\"ids\":[\"first\"],\"n\":[1],"
+                      "\"ids\":[\"a:1\",\"\\u0041b\",\"\",\"caf\\u00e9\"],\"tail\":[[\"z\"]]}";
+    assert_int_equal(list_of(doc, "ids", &out, &ok), 4);
+    assert_true(ok);
+    assert_int_equal(out.len, sizeof "a:1\0Ab\0\0caf\xc3\xa9" /* its own NUL ends the last */);
+    assert_memory_equal(out.ptr, "a:1\0Ab\0\0caf\xc3\xa9", out.len + 1);
+    /* no such member: an empty list */
+    assert_int_equal(list_of(doc, "missing", &out, &ok), 0);
+    assert_true(ok);
+    assert_int_equal(out.len, 0);
+    assert_int_equal(list_of("{}", "ids", &out, &ok), 0);
+    assert_true(ok);
+    assert_int_equal(list_of("{\"ids\":[]}", "ids", &out, &ok), 0);
+    assert_true(ok);
+    /* refused: not a list of strings, a NUL inside one, not an object, not valid JSON */
+    static const char *const refused[] = {"{\"ids\":\"one\"}",
+                                          "{\"ids\":[\"a\",1]}",
+                                          "{\"ids\":[\"a\",[\"b\"]]}",
+                                          "{\"ids\":[{\"a\":\"b\"}]}",
+                                          "{\"ids\":{\"a\":\"b\"}}",
+                                          "{\"ids\":null}",
+                                          "{\"ids\":[\"a\\u0000b\"]}",
+                                          "[\"ids\"]",
+                                          "{\"ids\":[\"a\"]",
+                                          "{\"ids\":[\"a\"]} x",
+                                          "{\"n\":[1],\"ids\":[\"a\",true]}"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        assert_int_equal(list_of(refused[i], "ids", &out, &ok), 0);
+        assert_false(ok);
+    }
+    /* a list in a nested object is not the top-level member */
+    assert_int_equal(list_of("{\"a\":{\"ids\":[\"x\"]},\"b\":[\"ids\"]}", "ids", &out, &ok), 0);
+    assert_true(ok);
+    cbk_buf_release(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -606,6 +658,7 @@ int main(void)
         cmocka_unit_test(depth_limit),
         cmocka_unit_test(error_locations_multiline),
         cmocka_unit_test(top_strings),
+        cmocka_unit_test(top_string_list),
     };
     return cmocka_run_group_tests_name("jsonscan", tests, NULL, NULL);
 }
