@@ -138,27 +138,36 @@ wrk.headers["Content-Type"] = "application/x-amz-json-1.1"
 wrk.headers["X-Amz-Target"] = "CodeBuild_20161006.BatchGetBuilds"
 EOF
 
-measure() { # measure PORT: "REQ_PER_SEC NON2XX"
-    local out
+minflt() { awk '{print $10}' "/proc/$1/stat"; } # minor page faults of process $1 so far
+
+measure() { # measure PORT [PID]: "REQ_PER_SEC NON2XX [PAGE_FAULTS_PER_ANSWER]"
+    local out f0 f1 n
+    [ -z "${2:-}" ] || f0=$(minflt "$2")
     out=$(wrk -t1 -c"$conns" -d"${duration}s" -s "$work/post.lua" "http://127.0.0.1:$1/")
-    echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '/Non-2xx/ {print $5}')"
+    echo -n "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '/Non-2xx/ {n = $5} END {print n + 0}')"
+    if [ -n "${2:-}" ]; then
+        f1=$(minflt "$2")
+        n=$(echo "$out" | awk '/requests in/ {print $1}')
+        echo -n " $(awk -v f="$((f1 - f0))" -v n="$n" 'BEGIN {printf "%.1f", n ? f / n : 0}')"
+    fi
+    echo
 }
 
 echo "BatchGetBuilds of 100 ids: cbkit mock (--threads 1) vs nginx (1 worker) serving the same $bytes bytes"
 echo "builds by current phase: $phases"
 echo "wrk -t1 -c$conns -d${duration}s, $rounds rounds alternating"
-printf "%-6s %14s %14s %8s\n" round "nginx req/s" "mock req/s" ratio
+printf "%-6s %14s %14s %8s %22s\n" round "nginx req/s" "mock req/s" ratio "mock page faults/answer"
 : >"$work/results"
 for r in $(seq "$rounds"); do
     if [ $((r % 2)) -eq 1 ]; then
-        n=$(measure "$nginx_port"); m=$(measure "$mock_port")
+        n=$(measure "$nginx_port"); m=$(measure "$mock_port" "$mock_pid")
     else
-        m=$(measure "$mock_port"); n=$(measure "$nginx_port")
+        m=$(measure "$mock_port" "$mock_pid"); n=$(measure "$nginx_port")
     fi
     set -- $n; n_rps=$1 n_bad=${2:-0}
-    set -- $m; m_rps=$1 m_bad=${2:-0}
+    set -- $m; m_rps=$1 m_bad=${2:-0} m_flt=${3:-}
     ratio=$(awk -v a="$m_rps" -v b="$n_rps" 'BEGIN {printf "%.3f", a/b}')
-    printf "%-6s %14s %14s %8s\n" "$r" "$n_rps" "$m_rps" "$ratio"
+    printf "%-6s %14s %14s %8s %22s\n" "$r" "$n_rps" "$m_rps" "$ratio" "$m_flt"
     echo "$n_rps $m_rps $ratio $n_bad $m_bad" >>"$work/results"
 done
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
