@@ -5,7 +5,7 @@
 #include "core/setup.h"
 #include "core/yaml.h"
 #include "core/alloc.h"
-#include "core/jsonscan.h" /* cbk_utf8_valid */
+#include "core/jsonscan.h" /* cbk_utf8_valid, cbk_utf8_count */
 
 #include <libfyaml.h>
 #include <math.h>
@@ -204,10 +204,17 @@ static bool block_scalar_header(const char *p, size_t n)
     return n == 1 || p[n - 2] == ' ' || p[n - 2] == '\t';
 }
 
+/* Does a byte order mark (U+FEFF, which libfyaml skips like a blank) end just before l[q]? */
+static bool after_bom(const char *l, size_t q)
+{
+    return q >= 3 && memcmp(l + q - 3, "\xEF\xBB\xBF", 3) == 0;
+}
+
 /*
  * libfyaml 0.7.12 crashes in fy_parser_destroy() on some documents with a tab on or after an
  * explicit key ('? ' first on its line, after '- ', or after a blank or an indicator within
- * it): "? g:\t:", "? mina::\t? mina::\t", ": : ? : ?:\t: ?::\t: ?: " (found by fuzz/fuzz_yaml).
+ * it): "? g:\t:", "? mina::\t? mina::\t", ": : ? : ?:\t: ?::\t: ?: ", and with byte order
+ * marks before the '?' ("<BOM>? :x :<BOM>? :x ?:\t:") (found by fuzz/fuzz_yaml).
  * Such a document is refused before libfyaml sees it: 0 if it is not one, else 1 with the tab's
  * line and column. Lines inside block scalars cannot start an explicit key, so a body that
  * merely contains such text is not refused; after an explicit key, a tab is refused there too
@@ -238,7 +245,7 @@ static int tab_after_explicit_key(const char *buf, size_t len, int *line, int *c
                 const char *tab = explicit_key ? memchr(l, '\t', n) : NULL;
                 if (tab) {
                     *line = ln;
-                    *col = (int)CBK_MIN((size_t)(tab - l) + 1, (size_t)INT_MAX);
+                    *col = (int)CBK_MIN(cbk_utf8_count(l, (size_t)(tab - l)) + 1, (size_t)INT_MAX);
                     return 1;
                 }
                 continue;
@@ -251,17 +258,18 @@ static int tab_after_explicit_key(const char *buf, size_t len, int *line, int *c
             while (k < n && (l[k] == ' ' || l[k] == '\t'))
                 k++;
         }
-        /* '?' as an indicator: first on the line (after '- '), or after a blank or a flow
-         * or mapping indicator anywhere on it (": ? :", "[? a]"), followed by a blank */
+        /* '?' as an indicator: first on the line (after '- '), or after a blank, a flow or
+         * mapping indicator or a byte order mark anywhere on it (": ? :", "[? a]"), followed
+         * by a blank */
         for (size_t q = k; q < n && !explicit_key; q++)
-            if (l[q] == '?' && (q == k || strchr(" \t:,[{", l[q - 1])) &&
+            if (l[q] == '?' && (q == k || strchr(" \t:,[{", l[q - 1]) || after_bom(l, q)) &&
                 (q + 1 == n || l[q + 1] == ' ' || l[q + 1] == '\t' || l[q + 1] == '\r'))
                 explicit_key = true;
         if (explicit_key) {
             const char *tab = memchr(l, '\t', n);
             if (tab) {
                 *line = ln;
-                *col = (int)CBK_MIN((size_t)(tab - l) + 1, (size_t)INT_MAX);
+                *col = (int)CBK_MIN(cbk_utf8_count(l, (size_t)(tab - l)) + 1, (size_t)INT_MAX);
                 return 1;
             }
         }

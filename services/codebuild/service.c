@@ -287,12 +287,13 @@ struct cbk_svc {
     int64_t build_ms; /* a default build's length (0: realistic) */
     /* Stores are used outside 'mu' (a request works on its account's store under that store's
      * own lock): 'life' is held for reading while one is, and for writing by whatever frees
-     * stores (a reset, forgetting every account when there are too many, seeding that may
-     * do that). Lock order: life, then mu, then rules_mu. */
+     * stores (a reset, forgetting the least recently used account when there are too many,
+     * seeding that may do that). Lock order: life, then mu, then rules_mu. */
     pthread_rwlock_t life;
     pthread_mutex_t mu;       /* the accounts map and the seeds list */
-    struct cbk_hmap accounts; /* account id -> struct cbk_cb */
+    struct cbk_hmap accounts; /* account id -> struct account (inline) */
     size_t naccounts;
+    uint64_t tick;       /* stamps an account's 'used' at each lookup */
     struct seeds *seeds; /* in load order */
     /* the outcome rules of the loaded scenarios: read while a request starts builds, written
      * when a scenario is loaded or unloaded (its rules are freed only after) */
@@ -301,9 +302,16 @@ struct cbk_svc {
     struct cb_outcome_set active;
 };
 
+/* An account's entry in the map: its store, and when it was last looked up. */
+struct account {
+    struct cbk_cb *cb;
+    uint64_t used;
+};
+
 static void free_store(void *p)
 {
-    cbk_cb_free(p);
+    struct account *a = p;
+    cbk_cb_free(a->cb);
 }
 
 static struct cbk_svc *create(const struct cbk_svc_env *env, struct cbk_diags *diags)
@@ -352,30 +360,67 @@ static void forget_all_locked(struct cbk_svc *s)
     s->naccounts = 0;
 }
 
-/* The store of 'account', made on first use; NULL when it is new and the map is full (nothing
- * is freed here). Called with s->mu held. */
+/* The store of 'account', made on first use, stamped as used now; NULL when it is new and the
+ * map is full (nothing is freed here). Called with s->mu held. */
 static struct cbk_cb *store_find_or_add(struct cbk_svc *s, const char *account)
 {
     size_t len = strlen(account);
-    struct cbk_cb *cb = cbk_hmap_get(&s->accounts, account, len);
-    if (cb || s->naccounts >= MAX_ACCOUNTS)
-        return cb;
-    cb = cbk_cb_new(s->region, account, s->cap, s->build_ms);
-    cbk_hmap_put(&s->accounts, account, len, cb);
-    s->naccounts++;
-    return cb;
+    struct account *a = cbk_hmap_get(&s->accounts, account, len);
+    if (!a && s->naccounts < MAX_ACCOUNTS) {
+        a = cbk_hmap_put_inline(&s->accounts, account, len, sizeof(*a));
+        a->cb = cbk_cb_new(s->region, account, s->cap, s->build_ms);
+        s->naccounts++;
+    }
+    if (!a)
+        return NULL;
+    a->used = ++s->tick;
+    return a->cb;
+}
+
+struct lru {
+    const char *keep; /* the default account: never forgotten */
+    const char *oldest;
+    size_t oldest_len;
+    uint64_t used;
+};
+
+static void lru_one(const char *key, size_t klen, void *value, void *arg)
+{
+    struct lru *l = arg;
+    const struct account *a = value;
+    if ((klen != strlen(l->keep) || memcmp(key, l->keep, klen) != 0) &&
+        (!l->oldest || a->used < l->used)) {
+        l->oldest = key;
+        l->oldest_len = klen;
+        l->used = a->used;
+    }
 }
 
 /*
- * The store of 'account', made on first use; when the map is full, every other account is
- * forgotten first (bounded: a mock is not a database; docs/mock.md says so). Called with
- * s->life held for writing and s->mu held.
+ * Make room for a new account: forget the one used least recently, never the default one
+ * (--account, which holds what scenarios seed). Bounded, as a mock is not a database
+ * (docs/mock.md says so); the tests of other accounts in use go on. Called with s->life held
+ * for writing (no store in use) and s->mu held.
  */
+static void forget_oldest_locked(struct cbk_svc *s)
+{
+    struct lru l = {s->account, NULL, 0, 0};
+    cbk_hmap_each(&s->accounts, lru_one, &l);
+    if (!l.oldest)
+        return; /* only the default account: the map is not full */
+    struct cbk_cb *cb = ((struct account *)cbk_hmap_get(&s->accounts, l.oldest, l.oldest_len))->cb;
+    cbk_hmap_del(&s->accounts, l.oldest, l.oldest_len); /* the entry and its key are gone */
+    cbk_cb_free(cb);
+    s->naccounts--;
+}
+
+/* The store of 'account', made on first use (making room when the map is full). Called with
+ * s->life held for writing and s->mu held. */
 static struct cbk_cb *store_locked(struct cbk_svc *s, const char *account)
 {
     struct cbk_cb *cb = store_find_or_add(s, account);
     if (!cb) {
-        forget_all_locked(s);
+        forget_oldest_locked(s);
         cb = store_find_or_add(s, account);
     }
     return cb;
@@ -394,12 +439,12 @@ static struct cbk_cb *store_acquire(struct cbk_svc *s, const char *account)
         pthread_mutex_unlock(&s->mu);
         if (cb)
             return cb;
-        /* a new account and the map is full: forget every account, with no store in use */
+        /* a new account and the map is full: make room, with no store in use */
         pthread_rwlock_unlock(&s->life);
         pthread_rwlock_wrlock(&s->life);
         pthread_mutex_lock(&s->mu);
         if (!store_find_or_add(s, account))
-            forget_all_locked(s);
+            forget_oldest_locked(s);
         pthread_mutex_unlock(&s->mu);
         pthread_rwlock_unlock(&s->life);
     }
@@ -531,7 +576,7 @@ static void dump_one(const char *key, size_t klen, void *value, void *arg)
     cbk_jsonw_init(&w, d->out);
     cbk_jsonw_strn(&w, key, klen);
     cbk_buf_addc(d->out, ':');
-    cbk_cb_dump(value, d->now_ms, d->out);
+    cbk_cb_dump(((struct account *)value)->cb, d->now_ms, d->out);
 }
 
 static void dump(struct cbk_svc *s, const char *account, int64_t now_ms, struct cbk_buf *out)
@@ -695,7 +740,12 @@ static bool logs_read(struct cbk_svc *s, const char *account, const char *group,
 {
     pthread_rwlock_rdlock(&s->life);
     pthread_mutex_lock(&s->mu);
-    struct cbk_cb *cb = cbk_hmap_get(&s->accounts, account, strlen(account));
+    struct account *a = cbk_hmap_get(&s->accounts, account, strlen(account));
+    struct cbk_cb *cb = NULL;
+    if (a) { /* a client tailing a build's log is using its account */
+        a->used = ++s->tick;
+        cb = a->cb;
+    }
     pthread_mutex_unlock(&s->mu);
     bool found = cb && cbk_cb_logs_read(cb, group, stream, now_ms, sink);
     pthread_rwlock_unlock(&s->life);

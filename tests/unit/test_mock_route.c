@@ -680,7 +680,7 @@ static void clock_moves_are_atomic(void **state)
 
 /*
  * Requests of many accounts while stores are freed: more accounts than the CodeBuild behaviour
- * keeps (1,024: the 1,025th makes it forget them all) from two threads, and resets of every
+ * keeps (1,024: each new one beyond makes it forget one) from two threads, and resets of every
  * account from a third. A request works on its account's store after looking it up, so a
  * store freed meanwhile was a use after free (found by the ASan build); now every request is
  * answered, each from a store that stays alive until it is done.
@@ -747,6 +747,74 @@ static void accounts_freed_while_in_use(void **state)
     struct call c;
     assert_int_equal(admin(m, &c, "GET", "/__cbkit/state", NULL), 200);
     call_done(&c);
+    cbk_mock_free(m);
+}
+
+/* A call of 'target' as 12-digit account 'acct' (its access key id); the caller ends 'c'. */
+static void account_call(struct cbk_mock *m, long long acct, const char *target, const char *body,
+                         struct call *c)
+{
+    char auth[256];
+    snprintf(auth, sizeof auth,
+             "AWS4-HMAC-SHA256 Credential=%012lld/20250101/us-east-1/codebuild/aws4_request, "
+             "SignedHeaders=host;x-amz-date, Signature=00",
+             acct);
+    struct rq q = {
+        .target = target, .body = body, .extra_name = "Authorization", .extra_value = auth};
+    do_call(m, &q, c);
+}
+
+/* How many builds account 'acct' lists (-1: the call failed). */
+static int account_builds(struct cbk_mock *m, long long acct)
+{
+    struct call c;
+    account_call(m, acct, PREFIX "ListBuilds", "{}", &c);
+    struct json_object *ids = jget(c.doc, "ids");
+    int n = c.ans.status == 200 && ids ? (int)json_object_array_length(ids) : -1;
+    call_done(&c);
+    return n;
+}
+
+/*
+ * Beyond 1,024 accounts the mock forgets the one used least recently: an account a test keeps
+ * using keeps its builds through 1,100 newcomers, as does the default account (--account,
+ * here through a key that is not 12 digits), while an account left alone is forgotten.
+ */
+static void accounts_beyond_the_limit_forget_the_least_recent(void **state)
+{
+    (void)state;
+    struct cbk_mock *m = new_mock(14, CBK_WORLD_OPEN);
+    const long long busy = 111122223333LL, idle = 444455556666LL;
+    const char *start = "{\"projectName\": \"my-app\"}";
+    struct call c;
+    account_call(m, busy, PREFIX "StartBuild", start, &c);
+    assert_int_equal(c.ans.status, 200);
+    call_done(&c);
+    account_call(m, idle, PREFIX "StartBuild", start, &c);
+    assert_int_equal(c.ans.status, 200);
+    call_done(&c);
+    struct rq q = {.target = PREFIX "StartBuild", .body = start}; /* the default account */
+    do_call(m, &q, &c);
+    assert_int_equal(c.ans.status, 200);
+    call_done(&c);
+    for (long long i = 0; i < 1100; i++) {
+        account_call(m, 100000000LL + i, PREFIX "StartBuild", start, &c);
+        assert_int_equal(c.ans.status, 200);
+        call_done(&c);
+        if (i % 100 == 0)
+            assert_int_equal(account_builds(m, busy), 1); /* used, so kept */
+    }
+    assert_int_equal(account_builds(m, busy), 1);
+    assert_int_equal(account_builds(m, idle), 0); /* forgotten: an empty account again */
+    q = (struct rq){.target = PREFIX "ListBuilds", .body = "{}"};
+    do_call(m, &q, &c);
+    assert_int_equal(c.ans.status, 200);
+    assert_int_equal(json_object_array_length(jget(c.doc, "ids")), 1);
+    call_done(&c);
+    /* the newest newcomers are all there; the first ones made room for the last */
+    assert_int_equal(account_builds(m, 100000000LL + 1099), 1);
+    assert_int_equal(account_builds(m, 100000000LL + 1098), 1);
+    assert_int_equal(account_builds(m, 100000000LL + 0), 0);
     cbk_mock_free(m);
 }
 
@@ -2154,6 +2222,7 @@ int main(void)
         cmocka_unit_test(clock_stays_in_range),
         cmocka_unit_test(clock_moves_are_atomic),
         cmocka_unit_test(accounts_freed_while_in_use),
+        cmocka_unit_test(accounts_beyond_the_limit_forget_the_least_recent),
         cmocka_unit_test(generated_answers_are_valid),
         cmocka_unit_test(generated_fits_patterns_and_kinds),
         cmocka_unit_test(generated_answers_of_any_service),
