@@ -189,12 +189,15 @@ static size_t copy_fy_errors(struct builder *b, struct fy_diag *diag)
 }
 
 /* Does line p[0..n) end with a block scalar header ('|' or '>', then chomping and indentation
- * indicators), after a blank, ':' or '-' or at its start? A trailing comment is allowed. */
+ * indicators), after a blank, ':' or '-' or at its start? A trailing comment is allowed; a
+ * line that is a comment ("# a: >-") is not a header. */
 static bool block_scalar_header(const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (p[i] == '#' && i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t'))
+        if (p[i] == '#' && (i == 0 || p[i - 1] == ' ' || p[i - 1] == '\t')) {
             n = i;
+            break;
+        }
     while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
         n--;
     while (n && (p[n - 1] == '-' || p[n - 1] == '+' || (p[n - 1] >= '1' && p[n - 1] <= '9')))

@@ -255,7 +255,7 @@ static void error_non_scalar_keys(void **state)
 
 /* libfyaml 0.7.12 crashed in fy_parser_destroy() on these (fuzz/fuzz_yaml,
  * regress-libfyaml-tab-colon-segv.yaml, regress-libfyaml-tab-segv-2.yaml, -3.yaml, -4.yaml,
- * -5.yaml, regress-libfyaml-bom-tab-segv.yaml): refused before it sees them. */
+ * -5.yaml, -6.yaml, regress-libfyaml-bom-tab-segv.yaml): refused before it sees them. */
 static void error_tab_after_explicit_key(void **state)
 {
     (void)state;
@@ -276,6 +276,8 @@ static void error_tab_after_explicit_key(void **state)
     parse_bad("\xEF\xBB\xBF? :\\u0000 :\xEF\xBB\xBF? :\\u0000 ?:\t: ?::\t: ", 0, CBK_E_SPEC_PARSE,
               1, 26, msg); /* columns count characters */
     parse_bad("a: 1\n\xEF\xBB\xBF? b:\tc\n", 0, CBK_E_SPEC_PARSE, 2, 6, msg);
+    /* a comment line is not a block scalar header: what follows it is not content (-6.yaml) */
+    parse_bad("# c: >-\n ( fo?:\t : ? : x\n", 0, CBK_E_SPEC_PARSE, 2, 8, msg);
     /* after an explicit key, a tab in what looks like a block scalar's content (-5.yaml) */
     parse_bad("? k: >-\n ( fo?:\t:\n", 0, CBK_E_SPEC_PARSE, 2, 8, msg);
     /* the same text inside a block scalar is content */
