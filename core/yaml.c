@@ -8,6 +8,7 @@
 #include "core/jsonscan.h" /* cbk_utf8_valid, cbk_utf8_count */
 
 #include <libfyaml.h>
+#include <ctype.h>
 #include <math.h>
 
 /* ---- building the tree from parser events ------------------------------------------------ */
@@ -188,23 +189,42 @@ static size_t copy_fy_errors(struct builder *b, struct fy_diag *diag)
     return n;
 }
 
-/* Does line p[0..n) end with a block scalar header ('|' or '>', then chomping and indentation
- * indicators), after a blank, ':' or '-' or at its start? A trailing comment is allowed; a
- * line that is a comment ("# a: >-") is not a header. */
+/*
+ * Is line p[0..n) a block scalar header in its plainest form: after its indentation and any
+ * "- ", an optional simple key (letters, digits, '_', '-', '.', then ':' and a blank), then
+ * '|' or '>' with chomping and indentation indicators, then blanks or a comment? Only then are
+ * the lines after it taken as content (which may hold "? " and tabs: a recorded body). Any
+ * other line that ends in '|' or '>' is not, so the lines after it are checked like any other:
+ * a header the check cannot be sure of must not hide a line from it ("# a: >-", "%YAM# a: >-"
+ * hid explicit keys with tabs that crash libfyaml).
+ */
 static bool block_scalar_header(const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (p[i] == '#' && (i == 0 || p[i - 1] == ' ' || p[i - 1] == '\t')) {
-            n = i;
-            break;
-        }
-    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
-        n--;
-    while (n && (p[n - 1] == '-' || p[n - 1] == '+' || (p[n - 1] >= '1' && p[n - 1] <= '9')))
-        n--;
-    if (!n || (p[n - 1] != '|' && p[n - 1] != '>'))
+    size_t i = 0;
+    while (i < n && p[i] == ' ')
+        i++;
+    while (i + 1 < n && p[i] == '-' && p[i + 1] == ' ') {
+        i += 2;
+        while (i < n && p[i] == ' ')
+            i++;
+    }
+    size_t k = i;
+    while (k < n && (isalnum((unsigned char)p[k]) || p[k] == '_' || p[k] == '-' || p[k] == '.'))
+        k++;
+    if (k > i) { /* a key: then ':' and a blank */
+        if (k + 1 >= n || p[k] != ':' || p[k + 1] != ' ')
+            return false;
+        i = k + 1;
+        while (i < n && p[i] == ' ')
+            i++;
+    }
+    if (i >= n || (p[i] != '|' && p[i] != '>'))
         return false;
-    return n == 1 || p[n - 2] == ' ' || p[n - 2] == '\t';
+    for (i++; i < n && (p[i] == '-' || p[i] == '+' || (p[i] >= '1' && p[i] <= '9')); i++)
+        ;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+        i++;
+    return i == n || (p[i] == '#' && (p[i - 1] == ' ' || p[i - 1] == '\t'));
 }
 
 /* Does a byte order mark (U+FEFF, which libfyaml skips like a blank) end just before l[q]? */

@@ -255,7 +255,7 @@ static void error_non_scalar_keys(void **state)
 
 /* libfyaml 0.7.12 crashed in fy_parser_destroy() on these (fuzz/fuzz_yaml,
  * regress-libfyaml-tab-colon-segv.yaml, regress-libfyaml-tab-segv-2.yaml, -3.yaml, -4.yaml,
- * -5.yaml, -6.yaml, regress-libfyaml-bom-tab-segv.yaml): refused before it sees them. */
+ * -5.yaml, -6.yaml, -7.yaml, regress-libfyaml-bom-tab-segv.yaml): refused before it sees them. */
 static void error_tab_after_explicit_key(void **state)
 {
     (void)state;
@@ -278,12 +278,15 @@ static void error_tab_after_explicit_key(void **state)
     parse_bad("a: 1\n\xEF\xBB\xBF? b:\tc\n", 0, CBK_E_SPEC_PARSE, 2, 6, msg);
     /* a comment line is not a block scalar header: what follows it is not content (-6.yaml) */
     parse_bad("# c: >-\n ( fo?:\t : ? : x\n", 0, CBK_E_SPEC_PARSE, 2, 8, msg);
+    /* nor is a directive line, or any header but "key: |" in its plainest form (-7.yaml) */
+    parse_bad("%YAM# c: >-\n ( fo?:\t : ? : x\n", 0, CBK_E_SPEC_PARSE, 2, 8, msg);
+    parse_bad("a b: >-\n ( fo?:\t : ? : x\n", 0, CBK_E_SPEC_PARSE, 2, 8, msg);
     /* after an explicit key, a tab in what looks like a block scalar's content (-5.yaml) */
     parse_bad("? k: >-\n ( fo?:\t:\n", 0, CBK_E_SPEC_PARSE, 2, 8, msg);
     /* the same text inside a block scalar is content */
     struct cbk_diags d = CBK_DIAGS_INIT;
     struct cbk_ydoc *doc = NULL;
-    const char *ok = "a: |\n  ? x\n  y\t: z\nb: 1\n";
+    const char *ok = "a: |\n  ? x\n  y\t: z\nb: 1\nc:\n  - body: |-\n      ? q\t:\n";
     /* a '?' inside a word is not an indicator */
     const char *ok2 = "q: what?x\nb: \"\t\"\n";
     assert_int_equal(cbk_yaml_parse(ok2, strlen(ok2), "ok.yaml", 0, CBK_E_SPEC_PARSE, &doc, &d),
