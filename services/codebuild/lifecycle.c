@@ -7,23 +7,22 @@
 #include "services/codebuild/lifecycle.h"
 #include "core/rand.h"
 
-const char *const cb_phase_names[CB_PH_COUNT] = {
-    "SUBMITTED", "QUEUED",     "PROVISIONING",     "DOWNLOAD_SOURCE", "INSTALL",  "PRE_BUILD",
-    "BUILD",     "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING",      "COMPLETED"};
-const char *const cb_status_names[CB_ST_COUNT] = {"SUCCEEDED", "FAILED",      "FAULT",
-                                                  "TIMED_OUT", "IN_PROGRESS", "STOPPED"};
-static const uint8_t phase_name_len[CB_PH_COUNT] = {9, 6, 12, 15, 7, 9, 5, 10, 16, 10, 9};
-static const uint8_t status_name_len[CB_ST_COUNT] = {9, 6, 5, 9, 11, 7};
+#define NAME(name)     #name,
+#define NAME_LEN(name) sizeof #name - 1,
+const char *const cb_phase_names[CB_PH_COUNT] = {CB_PHASE_LIST(NAME)};
+const char *const cb_status_names[CB_ST_COUNT] = {CB_STATUS_LIST(NAME)};
+static const uint8_t phase_name_len[CB_PH_COUNT] = {CB_PHASE_LIST(NAME_LEN)};
+static const uint8_t status_name_len[CB_ST_COUNT] = {CB_STATUS_LIST(NAME_LEN)};
+#undef NAME
+#undef NAME_LEN
 
 void cb_jsonw_phase(struct cbk_jsonw *w, int ph)
 {
-    assert(strlen(cb_phase_names[ph]) == phase_name_len[ph]);
     cbk_jsonw_plain(w, cb_phase_names[ph], phase_name_len[ph]);
 }
 
 void cb_jsonw_status(struct cbk_jsonw *w, int st)
 {
-    assert(strlen(cb_status_names[st]) == status_name_len[st]);
     cbk_jsonw_plain(w, cb_status_names[st], status_name_len[st]);
 }
 

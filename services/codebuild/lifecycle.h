@@ -19,31 +19,34 @@
 #include "core/setup.h"
 #include "core/jsonw.h"
 
-enum cb_phase {
-    CB_PH_SUBMITTED,
-    CB_PH_QUEUED,
-    CB_PH_PROVISIONING,
-    CB_PH_DOWNLOAD_SOURCE,
-    CB_PH_INSTALL,
-    CB_PH_PRE_BUILD,
-    CB_PH_BUILD,
-    CB_PH_POST_BUILD,
-    CB_PH_UPLOAD_ARTIFACTS,
-    CB_PH_FINALIZING,
-    CB_PH_COMPLETED,
-    CB_PH_COUNT
-};
+/* The phases (PhaseType, in the order a build walks them) and the statuses (StatusType, in the
+ * model's order), each listed once: the enums and the name tables are made from these lists. */
+#define CB_PHASE_LIST(X)                                                                           \
+    X(SUBMITTED)                                                                                   \
+    X(QUEUED)                                                                                      \
+    X(PROVISIONING)                                                                                \
+    X(DOWNLOAD_SOURCE)                                                                             \
+    X(INSTALL)                                                                                     \
+    X(PRE_BUILD)                                                                                   \
+    X(BUILD)                                                                                       \
+    X(POST_BUILD)                                                                                  \
+    X(UPLOAD_ARTIFACTS)                                                                            \
+    X(FINALIZING)                                                                                  \
+    X(COMPLETED)
+#define CB_STATUS_LIST(X)                                                                          \
+    X(SUCCEEDED)                                                                                   \
+    X(FAILED)                                                                                      \
+    X(FAULT)                                                                                       \
+    X(TIMED_OUT)                                                                                   \
+    X(IN_PROGRESS)                                                                                 \
+    X(STOPPED)
 
-/* StatusType, in the model's order. */
-enum cb_status {
-    CB_ST_SUCCEEDED,
-    CB_ST_FAILED,
-    CB_ST_FAULT,
-    CB_ST_TIMED_OUT,
-    CB_ST_IN_PROGRESS,
-    CB_ST_STOPPED,
-    CB_ST_COUNT
-};
+#define CB__PH_ENUM(name) CB_PH_##name,
+#define CB__ST_ENUM(name) CB_ST_##name,
+enum cb_phase { CB_PHASE_LIST(CB__PH_ENUM) CB_PH_COUNT };
+enum cb_status { CB_STATUS_LIST(CB__ST_ENUM) CB_ST_COUNT };
+#undef CB__PH_ENUM
+#undef CB__ST_ENUM
 
 extern const char *const cb_phase_names[CB_PH_COUNT];
 extern const char *const cb_status_names[CB_ST_COUNT];

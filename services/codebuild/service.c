@@ -379,6 +379,7 @@ static struct cbk_cb *store_find_or_add(struct cbk_svc *s, const char *account)
 
 struct lru {
     const char *keep; /* the default account: never forgotten */
+    size_t keep_len;
     const char *oldest;
     size_t oldest_len;
     uint64_t used;
@@ -388,7 +389,7 @@ static void lru_one(const char *key, size_t klen, void *value, void *arg)
 {
     struct lru *l = arg;
     const struct account *a = value;
-    if ((klen != strlen(l->keep) || memcmp(key, l->keep, klen) != 0) &&
+    if ((klen != l->keep_len || memcmp(key, l->keep, klen) != 0) &&
         (!l->oldest || a->used < l->used)) {
         l->oldest = key;
         l->oldest_len = klen;
@@ -404,7 +405,7 @@ static void lru_one(const char *key, size_t klen, void *value, void *arg)
  */
 static void forget_oldest_locked(struct cbk_svc *s)
 {
-    struct lru l = {s->account, NULL, 0, 0};
+    struct lru l = {s->account, strlen(s->account), NULL, 0, 0};
     cbk_hmap_each(&s->accounts, lru_one, &l);
     if (!l.oldest)
         return; /* only the default account: the map is not full */

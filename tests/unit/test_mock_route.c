@@ -678,6 +678,20 @@ static void clock_moves_are_atomic(void **state)
     cbk_mock_free(m);
 }
 
+/* A call of 'target' as 12-digit account 'acct' (its access key id); the caller ends 'c'. */
+static void account_call(struct cbk_mock *m, long long acct, const char *target, const char *body,
+                         struct call *c)
+{
+    char auth[256];
+    snprintf(auth, sizeof auth,
+             "AWS4-HMAC-SHA256 Credential=%012lld/20250101/us-east-1/codebuild/aws4_request, "
+             "SignedHeaders=host;x-amz-date, Signature=00",
+             acct);
+    struct rq q = {
+        .target = target, .body = body, .extra_name = "Authorization", .extra_value = auth};
+    do_call(m, &q, c);
+}
+
 /*
  * Requests of many accounts while stores are freed: more accounts than the CodeBuild behaviour
  * keeps (1,024: each new one beyond makes it forget one) from two threads, and resets of every
@@ -708,22 +722,11 @@ static void *account_racer_main(void *arg)
         return NULL;
     }
     for (int i = r->first; i < r->first + r->count; i++) {
-        char auth[256];
-        snprintf(auth, sizeof auth,
-                 "AWS4-HMAC-SHA256 Credential=%012d/20250101/us-east-1/codebuild/aws4_request, "
-                 "SignedHeaders=host;x-amz-date, Signature=00",
-                 100000000 + i);
-        struct rq q = {.target = PREFIX "StartBuild",
-                       .body = "{\"projectName\": \"my-app\"}",
-                       .extra_name = "Authorization",
-                       .extra_value = auth};
         struct call c;
-        do_call(r->m, &q, &c);
+        account_call(r->m, 100000000 + i, PREFIX "StartBuild", "{\"projectName\": \"my-app\"}", &c);
         bool started = c.ans.status == 200 && jget(c.doc, "build");
         call_done(&c);
-        q.target = PREFIX "ListBuilds";
-        q.body = "{}";
-        do_call(r->m, &q, &c);
+        account_call(r->m, 100000000 + i, PREFIX "ListBuilds", "{}", &c);
         r->ok += started && c.ans.status == 200;
         call_done(&c);
     }
@@ -748,20 +751,6 @@ static void accounts_freed_while_in_use(void **state)
     assert_int_equal(admin(m, &c, "GET", "/__cbkit/state", NULL), 200);
     call_done(&c);
     cbk_mock_free(m);
-}
-
-/* A call of 'target' as 12-digit account 'acct' (its access key id); the caller ends 'c'. */
-static void account_call(struct cbk_mock *m, long long acct, const char *target, const char *body,
-                         struct call *c)
-{
-    char auth[256];
-    snprintf(auth, sizeof auth,
-             "AWS4-HMAC-SHA256 Credential=%012lld/20250101/us-east-1/codebuild/aws4_request, "
-             "SignedHeaders=host;x-amz-date, Signature=00",
-             acct);
-    struct rq q = {
-        .target = target, .body = body, .extra_name = "Authorization", .extra_value = auth};
-    do_call(m, &q, c);
 }
 
 /* How many builds account 'acct' lists (-1: the call failed). */
